@@ -1,0 +1,266 @@
+//===- Npy.cpp - reading and writing NumPy .npy files ---------------------===//
+#include "rotq/Support/Npy.h"
+
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <sstream>
+
+using namespace rotq;
+using namespace rotq::npy;
+
+namespace {
+llvm::Error fail(const std::string &name, const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 name + ": " + msg.str());
+}
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+  float v;
+  if (exp == 0)
+    v = std::ldexp(float(man), -24);
+  else if (exp == 31)
+    v = man ? NAN : INFINITY;
+  else
+    v = std::ldexp(float(man | 0x400), int(exp) - 25);
+  return sign ? -v : v;
+}
+
+std::string trimSpaces(const std::string &s) {
+  size_t b = s.find_first_not_of(" \t\n"), e = s.find_last_not_of(" \t\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+/// Value of `key` in the header dict: the text up to the next top-level ','.
+std::optional<std::string> dictValue(const std::string &header,
+                                     const std::string &key) {
+  size_t k = header.find("'" + key + "'");
+  if (k == std::string::npos)
+    return std::nullopt;
+  size_t colon = header.find(':', k);
+  if (colon == std::string::npos)
+    return std::nullopt;
+  size_t i = colon + 1;
+  int depth = 0;
+  std::string v;
+  for (; i < header.size(); ++i) {
+    char c = header[i];
+    if (c == '(')
+      ++depth;
+    if (c == ')')
+      --depth;
+    if ((c == ',' || c == '}') && depth == 0)
+      break;
+    v += c;
+  }
+  return trimSpaces(v);
+}
+} // namespace
+
+size_t rotq::npy::elementSize(DType t) {
+  switch (t) {
+  case DType::F16: case DType::I16: return 2;
+  case DType::F32: case DType::I32: return 4;
+  case DType::F64: case DType::I64: return 8;
+  case DType::I8: case DType::U8: case DType::Bool: return 1;
+  }
+  return 1;
+}
+
+const char *rotq::npy::descriptor(DType t) {
+  switch (t) {
+  case DType::F16: return "<f2";
+  case DType::F32: return "<f4";
+  case DType::F64: return "<f8";
+  case DType::I8: return "|i1";
+  case DType::I16: return "<i2";
+  case DType::I32: return "<i4";
+  case DType::I64: return "<i8";
+  case DType::U8: return "|u1";
+  case DType::Bool: return "|b1";
+  }
+  return "";
+}
+
+int64_t Array::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+double Array::getDouble(int64_t i) const {
+  const char *p = data.data() + i * elementSize(dtype);
+  switch (dtype) {
+  case DType::F16: { uint16_t v; std::memcpy(&v, p, 2); return halfToFloat(v); }
+  case DType::F32: { float v; std::memcpy(&v, p, 4); return v; }
+  case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
+  default: return double(getInt(i));
+  }
+}
+
+int64_t Array::getInt(int64_t i) const {
+  const char *p = data.data() + i * elementSize(dtype);
+  switch (dtype) {
+  case DType::I8: return int8_t(*p);
+  case DType::U8: return uint8_t(*p);
+  case DType::Bool: return *p != 0;
+  case DType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
+  case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
+  case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return v; }
+  default: return int64_t(getDouble(i));
+  }
+}
+
+llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
+                                       const std::string &name) {
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    return fail(name, "not a .npy file (bad magic)");
+  int major = uint8_t(bytes[6]);
+  size_t headerLen, headerStart;
+  if (major == 1) {
+    headerLen = uint8_t(bytes[8]) | (size_t(uint8_t(bytes[9])) << 8);
+    headerStart = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12)
+      return fail(name, "truncated .npy header");
+    headerLen = 0;
+    for (int i = 0; i < 4; ++i)
+      headerLen |= size_t(uint8_t(bytes[8 + i])) << (8 * i);
+    headerStart = 12;
+  } else {
+    return fail(name, "unsupported .npy format version " +
+                          llvm::Twine(major));
+  }
+  if (headerStart + headerLen > bytes.size())
+    return fail(name, "truncated .npy header");
+  std::string header = bytes.substr(headerStart, headerLen);
+
+  auto descr = dictValue(header, "descr");
+  auto fortran = dictValue(header, "fortran_order");
+  auto shapeText = dictValue(header, "shape");
+  if (!descr || !fortran || !shapeText)
+    return fail(name, "malformed .npy header '" + trimSpaces(header) + "'");
+
+  Array a;
+  std::string d = *descr;
+  if (d.size() < 2 || (d.front() != '\'' && d.front() != '"'))
+    return fail(name, "malformed dtype " + d);
+  d = d.substr(1, d.size() - 2);
+  static const std::pair<const char *, DType> kTypes[] = {
+      {"<f2", DType::F16}, {"<f4", DType::F32}, {"<f8", DType::F64},
+      {"|i1", DType::I8},  {"<i1", DType::I8},  {"<i2", DType::I16},
+      {"<i4", DType::I32}, {"<i8", DType::I64}, {"|u1", DType::U8},
+      {"<u1", DType::U8},  {"|b1", DType::Bool}};
+  bool known = false;
+  for (auto &[s, t] : kTypes)
+    if (d == s) {
+      a.dtype = t;
+      known = true;
+    }
+  if (!known)
+    return fail(name, "unsupported dtype '" + d +
+                          "' (supported: little-endian float16/32/64, "
+                          "int8/16/32/64, uint8, bool)");
+  if (*fortran != "False")
+    return fail(name, "Fortran-order arrays are not supported; save a "
+                      "C-contiguous array (numpy.ascontiguousarray)");
+
+  std::string s = *shapeText;
+  if (s.size() < 2 || s.front() != '(' || s.back() != ')')
+    return fail(name, "malformed shape " + s);
+  std::stringstream ss(s.substr(1, s.size() - 2));
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trimSpaces(item);
+    if (item.empty())
+      continue;
+    char *end = nullptr;
+    long long v = std::strtoll(item.c_str(), &end, 10);
+    if (*end != '\0' || v < 0)
+      return fail(name, "malformed shape " + s);
+    a.shape.push_back(v);
+  }
+
+  size_t dataStart = headerStart + headerLen;
+  size_t expected = size_t(a.numElements()) * elementSize(a.dtype);
+  size_t found = bytes.size() - dataStart;
+  if (found < expected)
+    return fail(name, "truncated data: expected " + llvm::Twine(expected) +
+                          " bytes for shape " + s + ", found " +
+                          llvm::Twine(found));
+  if (found > expected)
+    return fail(name, "trailing bytes: expected " + llvm::Twine(expected) +
+                          " bytes for shape " + s + ", found " +
+                          llvm::Twine(found));
+  a.data.assign(bytes.begin() + dataStart, bytes.end());
+  return a;
+}
+
+llvm::Expected<Array> rotq::npy::read(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return fail(path, "cannot open file");
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  return parse(bytes, path);
+}
+
+static std::string makeHeader(const char *descr,
+                              const std::vector<int64_t> &shape) {
+  std::ostringstream os;
+  os << "{'descr': '" << descr << "', 'fortran_order': False, 'shape': (";
+  for (size_t i = 0; i < shape.size(); ++i)
+    os << shape[i] << (shape.size() == 1 || i + 1 < shape.size() ? "," : "")
+       << (i + 1 < shape.size() ? " " : "");
+  os << "), }";
+  std::string h = os.str();
+  size_t total = 10 + h.size() + 1;
+  h.append((64 - total % 64) % 64, ' ');
+  h += '\n';
+  std::string out = "\x93NUMPY";
+  out += char(1);
+  out += char(0);
+  out += char(h.size() & 0xff);
+  out += char((h.size() >> 8) & 0xff);
+  return out + h;
+}
+
+llvm::Error rotq::npy::write(const std::string &path, const Array &array) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out)
+    return fail(path, "cannot open for writing");
+  std::string h = makeHeader(descriptor(array.dtype), array.shape);
+  out.write(h.data(), h.size());
+  out.write(array.data.data(), array.data.size());
+  if (!out)
+    return fail(path, "write failed");
+  return llvm::Error::success();
+}
+
+llvm::Expected<StreamWriter>
+StreamWriter::create(const std::string &path, int64_t rows, int64_t cols) {
+  StreamWriter w;
+  w.path = path;
+  w.out = std::make_unique<std::ofstream>(path, std::ios::binary |
+                                                    std::ios::trunc);
+  if (!*w.out)
+    return fail(path, "cannot open for writing");
+  std::string h = makeHeader("<f8", {rows, cols});
+  w.out->write(h.data(), h.size());
+  return std::move(w);
+}
+
+void StreamWriter::writeRows(const std::vector<double> &rowMajor) {
+  out->write(reinterpret_cast<const char *>(rowMajor.data()),
+             rowMajor.size() * sizeof(double));
+}
+
+llvm::Error StreamWriter::finish() {
+  out->flush();
+  if (!*out)
+    return fail(path, "write failed");
+  out.reset();
+  return llvm::Error::success();
+}
