@@ -1,0 +1,27 @@
+//===- Passes.h - rotq conversion passes ------------------------*- C++ -*-===//
+#ifndef ROTQ_CONVERSION_PASSES_H
+#define ROTQ_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace rotq {
+
+#define GEN_PASS_DECL
+#include "rotq/Conversion/Passes.h.inc"
+
+/// Patterns lowering every rotq op to linalg/tensor/arith/math.
+void populateRotqToLinalgPatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "rotq/Conversion/Passes.h.inc"
+
+} // namespace rotq
+} // namespace mlir
+
+#endif

@@ -1,0 +1,45 @@
+//===- ConvertRotqToLinalg.cpp - the convert-rotq-to-linalg pass ----------===//
+//
+// Lowers every rotq op to upstream tensor-level dialects (see Passes.td).
+// The rotq dialect is marked illegal, so an op that cannot be lowered is
+// reported instead of silently left behind.
+//
+//===----------------------------------------------------------------------===//
+#include "RotqToLinalgPatterns.h"
+
+#include "rotq/Conversion/Passes.h"
+#include "rotq/Dialect/Rotq/IR/RotqDialect.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_CONVERTROTQTOLINALG
+#include "rotq/Conversion/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+
+void mlir::rotq::populateRotqToLinalgPatterns(RewritePatternSet &patterns) {
+  lowering::populateLowerHadamardPattern(patterns);
+  lowering::populateLowerRotatePermutePatterns(patterns);
+  lowering::populateLowerQuantizePatterns(patterns);
+  lowering::populateLowerQMatmulPattern(patterns);
+}
+
+namespace {
+struct ConvertRotqToLinalg
+    : mlir::rotq::impl::ConvertRotqToLinalgBase<ConvertRotqToLinalg> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<RotqDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    populateRotqToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

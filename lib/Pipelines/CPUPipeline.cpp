@@ -1,0 +1,54 @@
+//===- CPUPipeline.cpp - rotq-lower-to-llvm -------------------------------===//
+//
+// Takes a module of rotq and upstream tensor ops down to the LLVM dialect, so
+// that the ExecutionEngine (rotq-run) or mlir-translate can take over.
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertRotqToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCSEPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // Clones the deallocation pipeline inserts (e.g. for returned arguments).
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void rotq::registerRotqPipelines() {
+  PassPipelineRegistration<>(
+      "rotq-lower-to-llvm",
+      "Lower rotq and upstream tensor IR to the LLVM dialect (CPU)",
+      [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
+}

@@ -1,0 +1,62 @@
+// Round trip of every rotq op through the custom assembly and the generic
+// form.
+// RUN: rotq-opt %s | rotq-opt | FileCheck %s
+// RUN: rotq-opt %s --mlir-print-op-generic | rotq-opt | FileCheck %s
+
+// CHECK-LABEL: func @hadamard
+func.func @hadamard(%x: tensor<?x8xf32>, %h: tensor<4x12xbf16>) -> (tensor<?x8xf32>, tensor<4x12xbf16>) {
+  // CHECK: rotq.hadamard %{{.*}} {signs = array<i8: 1, -1, 1, 1, -1, 1, 1, 1>} : tensor<?x8xf32>
+  %0 = rotq.hadamard %x {signs = array<i8: 1, -1, 1, 1, -1, 1, 1, 1>} : tensor<?x8xf32>
+  // CHECK: rotq.hadamard %{{.*}} {block_size = 4 : i64, transpose} : tensor<?x8xf32>
+  %1 = rotq.hadamard %0 {block_size = 4, transpose} : tensor<?x8xf32>
+  // CHECK: rotq.hadamard %{{.*}} : tensor<4x12xbf16>
+  %2 = rotq.hadamard %h : tensor<4x12xbf16>
+  return %1, %2 : tensor<?x8xf32>, tensor<4x12xbf16>
+}
+
+// CHECK-LABEL: func @rotate
+func.func @rotate(%x: tensor<2x8xf32>, %d: tensor<8x8xf32>, %b: tensor<4x4xf32>, %p: tensor<2x4x4xf32>) -> tensor<2x8xf32> {
+  // CHECK: rotq.rotate %{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<8x8xf32>
+  %0 = rotq.rotate %x, %d : tensor<2x8xf32>, tensor<8x8xf32>
+  // CHECK: rotq.rotate %{{.*}}, %{{.*}} {transpose} : tensor<2x8xf32>, tensor<4x4xf32>
+  %1 = rotq.rotate %0, %b {transpose} : tensor<2x8xf32>, tensor<4x4xf32>
+  // CHECK: rotq.rotate %{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<2x4x4xf32>
+  %2 = rotq.rotate %1, %p : tensor<2x8xf32>, tensor<2x4x4xf32>
+  return %2 : tensor<2x8xf32>
+}
+
+// CHECK-LABEL: func @permute
+func.func @permute(%x: tensor<?x4xi8>) -> tensor<?x4xi8> {
+  // CHECK: rotq.permute %{{.*}} [3, 1, 0, 2] : tensor<?x4xi8>
+  %0 = rotq.permute %x [3, 1, 0, 2] : tensor<?x4xi8>
+  return %0 : tensor<?x4xi8>
+}
+
+// CHECK-LABEL: func @quantize
+func.func @quantize(%x: tensor<?x64xf32>, %s: tensor<?x2xf32>, %z: tensor<?x2xi8>) -> (tensor<?x64xi8>, tensor<?x1xf32>, tensor<?x64xi8>, tensor<1x64xf32>, tensor<1x64xi8>, tensor<?x64xi8>) {
+  // CHECK: %{{.*}}, %{{.*}} = rotq.quantize %{{.*}} {bits = 4 : i64, clip_ratio = 9.000000e-01 : f64, granularity = #rotq.granularity<row>} : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?x1xf32>
+  %q, %qs = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>, clip_ratio = 0.9} : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?x1xf32>
+  // CHECK: rotq.quantize %{{.*}} scale(%{{.*}} : tensor<?x2xf32>) zero_point(%{{.*}} : tensor<?x2xi8>) {asymmetric, bits = 8 : i64, granularity = #rotq.granularity<group>, group_size = 32 : i64} : tensor<?x64xf32> -> tensor<?x64xi8>
+  %g = rotq.quantize %x scale(%s : tensor<?x2xf32>) zero_point(%z : tensor<?x2xi8>) {bits = 8, granularity = #rotq.granularity<group>, group_size = 32, asymmetric} : tensor<?x64xf32> -> tensor<?x64xi8>
+  // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = rotq.quantize %{{.*}} {asymmetric, bits = 3 : i64, granularity = #rotq.granularity<column>} : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<1x64xf32>, tensor<1x64xi8>
+  %c:3 = rotq.quantize %x {bits = 3, granularity = #rotq.granularity<column>, asymmetric} : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<1x64xf32>, tensor<1x64xi8>
+  // CHECK: rotq.dequantize %{{.*}} scale(%{{.*}} : tensor<?x2xf32>) zero_point(%{{.*}} : tensor<?x2xi8>) : tensor<?x64xi8> -> tensor<?x64xf16>
+  %d = rotq.dequantize %g scale(%s : tensor<?x2xf32>) zero_point(%z : tensor<?x2xi8>) : tensor<?x64xi8> -> tensor<?x64xf16>
+  return %q, %qs, %g, %c#1, %c#2, %c#0 : tensor<?x64xi8>, tensor<?x1xf32>, tensor<?x64xi8>, tensor<1x64xf32>, tensor<1x64xi8>, tensor<?x64xi8>
+}
+
+// CHECK-LABEL: func @qmatmul
+func.func @qmatmul(%a: tensor<16x256xi8>, %as: tensor<16x1xf32>, %az: tensor<16x1xi8>, %w: tensor<64x256xi8>, %ws: tensor<64x2xf32>, %b: tensor<64xf32>) -> tensor<16x64xf32> {
+  // CHECK: rotq.qmatmul %{{.*}} scale(%{{.*}} : tensor<16x1xf32>) zero_point(%{{.*}} : tensor<16x1xi8>), %{{.*}} scale(%{{.*}} : tensor<64x2xf32>) bias(%{{.*}} : tensor<64xf32>) : tensor<16x256xi8>, tensor<64x256xi8> -> tensor<16x64xf32>
+  %y = rotq.qmatmul %a scale(%as : tensor<16x1xf32>) zero_point(%az : tensor<16x1xi8>), %w scale(%ws : tensor<64x2xf32>) bias(%b : tensor<64xf32>) : tensor<16x256xi8>, tensor<64x256xi8> -> tensor<16x64xf32>
+  return %y : tensor<16x64xf32>
+}
+
+// CHECK-LABEL: func @packing
+func.func @packing(%q: tensor<64x256xi8>) -> tensor<64x256xi8> {
+  // CHECK: rotq.pack %{{.*}} {bits = 4 : i64} : tensor<64x256xi8> -> tensor<64x128xi8>
+  %p = rotq.pack %q {bits = 4} : tensor<64x256xi8> -> tensor<64x128xi8>
+  // CHECK: rotq.unpack %{{.*}} {bits = 4 : i64} : tensor<64x128xi8> -> tensor<64x256xi8>
+  %u = rotq.unpack %p {bits = 4} : tensor<64x128xi8> -> tensor<64x256xi8>
+  return %u : tensor<64x256xi8>
+}

@@ -1,0 +1,33 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "rotq"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.rotq_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.rotq_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["rotq-opt", "rotq-run", "rotq-hadamard"], [config.rotq_tools_dir])
+# Ahead of lit's own %python (the interpreter lit runs under): the tests
+# need the one CMake found with NumPy.
+config.substitutions.insert(0, ("%python", config.rotq_python))
+config.substitutions.append(
+    ("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+try:
+    import subprocess
+    subprocess.check_call([config.rotq_python, "-c", "import numpy"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config.available_features.add("numpy")
+except Exception:
+    pass
+if config.ptxas and os.path.exists(config.ptxas):
+    config.available_features.add("ptxas")

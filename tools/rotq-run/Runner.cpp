@@ -1,0 +1,365 @@
+//===- Runner.cpp - JIT-run a function of a rotq/tensor module ------------===//
+#include "Runner.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqDialect.h"
+#include "rotq/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace ::rotq;
+using namespace ::rotq::run;
+
+namespace {
+
+llvm::Error err(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+std::string typeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+/// Element type name and the npy dtype used to carry it on the host.
+llvm::Expected<std::pair<std::string, npy::DType>> hostType(Type t) {
+  if (t.isF32()) return std::make_pair(std::string("f32"), npy::DType::F32);
+  if (t.isF64()) return std::make_pair(std::string("f64"), npy::DType::F64);
+  if (t.isF16()) return std::make_pair(std::string("f16"), npy::DType::F16);
+  if (t.isBF16()) return std::make_pair(std::string("bf16"), npy::DType::I16);
+  if (t.isInteger(8)) return std::make_pair(std::string("i8"), npy::DType::I8);
+  if (t.isInteger(16)) return std::make_pair(std::string("i16"), npy::DType::I16);
+  if (t.isInteger(32)) return std::make_pair(std::string("i32"), npy::DType::I32);
+  if (t.isInteger(64)) return std::make_pair(std::string("i64"), npy::DType::I64);
+  return err("unsupported element type " + typeStr(t) +
+             " (supported: f16, bf16, f32, f64, i8, i16, i32, i64)");
+}
+
+uint16_t toHalfBits(double v, const llvm::fltSemantics &sem) {
+  llvm::APFloat f(v);
+  bool lost;
+  f.convert(sem, llvm::APFloat::rmNearestTiesToEven, &lost);
+  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
+}
+
+double fromHalfBits(uint16_t bits, const llvm::fltSemantics &sem) {
+  llvm::APFloat f(sem, llvm::APInt(16, bits));
+  bool lost;
+  f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return f.convertToDouble();
+}
+
+/// Stores v as element i of `a` (whose dtype matches `et`).
+void storeElement(npy::Array &a, const std::string &et, int64_t i, double v,
+                  int64_t iv, bool isFloat) {
+  char *p = a.data.data() + i * npy::elementSize(a.dtype);
+  if (et == "f32") { float f = isFloat ? float(v) : float(iv); std::memcpy(p, &f, 4); }
+  else if (et == "f64") { double d = isFloat ? v : double(iv); std::memcpy(p, &d, 8); }
+  else if (et == "f16") { uint16_t h = toHalfBits(isFloat ? v : double(iv), llvm::APFloat::IEEEhalf()); std::memcpy(p, &h, 2); }
+  else if (et == "bf16") { uint16_t h = toHalfBits(isFloat ? v : double(iv), llvm::APFloat::BFloat()); std::memcpy(p, &h, 2); }
+  else if (et == "i8") { int8_t x = int8_t(iv); std::memcpy(p, &x, 1); }
+  else if (et == "i16") { int16_t x = int16_t(iv); std::memcpy(p, &x, 2); }
+  else if (et == "i32") { int32_t x = int32_t(iv); std::memcpy(p, &x, 4); }
+  else if (et == "i64") { std::memcpy(p, &iv, 8); }
+}
+
+int64_t intMin(const std::string &et) {
+  int bits = std::stoi(et.substr(1));
+  return bits == 64 ? INT64_MIN : -(int64_t(1) << (bits - 1));
+}
+int64_t intMax(const std::string &et) {
+  int bits = std::stoi(et.substr(1));
+  return bits == 64 ? INT64_MAX : (int64_t(1) << (bits - 1)) - 1;
+}
+
+uint64_t splitmix64(uint64_t &s) {
+  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// A ranked memref descriptor laid out as the LLVM lowering expects:
+/// {allocated, aligned, offset, sizes[rank], strides[rank]}.
+std::vector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> d(3 + 2 * shape.size());
+  d[0] = reinterpret_cast<int64_t>(data);
+  d[1] = reinterpret_cast<int64_t>(data);
+  d[2] = 0;
+  int64_t stride = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    d[3 + i] = shape[i];
+    d[3 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+} // namespace
+
+namespace rotq::run {
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+loadModule(MLIRContext &ctx, const std::string &file,
+                const std::string &func, Signature &sig) {
+  std::string diagText;
+  llvm::raw_string_ostream diagOs(diagText);
+  llvm::SourceMgr sm;
+  SourceMgrDiagnosticHandler handler(sm, &ctx, diagOs);
+  OwningOpRef<ModuleOp> m = parseSourceFile<ModuleOp>(file, sm, &ctx);
+  if (!m)
+    return err(diagText.empty() ? "cannot parse " + file : diagText);
+  if (failed(mlir::verify(*m)))
+    return err(diagText);
+  auto f = m->lookupSymbol<func::FuncOp>(func);
+  if (!f)
+    return err(file + ": no function @" + func);
+  if (f.isExternal())
+    return err(file + ": @" + func + " has no body");
+  sig = Signature();
+  for (auto [i, t] : llvm::enumerate(f.getArgumentTypes())) {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    if (!rt)
+      return err(file + ": argument " + llvm::Twine(i) + " of @" + func +
+                 " has type " + typeStr(t) +
+                 "; only ranked tensors are supported");
+    if (auto e = hostType(rt.getElementType()); !e)
+      return e.takeError();
+    sig.args.push_back(rt);
+  }
+  for (auto [i, t] : llvm::enumerate(f.getResultTypes())) {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    if (!rt)
+      return err(file + ": result " + llvm::Twine(i) + " of @" + func +
+                 " has type " + typeStr(t) +
+                 "; only ranked tensors are supported");
+    if (auto e = hostType(rt.getElementType()); !e)
+      return e.takeError();
+    sig.results.push_back(rt);
+  }
+  if (sig.results.empty())
+    return err(file + ": @" + func + " returns nothing");
+  return std::move(m);
+}
+
+llvm::Expected<HostTensor> prepareInput(const Signature &sig,
+                                             unsigned index,
+                                             const npy::Array &a,
+                                             const std::string &name) {
+  RankedTensorType t = sig.args[index];
+  bool ok = a.shape.size() == size_t(t.getRank());
+  for (int64_t i = 0; ok && i < t.getRank(); ++i)
+    ok = t.isDynamicDim(i) || t.getDimSize(i) == a.shape[i];
+  if (!ok) {
+    std::string s = "(";
+    for (size_t i = 0; i < a.shape.size(); ++i)
+      s += (i ? ", " : "") + std::to_string(a.shape[i]);
+    return err(name + ": argument " + llvm::Twine(index) + " expects " +
+               typeStr(t) + ", but the array has shape " + s + ")");
+  }
+  auto ht = hostType(t.getElementType());
+  if (!ht)
+    return ht.takeError();
+  HostTensor h;
+  h.elementType = ht->first;
+  h.array.dtype = ht->second;
+  h.array.shape = a.shape;
+  int64_t n = a.numElements();
+  h.array.data.resize(n * npy::elementSize(h.array.dtype));
+  bool toFloat = h.elementType[0] == 'f' || h.elementType == "bf16";
+  if (!toFloat && a.isFloat())
+    return err(name + ": argument " + llvm::Twine(index) + " is " +
+               typeStr(t) + " but the array holds floating-point values");
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t iv = a.isFloat() ? 0 : a.getInt(i);
+    if (!toFloat && (iv < intMin(h.elementType) || iv > intMax(h.elementType)))
+      return err(name + ": value " + llvm::Twine(iv) + " at index " +
+                 llvm::Twine(i) + " does not fit " + h.elementType);
+    storeElement(h.array, h.elementType, i, a.isFloat() ? a.getDouble(i) : 0,
+                 iv, a.isFloat());
+  }
+  return h;
+}
+
+llvm::Expected<HostTensor> randomInput(const Signature &sig,
+                                            unsigned index, uint64_t seed,
+                                            int64_t intMaxV,
+                                            int64_t dynamicSize) {
+  RankedTensorType t = sig.args[index];
+  npy::Array a;
+  a.dtype = npy::DType::F64;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    if (t.isDynamicDim(i)) {
+      if (dynamicSize <= 0)
+        return err("argument " + llvm::Twine(index) + " (" + typeStr(t) +
+                   ") has a dynamic dimension; give --dynamic-size N or "
+                   "--input");
+      a.shape.push_back(dynamicSize);
+    } else {
+      a.shape.push_back(t.getDimSize(i));
+    }
+  }
+  int64_t n = a.numElements();
+  bool isFloat = isa<FloatType>(t.getElementType());
+  if (!isFloat)
+    a.dtype = npy::DType::I64;
+  a.data.resize(n * 8);
+  uint64_t state = seed * 0x2545F4914F6CDD1DULL + index + 1;
+  for (int64_t i = 0; i < n; ++i) {
+    if (isFloat) {
+      // Box-Muller, so the draws do not depend on the C++ library.
+      double u1 = (double(splitmix64(state) >> 11) + 1.0) * 0x1.0p-53;
+      double u2 = double(splitmix64(state) >> 11) * 0x1.0p-53;
+      double v = std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * M_PI * u2);
+      std::memcpy(a.data.data() + 8 * i, &v, 8);
+    } else {
+      int64_t v = int64_t(splitmix64(state) % uint64_t(std::max<int64_t>(1, intMaxV)));
+      std::memcpy(a.data.data() + 8 * i, &v, 8);
+    }
+  }
+  return prepareInput(sig, index, a, "random input");
+}
+
+llvm::Expected<std::vector<HostTensor>>
+runFunction(ModuleOp module, const std::string &func, const Signature &sig,
+                 const std::vector<HostTensor> &inputs, const RunOptions &opts) {
+  MLIRContext *ctx = module.getContext();
+  if (inputs.size() != sig.args.size())
+    return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
+               " arguments, " + llvm::Twine(inputs.size()) + " given");
+  auto f = module.lookupSymbol<func::FuncOp>(func);
+  f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
+
+  std::string diagText;
+  llvm::raw_string_ostream diagOs(diagText);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &d) {
+    diagOs << d.getLocation() << ": " << d.str() << "\n";
+    return success();
+  });
+  PassManager pm(ctx);
+  mlir::rotq::buildLowerToLLVMPipeline(pm);
+  if (failed(pm.run(module)))
+    return err("lowering to LLVM failed:\n" + diagText);
+  if (opts.dumpLowered)
+    module.print(llvm::errs());
+
+  ExecutionEngineOptions eo;
+  eo.transformer = makeOptimizingTransformer(opts.optLevel, 0, nullptr);
+  // memref.copy of non-contiguous buffers calls into the C runner utils.
+  std::string utils = ROTQ_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
+  SmallVector<StringRef> libs;
+  if (llvm::sys::fs::exists(utils))
+    libs.push_back(utils);
+  eo.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(module, eo);
+  if (!engine)
+    return err("JIT compilation failed: " + toString(engine.takeError()));
+
+  // Argument descriptors, then a buffer for the result descriptors (a struct
+  // of descriptors when there are several results).
+  std::vector<std::vector<int64_t>> argDescs;
+  for (const HostTensor &h : inputs)
+    argDescs.push_back(makeDescriptor(const_cast<char *>(h.array.data.data()),
+                                      h.array.shape));
+  std::vector<size_t> resultOffsets;
+  size_t resultWords = 0;
+  for (RankedTensorType t : sig.results) {
+    resultOffsets.push_back(resultWords);
+    resultWords += 3 + 2 * t.getRank();
+  }
+  std::vector<int64_t> resultBuf(resultWords, 0);
+  void *resultPtr = resultBuf.data();
+  std::vector<void *> argPtrs;
+  std::vector<void *> descPtrs;
+  for (auto &d : argDescs)
+    descPtrs.push_back(d.data());
+  argPtrs.push_back(&resultPtr);
+  for (auto &p : descPtrs)
+    argPtrs.push_back(&p);
+  if (llvm::Error e = (*engine)->invokePacked("_mlir_ciface_" + func, argPtrs))
+    return err("running @" + func + " failed: " + toString(std::move(e)));
+
+  std::vector<HostTensor> results;
+  for (auto [i, t] : llvm::enumerate(sig.results)) {
+    const int64_t *d = resultBuf.data() + resultOffsets[i];
+    int64_t rank = t.getRank();
+    auto ht = hostType(t.getElementType());
+    HostTensor h;
+    h.elementType = ht->first;
+    h.array.dtype = ht->second;
+    for (int64_t r = 0; r < rank; ++r)
+      h.array.shape.push_back(d[3 + r]);
+    int64_t n = h.array.numElements();
+    size_t es = npy::elementSize(h.array.dtype);
+    h.array.data.resize(n * es);
+    const char *base = reinterpret_cast<const char *>(d[1]) + d[2] * es;
+    // Copy element by element through the strides.
+    std::vector<int64_t> idx(rank, 0);
+    for (int64_t e = 0; e < n; ++e) {
+      int64_t off = 0;
+      for (int64_t r = 0; r < rank; ++r)
+        off += idx[r] * d[3 + rank + r];
+      std::memcpy(h.array.data.data() + e * es, base + off * es, es);
+      for (int64_t r = rank; r-- > 0;) {
+        if (++idx[r] < h.array.shape[r])
+          break;
+        idx[r] = 0;
+      }
+    }
+    results.push_back(std::move(h));
+  }
+  return results;
+}
+
+void printTensor(llvm::raw_ostream &os, const HostTensor &t) {
+  const npy::Array &a = t.array;
+  int64_t n = a.numElements();
+  int64_t rank = a.shape.size();
+  int64_t inner = rank ? a.shape.back() : 1;
+  auto value = [&](int64_t i) -> std::string {
+    std::string s;
+    llvm::raw_string_ostream vs(s);
+    if (t.elementType == "bf16") {
+      uint16_t b;
+      std::memcpy(&b, a.data.data() + 2 * i, 2);
+      vs << llvm::format("%.6g", fromHalfBits(b, llvm::APFloat::BFloat()));
+    } else if (a.isFloat()) {
+      vs << llvm::format("%.6g", a.getDouble(i));
+    } else {
+      vs << a.getInt(i);
+    }
+    return s;
+  };
+  if (rank == 0) {
+    os << value(0) << "\n";
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (i % std::max<int64_t>(inner, 1) == 0)
+      os << "[";
+    os << value(i);
+    if ((i + 1) % inner == 0)
+      os << "]\n";
+    else
+      os << ", ";
+  }
+}
+
+} // namespace rotq::run

@@ -1,0 +1,60 @@
+//===- Runner.h - JIT-run a function of a rotq/tensor module ----*- C++ -*-===//
+#ifndef ROTQ_TOOLS_ROTQ_RUN_RUNNER_H
+#define ROTQ_TOOLS_ROTQ_RUN_RUNNER_H
+
+#include "rotq/Support/Npy.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace rotq::run {
+
+/// A host tensor: element type name ("f32", "i64", ...) plus the data as
+/// an .npy array in the closest NumPy dtype.
+struct HostTensor {
+  std::string elementType;
+  npy::Array array;
+};
+
+struct Signature {
+  std::vector<mlir::RankedTensorType> args, results;
+};
+
+/// Parses FILE and checks that @func exists with tensor-only arguments and
+/// results.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+loadModule(mlir::MLIRContext &ctx, const std::string &file,
+           const std::string &func, Signature &sig);
+
+/// Converts npy data to argument `index` of `sig` (checking the shape; floats
+/// and integers are converted to the argument's element type).
+llvm::Expected<HostTensor> prepareInput(const Signature &sig, unsigned index,
+                                        const npy::Array &a,
+                                        const std::string &name);
+
+/// Random inputs: floats ~ N(0, 1), integers uniform in [0, intMax).
+llvm::Expected<HostTensor> randomInput(const Signature &sig, unsigned index,
+                                       uint64_t seed, int64_t intMax,
+                                       int64_t dynamicSize);
+
+struct RunOptions {
+  unsigned optLevel = 2;
+  bool dumpLowered = false;
+};
+
+/// Lowers the module to LLVM, JIT-compiles it and runs @func.
+llvm::Expected<std::vector<HostTensor>>
+runFunction(mlir::ModuleOp module, const std::string &func,
+            const Signature &sig, const std::vector<HostTensor> &inputs,
+            const RunOptions &opts);
+
+/// Prints a tensor with one innermost row per line.
+void printTensor(llvm::raw_ostream &os, const HostTensor &t);
+
+} // namespace rotq::run
+
+#endif

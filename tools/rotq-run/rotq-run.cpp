@@ -1,0 +1,224 @@
+//===- rotq-run.cpp - run a function of a rotq module on the CPU ----------===//
+//
+//   rotq-run FILE.mlir -e FUNC --input a.npy [--input b.npy ...]
+//            [--output out.npy ...]
+//   rotq-run FILE.mlir -e FUNC --random-inputs --seed N
+//   rotq-run --compare A.mlir B.mlir -e FUNC (inputs as above)
+//
+// The module is lowered with rotq-lower-to-llvm and run through the MLIR
+// ExecutionEngine. --compare runs both modules on the same inputs and prints
+// one line per result: max_abs_err=... rel_err=... with
+// rel_err = ||a - b|| / ||b|| (B is the reference).
+//
+//===----------------------------------------------------------------------===//
+#include "Runner.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/WithColor.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace llvm;
+using namespace rotq;
+using namespace rotq::run;
+
+static cl::OptionCategory cat("rotq-run options");
+static cl::list<std::string> files(cl::Positional, cl::desc("<file.mlir>..."),
+                                   cl::OneOrMore, cl::cat(cat));
+static cl::opt<std::string> entry("e", cl::desc("Function to run"),
+                                  cl::init("main"), cl::value_desc("name"),
+                                  cl::cat(cat));
+static cl::list<std::string> inputs("input",
+                                    cl::desc("Input .npy, one per argument"),
+                                    cl::value_desc("file.npy"), cl::cat(cat));
+static cl::list<std::string>
+    outputs("output", cl::desc("Write result i to the i-th file (.npy)"),
+            cl::value_desc("file.npy"), cl::cat(cat));
+static cl::opt<bool> randomInputs(
+    "random-inputs",
+    cl::desc("Draw inputs: floats ~ N(0,1), integers in [0, random-int-max)"),
+    cl::cat(cat));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed for --random-inputs"),
+                              cl::init(0), cl::cat(cat));
+static cl::opt<int64_t> randomIntMax(
+    "random-int-max", cl::desc("Exclusive bound of random integer inputs"),
+    cl::init(100), cl::cat(cat));
+static cl::opt<int64_t> dynamicSize(
+    "dynamic-size",
+    cl::desc("Size of dynamic dimensions for --random-inputs"), cl::init(0),
+    cl::cat(cat));
+static cl::opt<bool> compare(
+    "compare", cl::desc("Run A.mlir and B.mlir on the same inputs and print "
+                        "max_abs_err and rel_err per result"),
+    cl::cat(cat));
+static cl::opt<double> relTol(
+    "rel-tol", cl::desc("With --compare, exit 1 if any rel_err exceeds this"),
+    cl::init(-1.0), cl::cat(cat));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
+                                  cl::init(2), cl::Prefix, cl::cat(cat));
+static cl::opt<bool> dumpLowered(
+    "dump-lowered", cl::desc("Print the LLVM-dialect module to stderr"),
+    cl::cat(cat));
+
+static int fail(const Twine &msg) {
+  WithColor::error(errs(), "rotq-run") << msg << "\n";
+  return 1;
+}
+
+static bool sameFile(const std::string &a, const std::string &b) {
+  sys::fs::UniqueID ia, ib;
+  if (sys::fs::getUniqueID(a, ia) || sys::fs::getUniqueID(b, ib))
+    return false;
+  return ia == ib;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  cl::HideUnrelatedOptions(cat);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "rotq-run: execute a function of an MLIR module (rotq + upstream tensor "
+      "ops) on the CPU\n");
+
+  if (compare && files.size() != 2)
+    return fail("--compare takes exactly two files: A.mlir B.mlir");
+  if (!compare && files.size() != 1)
+    return fail("expected one input file (or --compare A.mlir B.mlir)");
+  if (randomInputs && !inputs.empty())
+    return fail("--random-inputs and --input are exclusive");
+  for (const std::string &o : outputs) {
+    for (const std::string &in : inputs)
+      if (sameFile(o, in))
+        return fail("refusing to overwrite input " + in + " with an output");
+    for (const std::string &f : files)
+      if (sameFile(o, f))
+        return fail("refusing to overwrite " + f + " with an output");
+  }
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  registry.insert<mlir::rotq::RotqDialect>();
+
+  RunOptions opts;
+  opts.optLevel = optLevel;
+  opts.dumpLowered = dumpLowered;
+
+  std::vector<std::vector<HostTensor>> allResults;
+  std::vector<HostTensor> hostInputs;
+  std::vector<Signature> sigs;
+  // Signatures hold types, so their contexts live until the end.
+  std::vector<std::unique_ptr<mlir::MLIRContext>> contexts;
+  for (size_t fi = 0; fi < files.size(); ++fi) {
+    contexts.push_back(std::make_unique<mlir::MLIRContext>(registry));
+    mlir::MLIRContext &ctx = *contexts.back();
+    Signature sig;
+    auto module = loadModule(ctx, files[fi], entry, sig);
+    if (!module)
+      return fail(toString(module.takeError()));
+    if (fi == 0) {
+      if (!randomInputs && inputs.size() != sig.args.size())
+        return fail("@" + entry + " takes " + Twine(sig.args.size()) +
+                    " arguments; " + Twine(inputs.size()) +
+                    " --input files given (or use --random-inputs)");
+      for (unsigned i = 0; i < sig.args.size(); ++i) {
+        Expected<HostTensor> h =
+            randomInputs ? randomInput(sig, i, seed, randomIntMax, dynamicSize)
+                         : [&]() -> Expected<HostTensor> {
+          auto a = npy::read(inputs[i]);
+          if (!a)
+            return a.takeError();
+          return prepareInput(sig, i, *a, inputs[i]);
+        }();
+        if (!h)
+          return fail(toString(h.takeError()));
+        hostInputs.push_back(std::move(*h));
+      }
+    } else if (!llvm::equal(sig.args, sigs[0].args,
+                            [](auto a, auto b) { return a.getShape() == b.getShape() &&
+                                                        a.getElementType().getTypeID() ==
+                                                            b.getElementType().getTypeID(); }) ||
+               sig.results.size() != sigs[0].results.size()) {
+      return fail("@" + entry + " has different signatures in " + files[0] +
+                  " and " + files[fi]);
+    }
+    sigs.push_back(sig);
+    auto results = runFunction(**module, entry, sig, hostInputs, opts);
+    if (!results)
+      return fail(toString(results.takeError()));
+    allResults.push_back(std::move(*results));
+  }
+
+  if (compare) {
+    bool ok = true;
+    for (size_t i = 0; i < allResults[0].size(); ++i) {
+      const npy::Array &a = allResults[0][i].array, &b = allResults[1][i].array;
+      if (a.shape != b.shape)
+        return fail("result " + Twine(i) + " has different shapes");
+      double maxAbs = 0, diff2 = 0, ref2 = 0;
+      for (int64_t e = 0; e < a.numElements(); ++e) {
+        double x = a.isFloat() ? a.getDouble(e) : double(a.getInt(e));
+        double y = b.isFloat() ? b.getDouble(e) : double(b.getInt(e));
+        double d = std::fabs(x - y);
+        if (std::isnan(d))
+          d = (std::isnan(x) && std::isnan(y)) ? 0 : INFINITY;
+        maxAbs = std::max(maxAbs, d);
+        diff2 += d * d;
+        ref2 += y * y;
+      }
+      double rel = ref2 > 0 ? std::sqrt(diff2 / ref2) : (diff2 > 0 ? INFINITY : 0);
+      outs() << format("max_abs_err=%.6e rel_err=%.6e\n", maxAbs, rel);
+      if (relTol >= 0 && !(rel <= relTol))
+        ok = false;
+    }
+    if (!ok)
+      return fail("rel_err exceeds --rel-tol " + std::to_string(relTol.getValue()));
+    return 0;
+  }
+
+  const std::vector<HostTensor> &results = allResults[0];
+  if (!outputs.empty() && outputs.size() != results.size())
+    return fail("@" + entry + " returns " + Twine(results.size()) +
+                " results; " + Twine(outputs.size()) + " --output files given");
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!outputs.empty()) {
+      npy::Array a = results[i].array;
+      if (results[i].elementType == "bf16") {
+        // NumPy has no bfloat16: widen to float32 on the way out.
+        npy::Array w;
+        w.dtype = npy::DType::F32;
+        w.shape = a.shape;
+        w.data.resize(a.numElements() * 4);
+        for (int64_t e = 0; e < a.numElements(); ++e) {
+          uint32_t bits = uint32_t(uint16_t(a.getInt(e))) << 16;
+          std::memcpy(w.data.data() + 4 * e, &bits, 4);
+        }
+        a = std::move(w);
+      }
+      if (Error e = npy::write(outputs[i], a))
+        return fail(toString(std::move(e)));
+      continue;
+    }
+    outs() << "result " << i << ": ";
+    sigs[0].results[i].print(outs());
+    outs() << "\n";
+    printTensor(outs(), results[i]);
+  }
+  return 0;
+}
