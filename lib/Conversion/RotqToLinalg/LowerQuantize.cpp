@@ -251,6 +251,15 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
   }
 };
 
+/// Bit offset of code t within its byte (t = loop index `dim`): bits * t.
+Value codeShift(OpBuilder &b, Location loc, int64_t dim, int64_t bits) {
+  Type i8 = b.getI8Type();
+  Value t = linalg::IndexOp::create(b, loc, dim);
+  Value sh = arith::IndexCastOp::create(b, loc, i8, t);
+  return arith::MulIOp::create(b, loc, sh,
+                               arith::ConstantIntOp::create(b, loc, i8, bits));
+}
+
 /// byte[..., j] = OR_t (code[..., j*per + t] & mask) << (bits * t).
 struct LowerPack : OpRewritePattern<PackOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -276,10 +285,7 @@ struct LowerPack : OpRewritePattern<PackOp> {
         {AffineMap::getMultiDimIdentityMap(r, ctx), AffineMap::get(r, 0, oe, ctx)},
         it, [&](OpBuilder &nb, Location l, ValueRange a) {
           Type i8 = nb.getI8Type();
-          Value t = linalg::IndexOp::create(nb, l, r - 1);
-          Value sh = arith::IndexCastOp::create(nb, l, i8, t);
-          sh = arith::MulIOp::create(
-              nb, l, sh, arith::ConstantIntOp::create(nb, l, i8, bits));
+          Value sh = codeShift(nb, l, r - 1, bits);
           Value mask = arith::ConstantIntOp::create(nb, l, i8, (1 << bits) - 1);
           Value c = arith::AndIOp::create(nb, l, a[0], mask);
           c = arith::ShLIOp::create(nb, l, c, sh);
@@ -314,10 +320,7 @@ struct LowerUnpack : OpRewritePattern<UnpackOp> {
         SmallVector<IteratorType>(r, IteratorType::parallel),
         [&](OpBuilder &nb, Location l, ValueRange a) {
           Type i8 = nb.getI8Type();
-          Value t = linalg::IndexOp::create(nb, l, r - 1);
-          Value sh = arith::IndexCastOp::create(nb, l, i8, t);
-          sh = arith::MulIOp::create(
-              nb, l, sh, arith::ConstantIntOp::create(nb, l, i8, bits));
+          Value sh = codeShift(nb, l, r - 1, bits);
           Value v = arith::ShRUIOp::create(nb, l, a[0], sh);
           Value up = arith::ConstantIntOp::create(nb, l, i8, 8 - bits);
           v = arith::ShLIOp::create(nb, l, v, up);
