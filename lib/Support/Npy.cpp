@@ -1,5 +1,6 @@
 //===- Npy.cpp - reading and writing NumPy .npy files ---------------------===//
 #include "rotq/Support/Npy.h"
+#include "rotq/Support/FloatBits.h"
 
 #include <cmath>
 #include <cstring>
@@ -13,18 +14,6 @@ namespace {
 llvm::Error fail(const std::string &name, const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  name + ": " + msg.str());
-}
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  float v;
-  if (exp == 0)
-    v = std::ldexp(float(man), -24);
-  else if (exp == 31)
-    v = man ? NAN : INFINITY;
-  else
-    v = std::ldexp(float(man | 0x400), int(exp) - 25);
-  return sign ? -v : v;
 }
 
 std::string trimSpaces(const std::string &s) {

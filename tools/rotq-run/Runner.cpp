@@ -1,5 +1,6 @@
 //===- Runner.cpp - JIT-run a function of a rotq/tensor module ------------===//
 #include "Runner.h"
+#include "rotq/Support/Random.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Pipelines/Pipelines.h"
@@ -87,13 +88,6 @@ int64_t intMin(const std::string &et) {
 int64_t intMax(const std::string &et) {
   int bits = std::stoi(et.substr(1));
   return bits == 64 ? INT64_MAX : (int64_t(1) << (bits - 1)) - 1;
-}
-
-uint64_t splitmix64(uint64_t &s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 /// A ranked memref descriptor laid out as the LLVM lowering expects:
@@ -221,16 +215,13 @@ llvm::Expected<HostTensor> randomInput(const Signature &sig,
   if (!isFloat)
     a.dtype = npy::DType::I64;
   a.data.resize(n * 8);
-  uint64_t state = seed * 0x2545F4914F6CDD1DULL + index + 1;
+  Random rng(seed * 0x2545F4914F6CDD1DULL + index + 1);
   for (int64_t i = 0; i < n; ++i) {
     if (isFloat) {
-      // Box-Muller, so the draws do not depend on the C++ library.
-      double u1 = (double(splitmix64(state) >> 11) + 1.0) * 0x1.0p-53;
-      double u2 = double(splitmix64(state) >> 11) * 0x1.0p-53;
-      double v = std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * M_PI * u2);
+      double v = rng.normal();
       std::memcpy(a.data.data() + 8 * i, &v, 8);
     } else {
-      int64_t v = int64_t(splitmix64(state) % uint64_t(std::max<int64_t>(1, intMaxV)));
+      int64_t v = int64_t(rng.below(uint64_t(std::max<int64_t>(1, intMaxV))));
       std::memcpy(a.data.data() + 8 * i, &v, 8);
     }
   }

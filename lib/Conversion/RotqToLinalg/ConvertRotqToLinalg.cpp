@@ -25,6 +25,8 @@ void mlir::rotq::populateRotqToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateLowerRotatePermutePatterns(patterns);
   lowering::populateLowerQuantizePatterns(patterns);
   lowering::populateLowerQMatmulPattern(patterns);
+  lowering::populateLowerModelOpPatterns(patterns);
+  lowering::populateLowerAttentionPattern(patterns);
 }
 
 namespace {

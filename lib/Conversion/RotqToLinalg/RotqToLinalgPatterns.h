@@ -9,6 +9,8 @@ void populateLowerHadamardPattern(RewritePatternSet &patterns);
 void populateLowerRotatePermutePatterns(RewritePatternSet &patterns);
 void populateLowerQuantizePatterns(RewritePatternSet &patterns);
 void populateLowerQMatmulPattern(RewritePatternSet &patterns);
+void populateLowerModelOpPatterns(RewritePatternSet &patterns);
+void populateLowerAttentionPattern(RewritePatternSet &patterns);
 } // namespace mlir::rotq::lowering
 
 #endif

@@ -526,3 +526,83 @@ func.func @f65(%p: tensor<4x4xi8>) {
   %0 = rotq.unpack %p {bits = 4} : tensor<4x4xi8> -> tensor<4x9xi8>
   return
 }
+
+// -----
+
+func.func @m1(%t: tensor<10x4xf32>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{result's last dimension must be the table's width 4}}
+  %0 = rotq.embedding %t[%ids] : tensor<10x4xf32>, tensor<?xi64> -> tensor<?x5xf32>
+  return
+}
+
+// -----
+
+func.func @m2(%t: tensor<10x4xf32>, %ids: tensor<3xi64>) {
+  // expected-error @+1 {{result dimension 0 (2) does not match the ids (3)}}
+  %0 = rotq.embedding %t[%ids] : tensor<10x4xf32>, tensor<3xi64> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @m3(%x: tensor<?x8xf32>, %g: tensor<4xf32>) {
+  // expected-error @+1 {{weight must be [8]}}
+  %0 = rotq.rms_norm %x scale(%g : tensor<4xf32>) {epsilon = 1.0e-5 : f64} : tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @m4(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %0 = rotq.rms_norm %x {epsilon = -1.0 : f64} : tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @m5(%x: tensor<?x8xf32>, %w: tensor<16x4xf32>) {
+  // expected-error @+1 {{input's last dimension (8) must be the weight's 'in' (4)}}
+  %0 = rotq.linear %x, %w : tensor<?x8xf32>, tensor<16x4xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @m6(%x: tensor<?x8xf32>, %w: tensor<16x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{bias must be [16]}}
+  %0 = rotq.linear %x, %w bias(%b : tensor<8xf32>) : tensor<?x8xf32>, tensor<16x8xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @m7(%x: tensor<?x8xf32>, %w: tensor<16x8xf16>) {
+  // expected-error @+1 {{weight must have the input's element type}}
+  %0 = rotq.linear %x, %w : tensor<?x8xf32>, tensor<16x8xf16> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @m8(%q: tensor<?x6x16xf32>, %k: tensor<?x4x16xf32>) {
+  // expected-error @+1 {{query heads (6) must be a multiple of key/value heads (4)}}
+  %0 = rotq.attention %q, %k, %k {scale = 0.25 : f64, causal} : tensor<?x6x16xf32>, tensor<?x4x16xf32>, tensor<?x4x16xf32> -> tensor<?x6x16xf32>
+  return
+}
+
+// -----
+
+func.func @m9(%q: tensor<?x6x16xf32>, %k: tensor<?x2x8xf32>) {
+  // expected-error @+1 {{query and key must have the same static head size}}
+  %0 = rotq.attention %q, %k, %k {scale = 0.25 : f64, causal} : tensor<?x6x16xf32>, tensor<?x2x8xf32>, tensor<?x2x8xf32> -> tensor<?x6x8xf32>
+  return
+}
+
+// -----
+
+func.func @m10(%q: tensor<?x6x16xf32>, %k: tensor<?x2x16xf32>) {
+  // expected-error @+1 {{window requires causal}}
+  %0 = rotq.attention %q, %k, %k {scale = 0.25 : f64, window = 4} : tensor<?x6x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32> -> tensor<?x6x16xf32>
+  return
+}

@@ -60,3 +60,18 @@ func.func @packing(%q: tensor<64x256xi8>) -> tensor<64x256xi8> {
   %u = rotq.unpack %p {bits = 4} : tensor<64x128xi8> -> tensor<64x256xi8>
   return %u : tensor<64x256xi8>
 }
+
+// CHECK-LABEL: func @model_ops
+func.func @model_ops(%ids: tensor<?xi64>, %table: tensor<100x64xf32>, %g: tensor<64xf32>, %w: tensor<96x64xf32>, %b: tensor<96xf32>, %q: tensor<?x6x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor<?x2x16xf32>) -> (tensor<?x96xf32>, tensor<?x6x16xf32>) {
+  // CHECK: rotq.embedding %{{.*}}[%{{.*}}] : tensor<100x64xf32>, tensor<?xi64> -> tensor<?x64xf32>
+  %h = rotq.embedding %table[%ids] : tensor<100x64xf32>, tensor<?xi64> -> tensor<?x64xf32>
+  // CHECK: rotq.rms_norm %{{.*}} scale(%{{.*}} : tensor<64xf32>) {epsilon = 1.000000e-05 : f64} : tensor<?x64xf32>
+  %n = rotq.rms_norm %h scale(%g : tensor<64xf32>) {epsilon = 1.0e-5 : f64} : tensor<?x64xf32>
+  // CHECK: rotq.rms_norm %{{.*}} {epsilon = 0.000000e+00 : f64} : tensor<?x64xf32>
+  %n2 = rotq.rms_norm %n {epsilon = 0.0 : f64} : tensor<?x64xf32>
+  // CHECK: rotq.linear %{{.*}}, %{{.*}} bias(%{{.*}} : tensor<96xf32>) : tensor<?x64xf32>, tensor<96x64xf32> -> tensor<?x96xf32>
+  %y = rotq.linear %n2, %w bias(%b : tensor<96xf32>) : tensor<?x64xf32>, tensor<96x64xf32> -> tensor<?x96xf32>
+  // CHECK: rotq.attention %{{.*}}, %{{.*}}, %{{.*}} {causal, scale = 2.500000e-01 : f64, window = 8 : i64} : tensor<?x6x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32> -> tensor<?x6x16xf32>
+  %a = rotq.attention %q, %k, %v {scale = 0.25 : f64, causal, window = 8} : tensor<?x6x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32> -> tensor<?x6x16xf32>
+  return %y, %a : tensor<?x96xf32>, tensor<?x6x16xf32>
+}

@@ -293,4 +293,102 @@ def Rotq_UnpackOp : Rotq_Op<"unpack", [Pure]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Model-level ops
+//
+// Semantic ops that the model passes raise linalg to (and the importer
+// lowers from), so that the transforms can name what they rewrite. Each
+// lowers back to linalg in convert-rotq-to-linalg.
+//===----------------------------------------------------------------------===//
+
+def Rotq_EmbeddingOp : Rotq_Op<"embedding", [Pure]> {
+  let summary = "row gather from an embedding table";
+  let description = [{
+    `y[i..., :] = table[ids[i...], :]` for a `[vocab, d]` table. Ids outside
+    `[0, vocab)` are clamped into it (the lowering never reads out of
+    bounds).
+
+    ```mlir
+    %h = rotq.embedding %table[%ids] : tensor<32000x4096xf32>, tensor<?xi64> -> tensor<?x4096xf32>
+    ```
+  }];
+  let arguments = (ins Rotq_FloatTensor:$table,
+                       RankedTensorOf<[I32, I64]>:$ids);
+  let results = (outs Rotq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Rotq_RMSNormOp : Rotq_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "root-mean-square normalization along the last dimension";
+  let description = [{
+    `y = x / sqrt(mean(x^2) + epsilon) * weight` over the last dimension
+    (`weight` of shape `[n]`; without it the norm is scale-free), computed
+    in f32 (f64 for f64 data), as Llama's RMSNorm.
+
+    ```mlir
+    %y = rotq.rms_norm %x scale(%g : tensor<4096xf32>) {epsilon = 1.0e-05 : f64} : tensor<?x4096xf32>
+    ```
+  }];
+  let arguments = (ins Rotq_FloatTensor:$input,
+                       Optional<Rotq_FloatTensor>:$weight,
+                       F64Attr:$epsilon);
+  let results = (outs Rotq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`scale` `(` $weight^ `:` type($weight) `)`)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Rotq_LinearOp : Rotq_Op<"linear", [Pure]> {
+  let summary = "fully connected layer with a [out, in] weight";
+  let description = [{
+    `y = x * weight^T + bias` along the last dimension of `x`: `x` is
+    `[..., in]`, `weight` is `[out, in]` (the PyTorch layout), the optional
+    `bias` is `[out]` and `y` is `[..., out]`. Accumulates in f32 (f64 for
+    f64 data).
+
+    ```mlir
+    %y = rotq.linear %x, %w bias(%b : tensor<128xf32>) : tensor<?x64xf32>, tensor<128x64xf32> -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins Rotq_FloatTensor:$input, Rotq_FloatTensor:$weight,
+                       Optional<Rotq_FloatTensor>:$bias);
+  let results = (outs Rotq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` `(` $bias^ `:` type($bias) `)`)? attr-dict
+    `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Rotq_AttentionOp : Rotq_Op<"attention", [Pure]> {
+  let summary = "scaled dot-product attention with grouped key/value heads";
+  let description = [{
+    For `query [S, H, d]`, `key [T, KV, d]` and `value [T, KV, e]` with `KV`
+    dividing `H` (query head `h` reads key/value head `h / (H / KV)`):
+
+    `y[s, h, :] = sum_t p[s, h, t] * value[t, h / (H/KV), :]` with
+    `p[s, h, :] = softmax_t(scale * query[s, h, :] . key[t, h / (H/KV), :])`
+    over the allowed `t`. With `causal`, query `s` sits at position
+    `s + T - S` and sees keys `t <= s + T - S`; `window = W` further limits
+    it to the `W` most recent positions. Computed in f32 (f64 for f64).
+
+    ```mlir
+    %y = rotq.attention %q, %k, %v {scale = 0.125 : f64, causal} : tensor<?x32x64xf32>, tensor<?x8x64xf32>, tensor<?x8x64xf32> -> tensor<?x32x64xf32>
+    ```
+  }];
+  let arguments = (ins Rotq_FloatTensor:$query, Rotq_FloatTensor:$key,
+                       Rotq_FloatTensor:$value, F64Attr:$scale,
+                       UnitAttr:$causal, OptionalAttr<I64Attr>:$window);
+  let results = (outs Rotq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value attr-dict `:` type($query) `,` type($key) `,`
+    type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // ROTQ_OPS_TD

@@ -1,0 +1,79 @@
+//===- Safetensors.h - reading and writing .safetensors files ---*- C++ -*-===//
+//
+// The format: an 8-byte little-endian header length N, N bytes of JSON
+// mapping tensor names to {dtype, shape, data_offsets: [begin, end)} (offsets
+// relative to the byte after the header, plus an optional "__metadata__"
+// object), then the data. A Checkpoint is a directory of such files (one, or
+// several shards). Every inconsistency is reported with the file's name;
+// nothing here aborts on bad input.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ROTQ_SUPPORT_SAFETENSORS_H
+#define ROTQ_SUPPORT_SAFETENSORS_H
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rotq::safetensors {
+
+enum class DType { F32, F16, BF16, F64 };
+
+const char *dtypeName(DType t);
+size_t elementSize(DType t);
+
+struct TensorInfo {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  const char *data = nullptr; // into the file's buffer
+  size_t fileIndex = 0;
+
+  int64_t numElements() const;
+};
+
+/// All tensors of all *.safetensors files of a directory (or one file).
+class Checkpoint {
+public:
+  static llvm::Expected<Checkpoint> open(const std::string &path);
+
+  bool contains(llvm::StringRef name) const { return tensors.count(name); }
+  const TensorInfo *find(llvm::StringRef name) const;
+  /// The file holding `name`, for messages.
+  const std::string &fileOf(const TensorInfo &t) const {
+    return files[t.fileIndex];
+  }
+  /// The tensor converted to float32; checks the expected shape.
+  llvm::Expected<std::vector<float>>
+  readFloat(llvm::StringRef name, llvm::ArrayRef<int64_t> shape) const;
+  std::vector<std::string> names() const;
+
+private:
+  std::vector<std::string> files;
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers;
+  llvm::StringMap<TensorInfo> tensors;
+};
+
+/// A tensor to write: float32 values stored as `dtype`.
+struct OutTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
+/// Writes one .safetensors file (tensors in the given order, 8-byte
+/// aligned header, "format": "pt" metadata as Hugging Face writers do).
+llvm::Error write(const std::string &path,
+                  const std::vector<OutTensor> &tensors, DType dtype);
+
+/// Parses a dtype name ("F32", "F16", "BF16", "F64").
+std::optional<DType> parseDType(llvm::StringRef name);
+
+} // namespace rotq::safetensors
+
+#endif

@@ -1,0 +1,317 @@
+//===- ModelImporter.cpp - Hugging Face checkpoint to model IR ------------===//
+//
+// The model is first built from rotq's model-level ops (embedding, rms_norm,
+// linear, attention) plus upstream linalg for the rest (rotary embedding,
+// SiLU gating, residual adds), then those ops are lowered with the same
+// patterns as convert-rotq-to-linalg, so the IR written is upstream-only and
+// rotq-raise-model recovers exactly the ops built here.
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Import/ModelImporter.h"
+#include "rotq/Conversion/Passes.h"
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+
+using namespace mlir;
+using ::rotq::ModelConfig;
+namespace safetensors = ::rotq::safetensors;
+
+namespace {
+using utils::IteratorType;
+
+class ModelBuilder {
+public:
+  ModelBuilder(MLIRContext &ctx, const ModelConfig &c,
+          const safetensors::Checkpoint &ckpt)
+      : ctx(ctx), b(&ctx), c(c), ckpt(ckpt), f32(b.getF32Type()) {}
+
+  llvm::Expected<OwningOpRef<ModuleOp>> build();
+
+private:
+  Location named(const std::string &name) {
+    return NameLoc::get(b.getStringAttr(name));
+  }
+  /// A weight as an f32 dense_resource constant (cached, so a tied
+  /// embedding is one SSA value used twice).
+  llvm::Expected<Value> weight(const std::string &name,
+                               llvm::ArrayRef<int64_t> shape);
+  Value empty(ArrayRef<OpFoldResult> sizes) {
+    return tensor::EmptyOp::create(b, loc, sizes, f32);
+  }
+  Value add(Value x, Value y) {
+    Value init = empty(tensor::getMixedSizes(b, loc, x));
+    return linalg::AddOp::create(b, loc, ValueRange{x, y}, ValueRange{init})
+        ->getResult(0);
+  }
+  Value rope(Value x, int64_t heads);
+  Value siluMul(Value gate, Value up);
+  llvm::Expected<Value> linear(Value x, const std::string &name, int64_t out,
+                               int64_t in, bool bias);
+  llvm::Expected<Value> norm(Value x, const std::string &name);
+
+  MLIRContext &ctx;
+  OpBuilder b;
+  const ModelConfig &c;
+  const safetensors::Checkpoint &ckpt;
+  Type f32;
+  Location loc = UnknownLoc::get(&ctx);
+  Value seqLen;
+  Value invFreq;
+  llvm::StringMap<Value> weights;
+};
+
+llvm::Expected<Value> ModelBuilder::weight(const std::string &name,
+                                      llvm::ArrayRef<int64_t> shape) {
+  auto it = weights.find(name);
+  if (it != weights.end())
+    return it->second;
+  llvm::Expected<std::vector<float>> data = ckpt.readFloat(name, shape);
+  if (!data)
+    return data.takeError();
+  auto type = RankedTensorType::get(shape, f32);
+  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+      llvm::ArrayRef<float>(*data));
+  auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
+  Value v = arith::ConstantOp::create(b, named(name), type, attr);
+  weights[name] = v;
+  return v;
+}
+
+llvm::Expected<Value> ModelBuilder::linear(Value x, const std::string &name,
+                                      int64_t out, int64_t in, bool hasBias) {
+  llvm::Expected<Value> w = weight(name + ".weight", {out, in});
+  if (!w)
+    return w.takeError();
+  Value bias;
+  if (hasBias) {
+    llvm::Expected<Value> bv = weight(name + ".bias", {out});
+    if (!bv)
+      return bv.takeError();
+    bias = *bv;
+  }
+  auto type = RankedTensorType::get({ShapedType::kDynamic, out}, f32);
+  return mlir::rotq::LinearOp::create(b, named(name), type, x, *w, bias)
+      .getResult();
+}
+
+llvm::Expected<Value> ModelBuilder::norm(Value x, const std::string &name) {
+  llvm::Expected<Value> w = weight(name + ".weight", {c.hiddenSize});
+  if (!w)
+    return w.takeError();
+  return mlir::rotq::RMSNormOp::create(b, named(name), x.getType(), x, *w,
+                                       b.getF64FloatAttr(c.rmsNormEps))
+      .getResult();
+}
+
+/// Rotary embedding, rotate-half convention, on x [S, heads, d]:
+///   y[:d/2] = x1 cos - x2 sin, y[d/2:] = x2 cos + x1 sin
+/// with angle(s, i) = s * inv_freq[i] in f32, as the reference classes do.
+Value ModelBuilder::rope(Value x, int64_t heads) {
+  int64_t d = c.headDim, half = d / 2;
+  SmallVector<OpFoldResult> full = {seqLen, b.getIndexAttr(heads),
+                                    b.getIndexAttr(d)};
+  SmallVector<OpFoldResult> halfSizes = {seqLen, b.getIndexAttr(heads),
+                                         b.getIndexAttr(half)};
+  SmallVector<OpFoldResult> ones(3, b.getIndexAttr(1));
+  auto slice = [&](int64_t off) -> Value {
+    return tensor::ExtractSliceOp::create(
+        b, loc, x,
+        SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                                  b.getIndexAttr(off)},
+        halfSizes, ones);
+  };
+  Value x1 = slice(0), x2 = slice(half);
+  MLIRContext *mctx = &ctx;
+  AffineMap id = AffineMap::getMultiDimIdentityMap(3, mctx);
+  AffineMap freqMap = id.getMinorSubMap(1);
+  Type i64 = b.getI64Type();
+  auto gen = linalg::GenericOp::create(
+      b, loc, TypeRange{x1.getType(), x1.getType()},
+      ValueRange{x1, x2, invFreq}, ValueRange{empty(halfSizes), empty(halfSizes)},
+      ArrayRef<AffineMap>{id, id, freqMap, id, id},
+      SmallVector<IteratorType>(3, IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value s = linalg::IndexOp::create(nb, l, 0);
+        Value pos = arith::SIToFPOp::create(
+            nb, l, f32, arith::IndexCastOp::create(nb, l, i64, s));
+        Value ang = arith::MulFOp::create(nb, l, pos, a[2]);
+        Value co = math::CosOp::create(nb, l, ang);
+        Value si = math::SinOp::create(nb, l, ang);
+        Value y1 = arith::SubFOp::create(
+            nb, l, arith::MulFOp::create(nb, l, a[0], co),
+            arith::MulFOp::create(nb, l, a[1], si));
+        Value y2 = arith::AddFOp::create(
+            nb, l, arith::MulFOp::create(nb, l, a[1], co),
+            arith::MulFOp::create(nb, l, a[0], si));
+        linalg::YieldOp::create(nb, l, ValueRange{y1, y2});
+      });
+  Value out = empty(full);
+  auto insert = [&](Value part, int64_t off, Value into) -> Value {
+    return tensor::InsertSliceOp::create(
+        b, loc, part, into,
+        SmallVector<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0),
+                                  b.getIndexAttr(off)},
+        halfSizes, ones);
+  };
+  out = insert(gen.getResult(0), 0, out);
+  return insert(gen.getResult(1), half, out);
+}
+
+/// silu(gate) * up = gate / (1 + exp(-gate)) * up.
+Value ModelBuilder::siluMul(Value gate, Value up) {
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, &ctx);
+  auto gen = linalg::GenericOp::create(
+      b, loc, TypeRange{gate.getType()}, ValueRange{gate, up},
+      ValueRange{empty(tensor::getMixedSizes(b, loc, gate))},
+      ArrayRef<AffineMap>{id, id, id},
+      SmallVector<IteratorType>(2, IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1.0));
+        Value e = math::ExpOp::create(nb, l, arith::NegFOp::create(nb, l, a[0]));
+        Value sig = arith::DivFOp::create(
+            nb, l, a[0], arith::AddFOp::create(nb, l, one, e));
+        linalg::YieldOp::create(nb, l,
+                                arith::MulFOp::create(nb, l, sig, a[1]).getResult());
+      });
+  return gen.getResult(0);
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>> ModelBuilder::build() {
+  ctx.loadDialect<arith::ArithDialect, func::FuncDialect,
+                  linalg::LinalgDialect, math::MathDialect,
+                  tensor::TensorDialect, mlir::rotq::RotqDialect>();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  int64_t S = ShapedType::kDynamic, D = c.hiddenSize, V = c.vocabSize,
+          H = c.numHeads, KV = c.numKVHeads, hd = c.headDim,
+          F = c.intermediateSize;
+  auto tokensType = RankedTensorType::get({S}, b.getI64Type());
+  auto logitsType = RankedTensorType::get({S, V}, f32);
+  auto func = func::FuncOp::create(b, loc, "forward",
+                                   b.getFunctionType(tokensType, logitsType));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value tokens = entry->getArgument(0);
+  seqLen = tensor::DimOp::create(b, loc, tokens, 0);
+
+  SmallVector<double> freqs;
+  for (int64_t i = 0; i < hd / 2; ++i)
+    freqs.push_back(1.0 / std::pow(c.ropeTheta, double(2 * i) / double(hd)));
+  SmallVector<float> freqs32(freqs.begin(), freqs.end());
+  invFreq = arith::ConstantOp::create(
+      b, named("model.rotary_emb"),
+      DenseElementsAttr::get(RankedTensorType::get({hd / 2}, f32),
+                             ArrayRef<float>(freqs32)));
+
+  llvm::Expected<Value> embed = weight("model.embed_tokens.weight", {V, D});
+  if (!embed)
+    return embed.takeError();
+  Value h = mlir::rotq::EmbeddingOp::create(
+      b, named("model.embed_tokens"), RankedTensorType::get({S, D}, f32),
+      *embed, tokens);
+
+  auto headsType = [&](int64_t n) {
+    return RankedTensorType::get({S, n, hd}, f32);
+  };
+  for (int64_t l = 0; l < c.numLayers; ++l) {
+    std::string p = "model.layers." + std::to_string(l) + ".";
+    loc = named(p.substr(0, p.size() - 1));
+    llvm::Expected<Value> n1 = norm(h, p + "input_layernorm");
+    if (!n1)
+      return n1.takeError();
+    llvm::Expected<Value> q = linear(*n1, p + "self_attn.q_proj", H * hd, D, c.qkvBias);
+    llvm::Expected<Value> k = linear(*n1, p + "self_attn.k_proj", KV * hd, D, c.qkvBias);
+    llvm::Expected<Value> v = linear(*n1, p + "self_attn.v_proj", KV * hd, D, c.qkvBias);
+    if (!q) return q.takeError();
+    if (!k) return k.takeError();
+    if (!v) return v.takeError();
+    auto split = [&](Value x, int64_t n) -> Value {
+      return tensor::ExpandShapeOp::create(
+          b, loc, headsType(n), x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+          SmallVector<OpFoldResult>{seqLen, b.getIndexAttr(n),
+                                    b.getIndexAttr(hd)});
+    };
+    Value q3 = rope(split(*q, H), H), k3 = rope(split(*k, KV), KV);
+    Value v3 = split(*v, KV);
+    auto attn = mlir::rotq::AttentionOp::create(
+        b, named(p + "self_attn"), headsType(H), q3, k3, v3,
+        b.getF64FloatAttr(1.0 / std::sqrt(double(hd))), b.getUnitAttr(),
+        c.slidingWindow ? b.getI64IntegerAttr(*c.slidingWindow) : IntegerAttr());
+    Value a2 = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({S, H * hd}, f32), attn.getResult(),
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    llvm::Expected<Value> o = linear(a2, p + "self_attn.o_proj", D, H * hd, c.oBias);
+    if (!o)
+      return o.takeError();
+    h = add(h, *o);
+    llvm::Expected<Value> n2 = norm(h, p + "post_attention_layernorm");
+    if (!n2)
+      return n2.takeError();
+    llvm::Expected<Value> g = linear(*n2, p + "mlp.gate_proj", F, D, c.mlpBias);
+    llvm::Expected<Value> u = linear(*n2, p + "mlp.up_proj", F, D, c.mlpBias);
+    if (!g) return g.takeError();
+    if (!u) return u.takeError();
+    llvm::Expected<Value> d = linear(siluMul(*g, *u), p + "mlp.down_proj", D, F, c.mlpBias);
+    if (!d)
+      return d.takeError();
+    h = add(h, *d);
+  }
+  loc = UnknownLoc::get(&ctx);
+  llvm::Expected<Value> fn = norm(h, "model.norm");
+  if (!fn)
+    return fn.takeError();
+  std::string head = c.tieWordEmbeddings ? "model.embed_tokens" : "lm_head";
+  llvm::Expected<Value> lmW = weight(head + ".weight", {V, D});
+  if (!lmW)
+    return lmW.takeError();
+  Value logits = mlir::rotq::LinearOp::create(b, named("lm_head"), logitsType,
+                                              *fn, *lmW, Value());
+  func::ReturnOp::create(b, loc, logits);
+
+  PassManager pm(&ctx);
+  pm.addPass(mlir::rotq::createConvertRotqToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (failed(pm.run(*module)))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "internal error: lowering the model failed");
+  return std::move(module);
+}
+} // namespace
+
+namespace rotq {
+llvm::Expected<OwningOpRef<ModuleOp>>
+importModel(MLIRContext &ctx, const ModelConfig &config,
+                  const safetensors::Checkpoint &checkpoint) {
+  // Reject tensors the model would not read: a sign of a config mismatch.
+  llvm::StringSet<> known;
+  for (const ModelConfig::Tensor &t : config.tensors())
+    known.insert(t.name);
+  for (const std::string &name : checkpoint.names()) {
+    bool rotary = llvm::StringRef(name).ends_with("rotary_emb.inv_freq");
+    bool tiedHead = config.tieWordEmbeddings && name == "lm_head.weight";
+    if (!known.contains(name) && !rotary && !tiedHead)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          checkpoint.fileOf(*checkpoint.find(name)) + ": unexpected tensor '" +
+              name + "' for a " + config.architecture + " with this config");
+  }
+  ModelBuilder builder(ctx, config, checkpoint);
+  return builder.build();
+}
+} // namespace rotq

@@ -1,0 +1,175 @@
+//===- ModelConfig.cpp - Hugging Face decoder configs ---------------------===//
+#include "rotq/Support/ModelConfig.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace rotq;
+
+namespace {
+llvm::Error fail(const std::string &file, const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 file + ": " + msg.str());
+}
+
+constexpr const char *kSupported =
+    "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM";
+} // namespace
+
+llvm::Expected<ModelConfig> ModelConfig::load(const std::string &path) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buf)
+    return fail(path, "cannot read: " + buf.getError().message());
+  llvm::Expected<llvm::json::Value> v = llvm::json::parse((*buf)->getBuffer());
+  if (!v)
+    return fail(path, "malformed JSON: " + llvm::toString(v.takeError()));
+  return fromJSON(*v, path);
+}
+
+llvm::Expected<ModelConfig>
+ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
+  const llvm::json::Object *o = value.getAsObject();
+  if (!o)
+    return fail(path, "config is not a JSON object");
+  ModelConfig c;
+  const llvm::json::Array *archs = o->getArray("architectures");
+  if (!archs || archs->empty() || !archs->front().getAsString())
+    return fail(path, "no \"architectures\" entry (expected one of " +
+                          llvm::Twine(kSupported) + ")");
+  c.architecture = archs->front().getAsString()->str();
+  bool llama = c.architecture == "LlamaForCausalLM";
+  bool mistral = c.architecture == "MistralForCausalLM";
+  bool qwen2 = c.architecture == "Qwen2ForCausalLM";
+  if (!llama && !mistral && !qwen2)
+    return fail(path, "unsupported architecture '" + c.architecture +
+                          "' (supported: " + kSupported + ")");
+
+  auto integer = [&](llvm::StringRef key, int64_t &out,
+                     bool required) -> llvm::Error {
+    const llvm::json::Value *v = o->get(key);
+    if (!v || v->kind() == llvm::json::Value::Null) {
+      if (required)
+        return fail(path, "missing \"" + key + "\"");
+      return llvm::Error::success();
+    }
+    std::optional<int64_t> i = v->getAsInteger();
+    if (!i || *i <= 0)
+      return fail(path, "\"" + key + "\" must be a positive integer");
+    out = *i;
+    return llvm::Error::success();
+  };
+  auto number = [&](llvm::StringRef key, double &out) -> llvm::Error {
+    const llvm::json::Value *v = o->get(key);
+    if (!v || v->kind() == llvm::json::Value::Null)
+      return llvm::Error::success();
+    std::optional<double> d = v->getAsNumber();
+    if (!d || !(*d > 0))
+      return fail(path, "\"" + key + "\" must be a positive number");
+    out = *d;
+    return llvm::Error::success();
+  };
+  auto boolean = [&](llvm::StringRef key, bool &out) -> llvm::Error {
+    const llvm::json::Value *v = o->get(key);
+    if (!v || v->kind() == llvm::json::Value::Null)
+      return llvm::Error::success();
+    std::optional<bool> b = v->getAsBoolean();
+    if (!b)
+      return fail(path, "\"" + key + "\" must be true or false");
+    out = *b;
+    return llvm::Error::success();
+  };
+
+  // Qwen2 ties by default in its small sizes, but the HF default is false
+  // for every class; the config says which.
+  if (llvm::Error e = integer("vocab_size", c.vocabSize, true)) return e;
+  if (llvm::Error e = integer("hidden_size", c.hiddenSize, true)) return e;
+  if (llvm::Error e = integer("intermediate_size", c.intermediateSize, true))
+    return e;
+  if (llvm::Error e = integer("num_hidden_layers", c.numLayers, true))
+    return e;
+  if (llvm::Error e = integer("num_attention_heads", c.numHeads, true))
+    return e;
+  c.numKVHeads = c.numHeads;
+  if (llvm::Error e = integer("num_key_value_heads", c.numKVHeads, false))
+    return e;
+  if (c.hiddenSize % c.numHeads)
+    c.headDim = 0;
+  else
+    c.headDim = c.hiddenSize / c.numHeads;
+  if (llvm::Error e = integer("head_dim", c.headDim, false)) return e;
+  if (c.headDim == 0)
+    return fail(path, "hidden_size is not a multiple of num_attention_heads "
+                      "and no head_dim is given");
+  if (c.headDim % 2)
+    return fail(path, "head_dim " + llvm::Twine(c.headDim) +
+                          " must be even for the rotary embedding");
+  if (c.numHeads % c.numKVHeads)
+    return fail(path, "num_attention_heads " + llvm::Twine(c.numHeads) +
+                          " is not a multiple of num_key_value_heads " +
+                          llvm::Twine(c.numKVHeads));
+  if (llvm::Error e = number("rms_norm_eps", c.rmsNormEps)) return e;
+  if (llvm::Error e = number("rope_theta", c.ropeTheta)) return e;
+  if (llvm::Error e = boolean("tie_word_embeddings", c.tieWordEmbeddings))
+    return e;
+  if (llvm::Error e = integer("bos_token_id", c.bosTokenId, false)) return e;
+
+  if (std::optional<llvm::StringRef> act = o->getString("hidden_act"))
+    if (*act != "silu")
+      return fail(path, "unsupported hidden_act '" + *act +
+                            "' (only silu is supported)");
+  if (const llvm::json::Value *rs = o->get("rope_scaling"))
+    if (rs->kind() != llvm::json::Value::Null)
+      return fail(path, "rope_scaling is not supported yet (found a "
+                        "non-null \"rope_scaling\")");
+  if (std::optional<llvm::StringRef> dt = o->getString("torch_dtype"))
+    c.torchDtype = dt->str();
+
+  if (qwen2) {
+    c.qkvBias = true;
+    bool useWindow = false;
+    if (llvm::Error e = boolean("use_sliding_window", useWindow)) return e;
+    if (useWindow)
+      return fail(path, "Qwen2 use_sliding_window=true is not supported");
+  }
+  if (llama) {
+    bool attnBias = false;
+    if (llvm::Error e = boolean("attention_bias", attnBias)) return e;
+    c.qkvBias = c.oBias = attnBias;
+    if (llvm::Error e = boolean("mlp_bias", c.mlpBias)) return e;
+  }
+  if (mistral) {
+    int64_t w = 0;
+    if (llvm::Error e = integer("sliding_window", w, false)) return e;
+    if (w)
+      c.slidingWindow = w;
+  }
+  return c;
+}
+
+std::vector<ModelConfig::Tensor> ModelConfig::tensors() const {
+  std::vector<Tensor> out;
+  int64_t d = hiddenSize, f = intermediateSize, qd = numHeads * headDim,
+          kvd = numKVHeads * headDim;
+  out.push_back({"model.embed_tokens.weight", {vocabSize, d}});
+  for (int64_t l = 0; l < numLayers; ++l) {
+    std::string p = "model.layers." + std::to_string(l) + ".";
+    out.push_back({p + "input_layernorm.weight", {d}});
+    auto linear = [&](const std::string &n, int64_t o, int64_t i, bool bias) {
+      out.push_back({p + n + ".weight", {o, i}});
+      if (bias)
+        out.push_back({p + n + ".bias", {o}});
+    };
+    linear("self_attn.q_proj", qd, d, qkvBias);
+    linear("self_attn.k_proj", kvd, d, qkvBias);
+    linear("self_attn.v_proj", kvd, d, qkvBias);
+    linear("self_attn.o_proj", d, qd, oBias);
+    out.push_back({p + "post_attention_layernorm.weight", {d}});
+    linear("mlp.gate_proj", f, d, mlpBias);
+    linear("mlp.up_proj", f, d, mlpBias);
+    linear("mlp.down_proj", d, f, mlpBias);
+  }
+  out.push_back({"model.norm.weight", {d}});
+  if (!tieWordEmbeddings)
+    out.push_back({"lm_head.weight", {vocabSize, d}});
+  return out;
+}

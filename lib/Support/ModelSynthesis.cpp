@@ -1,0 +1,144 @@
+//===- ModelSynthesis.cpp - random checkpoints with planted outliers ------===//
+#include "rotq/Support/ModelSynthesis.h"
+#include "rotq/Support/Random.h"
+#include "rotq/Support/Safetensors.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace rotq;
+
+namespace {
+llvm::Error fail(const std::string &file, const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 file + ": " + msg.str());
+}
+
+bool endsWith(llvm::StringRef s, llvm::StringRef suffix) {
+  return s.ends_with(suffix);
+}
+} // namespace
+
+llvm::Expected<SynthesisSummary>
+rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
+                           Outliers outliers, const std::string &outDir) {
+  llvm::Expected<ModelConfig> config = ModelConfig::load(configPath);
+  if (!config)
+    return config.takeError();
+  const ModelConfig &c = *config;
+  std::optional<safetensors::DType> dtype;
+  if (c.torchDtype == "float32")
+    dtype = safetensors::DType::F32;
+  else if (c.torchDtype == "float16")
+    dtype = safetensors::DType::F16;
+  else if (c.torchDtype == "bfloat16")
+    dtype = safetensors::DType::BF16;
+  else
+    return fail(configPath, "unsupported torch_dtype '" + c.torchDtype +
+                                "' (float32, float16 or bfloat16)");
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail(outDir, "cannot create directory: " + ec.message());
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(outDir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name == "config.json" || endsWith(name, ".safetensors"))
+      return fail(outDir, "already holds a checkpoint (" + name +
+                              "); refusing to overwrite it");
+  }
+
+  Random rng(seed * 0x9E3779B97F4A7C15ULL + 17);
+  int64_t D = c.hiddenSize, F = c.intermediateSize;
+  bool realistic = outliers == Outliers::Realistic;
+  SynthesisSummary summary;
+  if (realistic) {
+    // Distinct channels: up to 4 normal ones and one massive one.
+    std::vector<int64_t> perm(D);
+    for (int64_t i = 0; i < D; ++i)
+      perm[i] = i;
+    for (int64_t i = D - 1; i > 0; --i)
+      std::swap(perm[i], perm[rng.below(i + 1)]);
+    int64_t nNormal = std::min<int64_t>(4, std::max<int64_t>(1, D / 16));
+    summary.normalChannels.assign(perm.begin(), perm.begin() + nNormal);
+    summary.massiveChannel = perm[nNormal % D];
+  }
+
+  std::vector<safetensors::OutTensor> out;
+  for (const ModelConfig::Tensor &t : c.tensors()) {
+    safetensors::OutTensor ot{t.name, t.shape, {}};
+    int64_t n = 1;
+    for (int64_t d : t.shape)
+      n *= d;
+    ot.values.resize(n);
+    llvm::StringRef name(t.name);
+    bool isNorm = endsWith(name, "layernorm.weight") || name == "model.norm.weight";
+    if (isNorm) {
+      for (float &v : ot.values)
+        v = float(1.0 + 0.1 * rng.normal());
+      // Normal outliers enter through the norm weights before the linears.
+      if (realistic && name != "model.norm.weight")
+        for (int64_t ch : summary.normalChannels)
+          ot.values[ch] = float(20.0 + 80.0 * rng.uniform());
+    } else if (endsWith(name, ".bias")) {
+      for (float &v : ot.values)
+        v = float(0.1 * rng.normal());
+    } else if (name == "model.embed_tokens.weight") {
+      for (float &v : ot.values)
+        v = float(rng.normal());
+    } else {
+      // [out, in]: keep activations O(1); residual writers a little smaller
+      // so the stream grows slowly over the layers.
+      int64_t in = t.shape[1];
+      bool writer = endsWith(name, "o_proj.weight") || endsWith(name, "down_proj.weight");
+      double sigma = (writer ? 0.5 : 1.0) / std::sqrt(double(in));
+      for (float &v : ot.values)
+        v = float(sigma * rng.normal());
+    }
+    out.push_back(std::move(ot));
+  }
+
+  if (realistic) {
+    auto find = [&](const std::string &n) -> safetensors::OutTensor & {
+      return *std::find_if(out.begin(), out.end(),
+                           [&](const auto &t) { return t.name == n; });
+    };
+    // Massive residual channel on the BOS token: ~1000x the median |x| of a
+    // standard normal row (0.674).
+    int64_t bos = std::clamp<int64_t>(c.bosTokenId, 0, c.vocabSize - 1);
+    int64_t cm = summary.massiveChannel;
+    find("model.embed_tokens.weight").values[bos * D + cm] = 700.0f;
+    // After the input norm the BOS row is ~sqrt(D) on channel cm; one
+    // gate/up row per layer reads that channel so that silu(g)*u ~ 1000x
+    // the median of the other entries.
+    for (int64_t l = 0; l < c.numLayers; ++l) {
+      std::string p = "model.layers." + std::to_string(l) + ".";
+      int64_t f = int64_t(rng.below(F));
+      summary.massiveFfnChannels.push_back(f);
+      double a = 55.0 / std::sqrt(double(D));
+      find(p + "mlp.gate_proj.weight").values[f * D + cm] = float(a);
+      find(p + "mlp.up_proj.weight").values[f * D + cm] = float(a);
+    }
+  }
+
+  // The config is copied as given: the checkpoint reads like any other.
+  auto text = llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
+  if (!text)
+    return fail(configPath, "cannot read: " + text.getError().message());
+  std::string cfgOut = outDir + "/config.json";
+  {
+    llvm::raw_fd_ostream os(cfgOut, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail(cfgOut, "cannot write: " + ec.message());
+    os << (*text)->getBuffer();
+  }
+  if (llvm::Error e =
+          safetensors::write(outDir + "/model.safetensors", out, *dtype))
+    return std::move(e);
+  return summary;
+}

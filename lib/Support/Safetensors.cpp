@@ -1,0 +1,284 @@
+//===- Safetensors.cpp - reading and writing .safetensors files -----------===//
+#include "rotq/Support/Safetensors.h"
+#include "rotq/Support/FloatBits.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cstring>
+
+using namespace rotq;
+using namespace rotq::safetensors;
+
+namespace {
+llvm::Error fail(const std::string &file, const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 file + ": " + msg.str());
+}
+} // namespace
+
+const char *safetensors::dtypeName(DType t) {
+  switch (t) {
+  case DType::F32: return "F32";
+  case DType::F16: return "F16";
+  case DType::BF16: return "BF16";
+  case DType::F64: return "F64";
+  }
+  return "?";
+}
+
+size_t safetensors::elementSize(DType t) {
+  switch (t) {
+  case DType::F32: return 4;
+  case DType::F16: case DType::BF16: return 2;
+  case DType::F64: return 8;
+  }
+  return 0;
+}
+
+std::optional<DType> safetensors::parseDType(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<DType>>(name)
+      .Case("F32", DType::F32)
+      .Case("F16", DType::F16)
+      .Case("BF16", DType::BF16)
+      .Case("F64", DType::F64)
+      .Default(std::nullopt);
+}
+
+int64_t TensorInfo::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+namespace {
+/// Parses one file's header and adds its tensors to `out`.
+llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
+                      size_t fileIndex, llvm::StringMap<TensorInfo> &out,
+                      llvm::StringMap<std::string> &owner) {
+  size_t size = buf.getBufferSize();
+  const char *base = buf.getBufferStart();
+  if (size < 8)
+    return fail(file, "not a safetensors file (shorter than its 8-byte "
+                      "header length)");
+  uint64_t headerLen = 0;
+  for (int i = 7; i >= 0; --i)
+    headerLen = (headerLen << 8) | uint8_t(base[i]);
+  if (headerLen > size - 8)
+    return fail(file, "header length " + llvm::Twine(headerLen) +
+                          " exceeds the file size " + llvm::Twine(size));
+  llvm::StringRef headerText(base + 8, headerLen);
+  llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
+  if (!header)
+    return fail(file, "malformed JSON header: " +
+                          llvm::toString(header.takeError()));
+  const llvm::json::Object *obj = header->getAsObject();
+  if (!obj)
+    return fail(file, "JSON header is not an object");
+  const char *data = base + 8 + headerLen;
+  uint64_t dataSize = size - 8 - headerLen;
+  for (const auto &kv : *obj) {
+    std::string name = kv.first.str();
+    if (name == "__metadata__")
+      continue;
+    const llvm::json::Object *t = kv.second.getAsObject();
+    if (!t)
+      return fail(file, "entry '" + name + "' is not an object");
+    std::optional<llvm::StringRef> dtypeStr = t->getString("dtype");
+    if (!dtypeStr)
+      return fail(file, "tensor '" + name + "' has no dtype");
+    std::optional<DType> dtype = parseDType(*dtypeStr);
+    if (!dtype)
+      return fail(file, "tensor '" + name + "' has unsupported dtype " +
+                            *dtypeStr + " (supported: F32, F16, BF16, F64)");
+    const llvm::json::Array *shape = t->getArray("shape");
+    const llvm::json::Array *offsets = t->getArray("data_offsets");
+    if (!shape || !offsets || offsets->size() != 2)
+      return fail(file, "tensor '" + name +
+                            "' needs a shape and two data_offsets");
+    TensorInfo info;
+    info.dtype = *dtype;
+    info.fileIndex = fileIndex;
+    uint64_t numel = 1;
+    for (const llvm::json::Value &d : *shape) {
+      std::optional<int64_t> v = d.getAsInteger();
+      if (!v || *v < 0 || *v > (int64_t(1) << 40))
+        return fail(file, "tensor '" + name + "' has an invalid shape");
+      info.shape.push_back(*v);
+      numel *= uint64_t(*v);
+      if (numel > (uint64_t(1) << 40))
+        return fail(file, "tensor '" + name + "' is too large");
+    }
+    std::optional<int64_t> b = (*offsets)[0].getAsInteger(),
+                           e = (*offsets)[1].getAsInteger();
+    if (!b || !e || *b < 0 || *e < *b || uint64_t(*e) > dataSize)
+      return fail(file, "tensor '" + name + "' has data_offsets outside the "
+                            "file's " + llvm::Twine(dataSize) +
+                            " data bytes (truncated file?)");
+    if (uint64_t(*e - *b) != numel * elementSize(*dtype))
+      return fail(file, "tensor '" + name + "' has " + llvm::Twine(*e - *b) +
+                            " bytes but its shape and dtype need " +
+                            llvm::Twine(numel * elementSize(*dtype)));
+    info.data = data + *b;
+    auto [it, inserted] = owner.try_emplace(name, file);
+    if (!inserted)
+      return fail(file, "tensor '" + name + "' is also in " + it->second);
+    out[name] = std::move(info);
+  }
+  return llvm::Error::success();
+}
+} // namespace
+
+llvm::Expected<Checkpoint> Checkpoint::open(const std::string &path) {
+  Checkpoint ckpt;
+  std::vector<std::string> paths;
+  if (llvm::sys::fs::is_directory(path)) {
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(path, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (llvm::StringRef(it->path()).ends_with(".safetensors"))
+        paths.push_back(it->path());
+    if (ec)
+      return fail(path, "cannot list directory: " + ec.message());
+    if (paths.empty())
+      return fail(path, "no *.safetensors files in this directory");
+  } else {
+    paths.push_back(path);
+  }
+  std::sort(paths.begin(), paths.end());
+  llvm::StringMap<std::string> owner;
+  for (const std::string &p : paths) {
+    auto buf = llvm::MemoryBuffer::getFile(p, /*IsText=*/false,
+                                           /*RequiresNullTerminator=*/false);
+    if (!buf)
+      return fail(p, "cannot read: " + buf.getError().message());
+    if (llvm::Error err = parseFile(p, **buf, ckpt.files.size(), ckpt.tensors,
+                                    owner))
+      return std::move(err);
+    ckpt.files.push_back(p);
+    ckpt.buffers.push_back(std::move(*buf));
+  }
+  return std::move(ckpt);
+}
+
+const TensorInfo *Checkpoint::find(llvm::StringRef name) const {
+  auto it = tensors.find(name);
+  return it == tensors.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Checkpoint::names() const {
+  std::vector<std::string> out;
+  for (const auto &kv : tensors)
+    out.push_back(kv.first().str());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+llvm::Expected<std::vector<float>>
+Checkpoint::readFloat(llvm::StringRef name,
+                      llvm::ArrayRef<int64_t> shape) const {
+  const TensorInfo *t = find(name);
+  if (!t)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "tensor '" + name.str() + "' is missing from the checkpoint");
+  if (llvm::ArrayRef<int64_t>(t->shape) != shape) {
+    std::string want, have;
+    llvm::raw_string_ostream ws(want), hs(have);
+    llvm::interleave(shape, ws, "x");
+    llvm::interleave(t->shape, hs, "x");
+    return fail(fileOf(*t), "tensor '" + name + "' has shape [" + have +
+                                "], the config implies [" + want + "]");
+  }
+  int64_t n = t->numElements();
+  std::vector<float> out(n);
+  const char *p = t->data;
+  for (int64_t i = 0; i < n; ++i) {
+    switch (t->dtype) {
+    case DType::F32: std::memcpy(&out[i], p + 4 * i, 4); break;
+    case DType::F64: {
+      double d;
+      std::memcpy(&d, p + 8 * i, 8);
+      out[i] = float(d);
+      break;
+    }
+    case DType::F16: case DType::BF16: {
+      uint16_t h;
+      std::memcpy(&h, p + 2 * i, 2);
+      out[i] = t->dtype == DType::F16 ? halfToFloat(h) : bf16ToFloat(h);
+      break;
+    }
+    }
+  }
+  return out;
+}
+
+llvm::Error safetensors::write(const std::string &path,
+                               const std::vector<OutTensor> &tensors,
+                               DType dtype) {
+  llvm::json::Object header;
+  header["__metadata__"] = llvm::json::Object{{"format", "pt"}};
+  uint64_t offset = 0;
+  size_t es = elementSize(dtype);
+  for (const OutTensor &t : tensors) {
+    llvm::json::Array shape;
+    for (int64_t d : t.shape)
+      shape.push_back(d);
+    uint64_t bytes = t.values.size() * es;
+    header[t.name] = llvm::json::Object{
+        {"dtype", dtypeName(dtype)},
+        {"shape", std::move(shape)},
+        {"data_offsets", llvm::json::Array{int64_t(offset),
+                                           int64_t(offset + bytes)}}};
+    offset += bytes;
+  }
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::json::Value(std::move(header));
+  os.flush();
+  while ((8 + text.size()) % 8)
+    text.push_back(' ');
+
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return fail(path, "cannot write: " + ec.message());
+  uint64_t len = text.size();
+  for (int i = 0; i < 8; ++i)
+    out << char((len >> (8 * i)) & 0xff);
+  out << text;
+  for (const OutTensor &t : tensors) {
+    for (float v : t.values) {
+      char buf[8];
+      switch (dtype) {
+      case DType::F32: std::memcpy(buf, &v, 4); break;
+      case DType::F64: {
+        double d = v;
+        std::memcpy(buf, &d, 8);
+        break;
+      }
+      case DType::F16: {
+        uint16_t h = floatToHalf(v);
+        std::memcpy(buf, &h, 2);
+        break;
+      }
+      case DType::BF16: {
+        uint16_t h = floatToBF16(v);
+        std::memcpy(buf, &h, 2);
+        break;
+      }
+      }
+      out.write(buf, es);
+    }
+  }
+  out.close();
+  if (out.has_error())
+    return fail(path, "write failed: " + out.error().message());
+  return llvm::Error::success();
+}

@@ -1,0 +1,38 @@
+// Imported models run on the CPU and match an independent float64 NumPy
+// implementation of the Hugging Face classes (test/Inputs/hf_model.py), on
+// checkpoints written by NumPy (not by rotq): sharded BF16 Mistral with GQA
+// and a sliding window shorter than the sequence; F16 Qwen2 with q/k/v bias,
+// a head count with no Hadamard order and tied embeddings (plus the
+// redundant lm_head.weight some writers store); F32 Llama with
+// attention_bias.
+// REQUIRES: numpy
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: %python %inputs/tokens.py %t/tok.npy 12 200 3 --bos 1
+//
+// RUN: %python %inputs/write_checkpoint.py %S/Inputs/mistral-gqa.json %t/mistral --dtype BF16 --shards 2
+// RUN: rotq-import %t/mistral -o %t/mistral.mlir
+// RUN: rotq-run %t/mistral.mlir -e forward --input %t/tok.npy --output %t/mistral.y.npy
+// RUN: %python %inputs/hf_reference.py %t/mistral %t/tok.npy %t/mistral.ref.npy
+// RUN: %python %inputs/compare.py %t/mistral.y.npy %t/mistral.ref.npy 1e-4
+//
+// RUN: %python %inputs/write_checkpoint.py %S/Inputs/qwen2-tied.json %t/qwen --dtype F16 --extra-lm-head
+// RUN: rotq-import %t/qwen -o %t/qwen.mlir
+// RUN: rotq-run %t/qwen.mlir -e forward --input %t/tok.npy --output %t/qwen.y.npy
+// RUN: %python %inputs/hf_reference.py %t/qwen %t/tok.npy %t/qwen.ref.npy
+// RUN: %python %inputs/compare.py %t/qwen.y.npy %t/qwen.ref.npy 1e-4
+//
+// RUN: %python %inputs/write_checkpoint.py %S/Inputs/llama-bias.json %t/llama --seed 4
+// RUN: rotq-import %t/llama -o %t/llama.mlir
+// RUN: rotq-run %t/llama.mlir -e forward --input %t/tok.npy --output %t/llama.y.npy
+// RUN: %python %inputs/hf_reference.py %t/llama %t/tok.npy %t/llama.ref.npy
+// RUN: %python %inputs/compare.py %t/llama.y.npy %t/llama.ref.npy 1e-4
+//
+// The IR is upstream-only and names each op after its checkpoint module.
+// RUN: FileCheck %s --input-file=%t/qwen.mlir
+// CHECK: #loc{{[0-9]+}} = loc("model.layers.0.self_attn.q_proj")
+// CHECK: func.func @forward(%{{.*}}: tensor<?xi64>{{.*}}) -> tensor<?x200xf32>
+// CHECK-NOT: rotq.
+// CHECK-DAG: dense_resource<model.layers.0.self_attn.q_proj.weight> : tensor<80x80xf32>
+// CHECK-DAG: linalg.matmul
+// CHECK-NOT: rotq.
+// CHECK: dialect_resources

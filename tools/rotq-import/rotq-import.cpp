@@ -1,0 +1,112 @@
+//===- rotq-import.cpp - Hugging Face checkpoints to rotq model IR --------===//
+//
+//   rotq-import CHECKPOINT_DIR -o model.mlir
+//   rotq-import --synthesize CONFIG.json --seed N [--outliers realistic] \
+//               -o CHECKPOINT_DIR
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Import/ModelImporter.h"
+#include "rotq/Support/ModelSynthesis.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputPath(cl::Positional,
+                                      cl::desc("<checkpoint directory>"));
+static cl::opt<std::string> outputPath("o", cl::desc("output file (import) or "
+                                                     "directory (--synthesize)"),
+                                       cl::value_desc("path"), cl::Required);
+static cl::opt<std::string>
+    synthesize("synthesize",
+               cl::desc("write a random checkpoint for this config.json"),
+               cl::value_desc("config.json"));
+static cl::opt<uint64_t> seed("seed", cl::desc("seed of --synthesize"),
+                              cl::init(0));
+static cl::opt<rotq::Outliers> outliers(
+    "outliers", cl::desc("outliers planted by --synthesize"),
+    cl::values(clEnumValN(rotq::Outliers::None, "none", "plain random weights"),
+               clEnumValN(rotq::Outliers::Realistic, "realistic",
+                          "normal (20-100x) and massive (~1000x) outliers")),
+    cl::init(rotq::Outliers::None));
+
+static int error(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "rotq-import") << msg << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "rotq-import: Hugging Face Llama/Mistral/Qwen2 checkpoints to model IR\n");
+
+  if (!synthesize.empty()) {
+    if (!inputPath.empty())
+      return error("--synthesize takes no checkpoint argument");
+    llvm::Expected<rotq::SynthesisSummary> s = rotq::synthesizeCheckpoint(
+        synthesize, seed, outliers, outputPath);
+    if (!s)
+      return error(llvm::toString(s.takeError()));
+    if (outliers == rotq::Outliers::Realistic) {
+      llvm::outs() << "normal outlier channels:";
+      for (int64_t ch : s->normalChannels)
+        llvm::outs() << " " << ch;
+      llvm::outs() << "\nmassive outlier channel (BOS token): "
+                   << s->massiveChannel << "\n";
+    }
+    return 0;
+  }
+
+  if (inputPath.empty())
+    return error("give a checkpoint directory (or --synthesize CONFIG)");
+  std::string dir = inputPath;
+  if (!llvm::sys::fs::is_directory(dir))
+    return error(dir + ": not a directory (expected config.json and "
+                       "*.safetensors)");
+  llvm::SmallString<256> cfgPath(dir);
+  llvm::sys::path::append(cfgPath, "config.json");
+  llvm::Expected<rotq::ModelConfig> config =
+      rotq::ModelConfig::load(std::string(cfgPath));
+  if (!config)
+    return error(llvm::toString(config.takeError()));
+  llvm::Expected<rotq::safetensors::Checkpoint> ckpt =
+      rotq::safetensors::Checkpoint::open(dir);
+  if (!ckpt)
+    return error(llvm::toString(ckpt.takeError()));
+
+  // Never overwrite what we read.
+  llvm::sys::fs::UniqueID outId;
+  if (!llvm::sys::fs::getUniqueID(outputPath, outId)) {
+    llvm::sys::fs::UniqueID inId;
+    if (!llvm::sys::fs::getUniqueID(cfgPath, inId) && inId == outId)
+      return error("refusing to overwrite the input " + cfgPath);
+    if (llvm::sys::fs::is_directory(outputPath))
+      return error(outputPath + " is a directory");
+    if (llvm::StringRef(outputPath).ends_with(".safetensors"))
+      return error("refusing to overwrite " + outputPath);
+  }
+
+  mlir::MLIRContext ctx;
+  auto module = rotq::importModel(ctx, *config, *ckpt);
+  if (!module)
+    return error(llvm::toString(module.takeError()));
+  std::string msg;
+  auto out = mlir::openOutputFile(outputPath, &msg);
+  if (!out)
+    return error(msg);
+  // Locations name the checkpoint module each op comes from.
+  (*module)->print(out->os(), mlir::OpPrintingFlags().enableDebugInfo());
+  out->os() << "\n";
+  out->keep();
+  return 0;
+}
