@@ -53,4 +53,5 @@ void rotq::registerRotqPipelines() {
       "rotq-lower-to-llvm",
       "Lower rotq and upstream tensor IR to the LLVM dialect (CPU)",
       [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
+  registerQuaRotPipeline();
 }

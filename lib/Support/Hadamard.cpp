@@ -433,3 +433,55 @@ std::vector<double> rotq::hadamard::normalizedRows(int64_t n, int64_t begin,
   }
   return out;
 }
+
+void rotq::hadamard::applyToRows(int64_t n, double *rows, int64_t count,
+                                 bool transpose) {
+  Factorization f = factorize(n);
+  std::vector<std::vector<double>> mats;
+  for (const Factor &fac : f.factors)
+    mats.push_back(factorMatrix(fac));
+  int64_t p = int64_t(1) << f.log2Sylvester;
+  double scale = 1.0 / std::sqrt(double(p));
+  std::vector<double> in, out;
+  for (int64_t r = 0; r < count; ++r) {
+    double *row = rows + r * n;
+    // Row index i = (d_1, ..., d_j, i_p) in mixed radix, factor 1 outermost:
+    // (x M)[.., b, ..] = sum_a x[.., a, ..] F[a, b] along each axis.
+    int64_t outer = 1;
+    for (size_t t = 0; t < mats.size(); ++t) {
+      int64_t k = f.factors[t].order;
+      int64_t stride = n / (outer * k);
+      const std::vector<double> &m = mats[t];
+      in.resize(k);
+      out.resize(k);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t s = 0; s < stride; ++s) {
+          double *base = row + o * k * stride + s;
+          for (int64_t a = 0; a < k; ++a)
+            in[a] = base[a * stride];
+          for (int64_t b = 0; b < k; ++b) {
+            double acc = 0;
+            for (int64_t a = 0; a < k; ++a)
+              acc += in[a] * (transpose ? m[b * k + a] : m[a * k + b]);
+            out[b] = acc;
+          }
+          for (int64_t b = 0; b < k; ++b)
+            base[b * stride] = out[b];
+        }
+      outer *= k;
+    }
+    // Sylvester part (symmetric): butterflies on each contiguous block.
+    for (int64_t blk = 0; blk < n; blk += p) {
+      double *x = row + blk;
+      for (int64_t h = 1; h < p; h *= 2)
+        for (int64_t i = 0; i < p; i += 2 * h)
+          for (int64_t j = i; j < i + h; ++j) {
+            double a = x[j], b = x[j + h];
+            x[j] = a + b;
+            x[j + h] = a - b;
+          }
+      for (int64_t i = 0; i < p; ++i)
+        x[i] *= scale;
+    }
+  }
+}

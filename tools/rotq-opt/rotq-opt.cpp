@@ -2,6 +2,7 @@
 #include "rotq/Conversion/Passes.h"
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -13,6 +14,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::rotq::registerRotqConversionPasses();
+  mlir::rotq::registerRotqTransformsPasses();
   mlir::rotq::registerRotqPipelines();
 
   mlir::DialectRegistry registry;

@@ -11,7 +11,13 @@ namespace mlir::rotq {
 /// function boundaries), buffer deallocation, loops, and LLVM conversion.
 void buildLowerToLLVMPipeline(OpPassManager &pm);
 
-/// Registers `rotq-lower-to-llvm`.
+/// QuaRot with default options (see `rotq-quarot`).
+void buildQuaRotPipeline(OpPassManager &pm);
+
+/// Registers `rotq-quarot`.
+void registerQuaRotPipeline();
+
+/// Registers `rotq-lower-to-llvm` and `rotq-quarot`.
 void registerRotqPipelines();
 
 } // namespace mlir::rotq

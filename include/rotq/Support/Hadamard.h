@@ -88,6 +88,12 @@ std::vector<double> normalizedMatrix(int64_t n);
 /// a row of a Kronecker product is the Kronecker product of rows.
 std::vector<double> normalizedRows(int64_t n, int64_t begin, int64_t end);
 
+/// In place, each of the `count` rows of length n (row-major) becomes
+/// row * M_n (row * M_n^T with `transpose`), in O(n (sum K + m)) per row
+/// without forming M_n: one small product per dense factor along its axis,
+/// then a butterfly over the Sylvester part.
+void applyToRows(int64_t n, double *rows, int64_t count, bool transpose);
+
 /// True if M_n is symmetric (then a normalized transform without signs is
 /// its own inverse).
 bool isSymmetric(int64_t n);

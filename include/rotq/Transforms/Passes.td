@@ -1,0 +1,131 @@
+//===- Passes.td - rotq model-level passes -------------------*- tablegen -*-===//
+#ifndef ROTQ_TRANSFORMS_PASSES_TD
+#define ROTQ_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RaiseModel : Pass<"rotq-raise-model", "func::FuncOp"> {
+  let summary = "Recognise linears, RMSNorms, embeddings and attention in linalg";
+  let description = [{
+    Raises upstream linalg spellings of the transformer building blocks to
+    rotq's model-level ops, so the rotation passes can name what they
+    rewrite:
+
+    * `rotq.linear`: `linalg.matmul` with a transposed weight map
+      (`matmul_transpose_b`), `linalg.transpose` of the weight followed by
+      `linalg.matmul`, or the equivalent contraction `linalg.generic`; into
+      a zero fill; an element-wise bias add of a `[out]` vector is folded
+      in. The weight must have a static `[out, in]` shape.
+    * `rotq.rms_norm`: a sum-of-squares reduction and an element-wise
+      `x * rsqrt(ss / n + eps) (* weight)`, also when spelled as a chain of
+      element-wise generics (squares, mean, `+ eps`, `rsqrt` or
+      `1 / sqrt`, broadcast multiplies), which are fused first.
+    * `rotq.embedding`: a generic over the ids reading rows of a table with
+      `tensor.extract`.
+    * `rotq.attention`: the six-generic softmax attention that
+      `convert-rotq-to-linalg` and `rotq-import` produce (scores, masked
+      max, exp, sum, weighted values, division), causal and windowed.
+
+    What is not recognised stays as it is; later passes report what they
+    need and cannot find.
+  }];
+  let dependentDialects = ["::mlir::rotq::RotqDialect"];
+}
+
+def FuseNormScales : Pass<"rotq-fuse-norm-scales", "func::FuncOp"> {
+  let summary = "Fold RMSNorm weights into the linears that read the norm";
+  let description = [{
+    For each `rotq.rms_norm` with a constant weight `g` whose users are all
+    `rotq.linear` ops with constant weights, replaces each weight `W` by
+    `W * diag(g)` (in float64) and drops `g` from the norm. The result is
+    unchanged and the norm becomes scale-free, so that
+    `RMSNorm(x Q) = RMSNorm(x) Q` for orthogonal `Q`. A weight constant
+    shared with another op (a tied embedding) is copied first, which unties
+    it.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each fused norm">,
+  ];
+}
+
+def RotateResidual : Pass<"rotq-rotate-residual", "func::FuncOp"> {
+  let summary = "Rotate the residual stream by an orthogonal Q fused into weights";
+  let description = [{
+    Finds the residual stream (the embedding output, the residual adds and
+    the branches written into them) and rotates it by `Q`: the embedding
+    table `E -> E Q`; linears writing into the stream `W -> Q^T W`,
+    `b -> b Q`; linears reading a (scale-free) norm of the stream
+    `W -> W Q`. Sound because every use of a stream value is one of: a
+    residual add with another stream value or a writer's output, a
+    scale-free `rotq.rms_norm` whose users are all linears, and
+    `RMSNorm(x Q) = RMSNorm(x) Q`. Anything else reading the stream (or a
+    norm that still has a weight: run `rotq-fuse-norm-scales` first) is an
+    error naming the op. Weight arithmetic is in float64.
+
+    `Q` is a randomized Hadamard `diag(s) H_d / sqrt(d)` with seeded signs
+    `s`, a seeded random orthogonal matrix (QR of a Gaussian), or a
+    `[d, d]` .npy matrix (e.g. a learned rotation), checked orthogonal.
+  }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", "0", "Seed of the signs / matrix">,
+    Option<"rotation", "rotation", "std::string", "\"hadamard\"",
+           "hadamard | random-orthogonal | file">,
+    Option<"rotationFile", "rotation-file", "std::string", "\"\"",
+           "The .npy [d, d] matrix for rotation=file">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each rewritten weight">,
+  ];
+}
+
+def RotateAttentionOutput : Pass<"rotq-rotate-attention-output", "func::FuncOp"> {
+  let summary = "Head-wise Hadamard into v_proj, online cross-head Hadamard before o_proj";
+  let description = [{
+    For each `rotq.attention` whose values come from a `rotq.linear`
+    (`v_proj`, through a head split) and whose output goes only to a
+    `rotq.linear` (`o_proj`, through a head merge): fuses `I (x) H_hd` into
+    `v_proj`'s output side (`W_v -> (I (x) H_hd)^T W_v`, bias too), inserts
+    the online Hadamard across heads (`H_nh` along the head axis) on the
+    attention output, and fuses `H_nh (x) H_hd` into `o_proj`'s input side.
+    Attention is linear in the values per head, so its output carries the
+    head-wise Hadamard; the online and fused transforms then cancel.
+    Head counts with no Hadamard order use the library's fallback (a
+    remark says so).
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each rewritten attention block">,
+  ];
+}
+
+def RotateFFN : Pass<"rotq-rotate-ffn", "func::FuncOp"> {
+  let summary = "Online Hadamard before down_proj, fused into its weight";
+  let description = [{
+    For each `rotq.linear` whose input is the gated activation of an MLP
+    (an element-wise `linalg.generic` of two `rotq.linear` outputs, e.g.
+    `silu(gate) * up`): inserts `rotq.hadamard` (size `ffn`) on the input
+    and replaces the weight `W` by `W H_ffn`. The pair is exact:
+    `(x H) (W H)^T = x W^T`. Sizes without a Hadamard order use the
+    library's fallback (a remark says so).
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each rotated down projection">,
+  ];
+}
+
+def RotateQK : Pass<"rotq-rotate-qk", "func::FuncOp"> {
+  let summary = "Online Hadamard on queries and keys after the rotary embedding";
+  let description = [{
+    Inserts the same `rotq.hadamard` (size `head_dim`) on the query and key
+    operands of every `rotq.attention`; `(q H)(k H)^T = q k^T`, so scores
+    are unchanged while the keys that a KV cache stores lose their
+    outliers.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each attention block">,
+  ];
+}
+
+#endif // ROTQ_TRANSFORMS_PASSES_TD

@@ -1,0 +1,135 @@
+//===- ModelUtils.cpp - helpers shared by the model passes ----------------===//
+#include "ModelUtils.h"
+
+#include "rotq/Support/Hadamard.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+
+FailureOr<std::vector<double>> mlir::rotq::model::readConstant(Value v) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  if (!cst)
+    return failure();
+  Attribute attr = cst.getValue();
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
+    std::vector<double> out;
+    out.reserve(dense.getNumElements());
+    for (const APFloat &f : dense.getValues<APFloat>()) {
+      APFloat d = f;
+      bool lost;
+      d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+      out.push_back(d.convertToDouble());
+    }
+    return out;
+  }
+  if (auto r = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = r.tryGetAsArrayRef();
+    if (!data)
+      return failure();
+    return std::vector<double>(data->begin(), data->end());
+  }
+  if (auto r = dyn_cast<DenseF64ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<double>> data = r.tryGetAsArrayRef();
+    if (!data)
+      return failure();
+    return std::vector<double>(data->begin(), data->end());
+  }
+  return failure();
+}
+
+void mlir::rotq::model::setConstant(OpOperand &use, ArrayRef<double> values,
+                              StringRef suffix) {
+  auto old = use.get().getDefiningOp<arith::ConstantOp>();
+  auto type = cast<RankedTensorType>(use.get().getType());
+  Type et = type.getElementType();
+  std::string name = "rotq.weight";
+  if (auto r = dyn_cast<DenseResourceElementsAttr>(old.getValue()))
+    name = r.getRawHandle().getKey().str();
+  name += suffix.str();
+
+  OpBuilder b(old);
+  Attribute attr;
+  // Keep the representation: blobs stay blobs (large weights), inline
+  // dense constants stay readable.
+  bool blob = isa<DenseResourceElementsAttr>(old.getValue());
+  if (blob && et.isF32()) {
+    std::vector<float> f(values.begin(), values.end());
+    attr = DenseResourceElementsAttr::get(
+        type, name,
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(f)));
+  } else if (blob && et.isF64()) {
+    attr = DenseResourceElementsAttr::get(
+        type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+  } else {
+    const llvm::fltSemantics &sem = cast<FloatType>(et).getFloatSemantics();
+    SmallVector<APFloat> fs;
+    for (double v : values) {
+      APFloat f(v);
+      bool lost;
+      f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+      fs.push_back(f);
+    }
+    attr = DenseElementsAttr::get(type, fs);
+  }
+  Value fresh = arith::ConstantOp::create(b, old.getLoc(), type,
+                                          cast<TypedAttr>(attr));
+  use.set(fresh);
+  if (old->use_empty())
+    old->erase();
+}
+
+std::string mlir::rotq::model::nameOf(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (auto n = dyn_cast<NameLoc>(l))
+        return n.getName().str();
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  return "";
+}
+
+std::string mlir::rotq::model::describe(Operation *op) {
+  std::string n = nameOf(op);
+  if (!n.empty())
+    return n;
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << op->getName() << " at " << op->getLoc();
+  return s;
+}
+
+bool mlir::rotq::model::isResidualAdd(Operation *op) {
+  if (isa<linalg::AddOp>(op))
+    return true;
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  if (!g || g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0)
+    return false;
+  for (AffineMap m : g.getIndexingMapsArray())
+    if (!m.isIdentity())
+      return false;
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value a = body.getArgument(0), c = body.getArgument(1);
+  return (add.getLhs() == a && add.getRhs() == c) ||
+         (add.getLhs() == c && add.getRhs() == a);
+}
+
+std::string mlir::rotq::model::hadamardNote(int64_t n) {
+  ::rotq::hadamard::Factorization f = ::rotq::hadamard::factorize(n);
+  std::string s = f.str();
+  if (!f.isHadamard())
+    s += " (no Hadamard matrix of this order: the library's orthogonal "
+         "DCT-II fallback factor is used)";
+  return s;
+}

@@ -1,0 +1,40 @@
+//===- ModelUtils.h - helpers shared by the model passes --------*- C++ -*-===//
+#ifndef ROTQ_LIB_TRANSFORMS_MODELUTILS_H
+#define ROTQ_LIB_TRANSFORMS_MODELUTILS_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
+#include "mlir/Support/LLVM.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::rotq::model {
+
+/// The elements of a float constant (arith.constant with dense or
+/// dense_resource elements) in float64, row-major; failure otherwise.
+FailureOr<std::vector<double>> readConstant(Value v);
+
+/// Makes `use` read a new constant holding `values` (same type as the
+/// current value), written as a dense_resource blob named after the old
+/// one plus `suffix`. The old constant is erased once unused; a constant
+/// shared with other uses (a tied embedding) stays for them.
+void setConstant(OpOperand &use, ArrayRef<double> values, StringRef suffix);
+
+/// The module name an op carries in its location (rotq-import names ops
+/// after checkpoint modules), or "" when there is none.
+std::string nameOf(Operation *op);
+/// nameOf, or the op name and its position when there is no name.
+std::string describe(Operation *op);
+
+/// A residual add: linalg.add, or an all-parallel linalg.generic adding its
+/// two identity-mapped inputs.
+bool isResidualAdd(Operation *op);
+
+/// "640 = 20 (Paley II, q=19) x 2^5", with a note when the order has no
+/// Hadamard matrix and the library's fallback is used.
+std::string hadamardNote(int64_t n);
+
+} // namespace mlir::rotq::model
+
+#endif

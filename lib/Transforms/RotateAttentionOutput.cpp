@@ -1,0 +1,118 @@
+//===- RotateAttentionOutput.cpp - the rotq-rotate-attention-output pass --===//
+//
+// v_proj -> split heads -> attention -> merge heads -> o_proj. Attention
+// output head h is a convex combination of value rows of head h / G, so
+// rotating each value head by M_hd (fused: W_v -> (I (x) M_hd)^T W_v)
+// rotates each output head by M_hd. An online M_nh across the head axis
+// then gives a (M_nh (x) M_hd), which o_proj undoes with
+// W_o -> W_o (M_nh (x) M_hd). The two rewrites only make sense together,
+// so a block is rewritten only when the whole chain is found.
+//
+//===----------------------------------------------------------------------===//
+#include "ModelUtils.h"
+#include "Rotation.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_ROTATEATTENTIONOUTPUT
+#include "rotq/Transforms/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+
+namespace {
+bool splitsHeads(ArrayRef<ReassociationIndices> r) {
+  return r.size() == 2 && r[0] == ReassociationIndices{0} &&
+         r[1] == ReassociationIndices{1, 2};
+}
+
+/// [S, a, b] -> [S, b, a].
+Value swapLast(OpBuilder &b, Location loc, Value x) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  std::swap(sizes[1], sizes[2]);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, t.getElementType());
+  return linalg::TransposeOp::create(b, loc, x, init,
+                                     ArrayRef<int64_t>{0, 2, 1})
+      ->getResult(0);
+}
+
+struct RotateAttentionOutputPass
+    : mlir::rotq::impl::RotateAttentionOutputBase<RotateAttentionOutputPass> {
+  using RotateAttentionOutputBase::RotateAttentionOutputBase;
+
+  void runOnOperation() override {
+    getOperation().walk([&](AttentionOp att) {
+      auto skip = [&](const Twine &why) {
+        att.emitWarning("attention output not rotated: ") << why;
+      };
+      auto split = att.getValue().getDefiningOp<tensor::ExpandShapeOp>();
+      auto vproj = split ? split.getSrc().getDefiningOp<LinearOp>() : nullptr;
+      if (!vproj || !splitsHeads(split.getReassociationIndices()))
+        return skip("values are not a head split of a rotq.linear");
+      if (!vproj.getResult().hasOneUse() || !split.getResult().hasOneUse())
+        return skip("v_proj's output has other users");
+      if (!att.getResult().hasOneUse())
+        return skip("the attention output has other users");
+      auto merge =
+          dyn_cast<tensor::CollapseShapeOp>(*att.getResult().getUsers().begin());
+      if (!merge || !splitsHeads(merge.getReassociationIndices()) ||
+          !merge.getResult().hasOneUse())
+        return skip("the output is not a head merge with one user");
+      auto oproj = dyn_cast<LinearOp>(*merge.getResult().getUsers().begin());
+      if (!oproj || oproj.getInput() != merge.getResult())
+        return skip("the merged heads do not feed a rotq.linear");
+      FailureOr<std::vector<double>> wv = model::readConstant(vproj.getWeight());
+      FailureOr<std::vector<double>> wo = model::readConstant(oproj.getWeight());
+      if (failed(wv) || failed(wo) ||
+          (vproj.getBias() && failed(model::readConstant(vproj.getBias()))))
+        return skip("v_proj and o_proj weights must be constants");
+
+      auto vt = att.getValue().getType();
+      int64_t kv = vt.getDimSize(1), hd = vt.getDimSize(2);
+      int64_t heads = att.getQuery().getType().getDimSize(1);
+      // v_proj output side: I_kv (x) M_hd.
+      Rotation perHead = Rotation::kron(Rotation::identity(kv),
+                                        Rotation::hadamard(hd));
+      int64_t dIn = vproj.getWeight().getType().getDimSize(1);
+      perHead.rotateOutputSide(*wv, dIn);
+      model::setConstant(vproj.getWeightMutable(), *wv, ".had");
+      if (Value b = vproj.getBias()) {
+        std::vector<double> bv = *model::readConstant(b);
+        perHead.applyRows(bv.data(), 1);
+        model::setConstant(vproj.getBiasMutable()[0], bv, ".had");
+      }
+      // o_proj input side: M_nh (x) M_hd.
+      Rotation full = Rotation::kron(Rotation::hadamard(heads),
+                                     Rotation::hadamard(hd));
+      int64_t dOut = oproj.getWeight().getType().getDimSize(0);
+      full.rotateInputSide(*wo, dOut);
+      model::setConstant(oproj.getWeightMutable(), *wo, ".had");
+
+      // Online: M_nh along the head axis.
+      OpBuilder b(merge);
+      Location loc = att.getLoc();
+      Value swapped = swapLast(b, loc, att.getResult());
+      Value mixed = HadamardOp::create(b, loc, swapped, DenseI8ArrayAttr(),
+                                       IntegerAttr(), UnitAttr());
+      Value back = swapLast(b, loc, mixed);
+      merge.getSrcMutable().set(back);
+      if (report) {
+        vproj.emitRemark() << "fused head-wise Hadamard (I_" << kv
+                           << " (x) H_" << hd << ") into the output side";
+        att.emitRemark() << "online Hadamard across " << heads
+                         << " heads: " << model::hadamardNote(heads);
+        oproj.emitRemark() << "fused H_" << heads << " (x) H_" << hd
+                           << " into the input side";
+      }
+    });
+  }
+};
+} // namespace

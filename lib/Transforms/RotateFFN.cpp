@@ -1,0 +1,66 @@
+//===- RotateFFN.cpp - the rotq-rotate-ffn pass ---------------------------===//
+//
+// The down projection's input (the gated activation) has the massive
+// outliers; x -> x M_ffn online and W -> W M_ffn fused is exact since
+// (x M)(W M)^T = x M M^T W^T = x W^T for orthogonal M.
+//
+//===----------------------------------------------------------------------===//
+#include "ModelUtils.h"
+#include "Rotation.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_ROTATEFFN
+#include "rotq/Transforms/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+
+namespace {
+/// An element-wise generic combining the outputs of two or more linears.
+bool isGatedActivation(Value v) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumReductionLoops() != 0 || g.getNumDpsInputs() < 2)
+    return false;
+  int linears = 0;
+  for (Value in : g.getInputs())
+    linears += in.getDefiningOp<LinearOp>() ? 1 : 0;
+  return linears >= 2;
+}
+
+struct RotateFFNPass : mlir::rotq::impl::RotateFFNBase<RotateFFNPass> {
+  using RotateFFNBase::RotateFFNBase;
+
+  void runOnOperation() override {
+    getOperation().walk([&](LinearOp down) {
+      if (!isGatedActivation(down.getInput()))
+        return;
+      FailureOr<std::vector<double>> w = model::readConstant(down.getWeight());
+      if (failed(w)) {
+        down.emitWarning("down projection not rotated: its weight is not a "
+                         "constant");
+        return;
+      }
+      int64_t n = down.getWeight().getType().getDimSize(1);
+      int64_t out = down.getWeight().getType().getDimSize(0);
+      Rotation::hadamard(n).rotateInputSide(*w, out);
+      model::setConstant(down.getWeightMutable(), *w, ".had");
+      OpBuilder b(down);
+      Value x = HadamardOp::create(b, down.getLoc(), down.getInput(),
+                                   DenseI8ArrayAttr(), IntegerAttr(),
+                                   UnitAttr());
+      down.getInputMutable().set(x);
+      if (report)
+        down.emitRemark() << "online Hadamard on the input, fused into the "
+                             "weight: "
+                          << model::hadamardNote(n);
+    });
+  }
+};
+} // namespace

@@ -1,0 +1,44 @@
+//===- RotateQK.cpp - the rotq-rotate-qk pass -----------------------------===//
+//
+// Scores only see q k^T per head, and (q M)(k M)^T = q k^T, so the same
+// Hadamard on both sides after the rotary embedding changes nothing but the
+// distribution of the keys a KV cache stores.
+//
+//===----------------------------------------------------------------------===//
+#include "ModelUtils.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_ROTATEQK
+#include "rotq/Transforms/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+
+namespace {
+struct RotateQKPass : mlir::rotq::impl::RotateQKBase<RotateQKPass> {
+  using RotateQKBase::RotateQKBase;
+
+  void runOnOperation() override {
+    getOperation().walk([&](AttentionOp att) {
+      OpBuilder b(att);
+      auto had = [&](Value v) -> Value {
+        return HadamardOp::create(b, att.getLoc(), v, DenseI8ArrayAttr(),
+                                  IntegerAttr(), UnitAttr());
+      };
+      att.getQueryMutable().set(had(att.getQuery()));
+      att.getKeyMutable().set(had(att.getKey()));
+      if (report) {
+        int64_t hd = att.getQuery().getType().getDimSize(2);
+        att.emitRemark() << "online Hadamard on queries and keys: "
+                         << model::hadamardNote(hd);
+      }
+    });
+  }
+};
+} // namespace

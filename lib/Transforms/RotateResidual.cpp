@@ -1,0 +1,201 @@
+//===- RotateResidual.cpp - the rotq-rotate-residual pass -----------------===//
+//
+// Rotates the residual stream h -> h Q with Q folded into the weights:
+// the embedding writes E Q, every linear writing into a residual add
+// produces (x W^T + b) Q = x (Q^T W)^T + b Q, and every linear reading a
+// scale-free norm of the stream reads RMSNorm(h Q) = RMSNorm(h) Q, so it
+// takes W Q. The pass first collects the whole stream and checks that each
+// use is one of those (or a shape query); otherwise it changes nothing and
+// reports the offending op.
+//
+//===----------------------------------------------------------------------===//
+#include "ModelUtils.h"
+#include "Rotation.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Support/Npy.h"
+#include "rotq/Support/Random.h"
+#include "rotq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_ROTATERESIDUAL
+#include "rotq/Transforms/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+
+namespace {
+struct Stream {
+  SmallVector<EmbeddingOp> embeddings;
+  llvm::SetVector<Operation *> readers; // rotq.linear reading a norm
+  llvm::SetVector<Operation *> writers; // rotq.linear adding into the stream
+  int64_t width = -1;
+};
+
+LogicalResult collectStream(func::FuncOp func, Stream &s) {
+  llvm::SetVector<Value> values;
+  func.walk([&](EmbeddingOp e) {
+    s.embeddings.push_back(e);
+    values.insert(e.getResult());
+  });
+  if (s.embeddings.empty())
+    return func.emitError("no rotq.embedding starts a residual stream (run "
+                          "rotq-raise-model first?)");
+  s.width = s.embeddings.front().getTable().getType().getDimSize(1);
+  auto fail = [&](Operation *op, const Twine &why) {
+    return op->emitError("cannot rotate the residual stream: ") << why;
+  };
+  for (size_t i = 0; i < values.size(); ++i) {
+    Value v = values[i];
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<tensor::DimOp>(user))
+        continue;
+      if (model::isResidualAdd(user)) {
+        auto dps = cast<DestinationStyleOpInterface>(user);
+        if (dps.isDpsInit(&use))
+          return fail(user, "the stream is the destination of an add");
+        Value other = user->getOperand(1 - use.getOperandNumber());
+        if (!values.contains(other)) {
+          auto lin = other.getDefiningOp<LinearOp>();
+          if (!lin)
+            return fail(user, "a residual add mixes the stream with a value "
+                              "that is neither the stream nor a linear's "
+                              "output");
+          s.writers.insert(lin);
+          values.insert(other);
+        }
+        values.insert(user->getResult(0));
+        continue;
+      }
+      if (auto norm = dyn_cast<RMSNormOp>(user)) {
+        if (norm.getWeight())
+          return fail(norm, "the norm still has a weight (run "
+                            "rotq-fuse-norm-scales first)");
+        for (OpOperand &nu : norm.getResult().getUses()) {
+          auto lin = dyn_cast<LinearOp>(nu.getOwner());
+          if (!lin || lin.getInput() != norm.getResult())
+            return fail(nu.getOwner(), "a norm of the stream feeds an op that "
+                                       "is not a linear's input");
+          s.readers.insert(lin);
+        }
+        continue;
+      }
+      if (auto lin = dyn_cast<LinearOp>(user); lin && s.writers.contains(lin))
+        continue;
+      return fail(user, "the stream reaches this op, which the rotation "
+                        "cannot pass through (only residual adds and "
+                        "scale-free norms feeding linears can)");
+    }
+  }
+  // A linear's output that is part of the stream must only be used by it.
+  for (Operation *w : s.writers)
+    if (s.readers.contains(w))
+      return fail(w, "a linear both reads and writes the residual stream");
+  for (Operation *op : llvm::concat<Operation *const>(s.readers, s.writers)) {
+    auto lin = cast<LinearOp>(op);
+    if (failed(model::readConstant(lin.getWeight())) ||
+        (lin.getBias() && failed(model::readConstant(lin.getBias()))))
+      return fail(op, "weights of linears on the stream must be constants");
+  }
+  for (EmbeddingOp e : s.embeddings)
+    if (failed(model::readConstant(e.getTable())) ||
+        e.getTable().getType().getDimSize(1) != s.width)
+      return fail(e, "embedding tables must be constants of one width");
+  return success();
+}
+} // namespace
+
+namespace {
+struct RotateResidualPass
+    : mlir::rotq::impl::RotateResidualBase<RotateResidualPass> {
+  using RotateResidualBase::RotateResidualBase;
+
+  FailureOr<Rotation> makeRotation(int64_t d) {
+    func::FuncOp func = getOperation();
+    if (rotation == "hadamard") {
+      ::rotq::Random rng(seed * 0xA24BAED4963EE407ULL + 3);
+      std::vector<double> signs(d);
+      for (double &s : signs)
+        s = rng.sign();
+      return Rotation::hadamard(d, std::move(signs));
+    }
+    if (rotation == "random-orthogonal")
+      return Rotation::dense(d, randomOrthogonal(d, seed));
+    if (rotation == "file") {
+      if (rotationFile.empty())
+        return func.emitError("rotation=file needs rotation-file=PATH");
+      llvm::Expected<::rotq::npy::Array> a = ::rotq::npy::read(rotationFile);
+      if (!a)
+        return func.emitError(llvm::toString(a.takeError()));
+      if (!a->isFloat() || a->shape != std::vector<int64_t>{d, d})
+        return func.emitError(rotationFile)
+               << ": the rotation must be a float [" << d << ", " << d
+               << "] matrix for a residual stream of width " << d;
+      std::vector<double> m(d * d);
+      for (int64_t i = 0; i < d * d; ++i)
+        m[i] = a->getDouble(i);
+      double err = orthogonalityError(m, d);
+      if (!(err < 1e-4))
+        return func.emitError(rotationFile)
+               << ": the matrix is not orthogonal (max |Q^T Q - I| = " << err
+               << ")";
+      return Rotation::dense(d, std::move(m));
+    }
+    return func.emitError("unknown rotation '")
+           << rotation << "' (hadamard, random-orthogonal or file)";
+  }
+
+  void runOnOperation() override {
+    Stream s;
+    if (failed(collectStream(getOperation(), s)))
+      return signalPassFailure();
+    int64_t d = s.width;
+    FailureOr<Rotation> q = makeRotation(d);
+    if (failed(q))
+      return signalPassFailure();
+
+    for (EmbeddingOp e : s.embeddings) {
+      std::vector<double> t = *model::readConstant(e.getTable());
+      q->rotateInputSide(t, static_cast<int64_t>(t.size()) / d);
+      model::setConstant(e.getTableMutable(), t, ".rot");
+      if (report)
+        e.emitRemark("residual rotation fused into the embedding table");
+    }
+    for (Operation *op : s.readers) {
+      auto lin = cast<LinearOp>(op);
+      std::vector<double> w = *model::readConstant(lin.getWeight());
+      q->rotateInputSide(w, static_cast<int64_t>(w.size()) / d);
+      model::setConstant(lin.getWeightMutable(), w, ".rot");
+      if (report)
+        lin.emitRemark("residual rotation fused into the input side");
+    }
+    for (Operation *op : s.writers) {
+      auto lin = cast<LinearOp>(op);
+      std::vector<double> w = *model::readConstant(lin.getWeight());
+      q->rotateOutputSide(w, static_cast<int64_t>(w.size()) / d);
+      model::setConstant(lin.getWeightMutable(), w, ".rot");
+      if (Value b = lin.getBias()) {
+        std::vector<double> bv = *model::readConstant(b);
+        q->applyRows(bv.data(), 1);
+        model::setConstant(lin.getBiasMutable()[0], bv, ".rot");
+      }
+      if (report)
+        lin.emitRemark("residual rotation fused into the output side");
+    }
+    if (report)
+      getOperation().emitRemark()
+          << "residual stream rotated by "
+          << (rotation == "hadamard" ? "a randomized Hadamard "
+                                     : "an orthogonal matrix ")
+          << "of order " << model::hadamardNote(d) << ": "
+          << s.embeddings.size() << " embedding(s), " << s.readers.size()
+          << " reader(s), " << s.writers.size() << " writer(s)";
+  }
+};
+} // namespace
