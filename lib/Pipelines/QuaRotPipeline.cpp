@@ -15,8 +15,6 @@
 using namespace mlir;
 
 namespace {
-enum class Online { AttnOutput, FFN, QK, None };
-
 struct QuaRotOptions : PassPipelineOptions<QuaRotOptions> {
   Option<uint64_t> seed{*this, "seed",
                         llvm::cl::desc("Seed of the residual rotation"),
@@ -28,27 +26,26 @@ struct QuaRotOptions : PassPipelineOptions<QuaRotOptions> {
   Option<std::string> rotationFile{
       *this, "rotation-file",
       llvm::cl::desc("A [d, d] orthogonal .npy matrix for rotation=file")};
-  ListOption<Online> online{
-      *this, "online",
-      llvm::cl::desc("Online transforms to insert (default: all)"),
-      llvm::cl::values(
-          clEnumValN(Online::AttnOutput, "attn-output",
-                     "cross-head Hadamard before o_proj (v_proj/o_proj fused)"),
-          clEnumValN(Online::FFN, "ffn",
-                     "Hadamard before down_proj (fused into it)"),
-          clEnumValN(Online::QK, "qk", "Hadamard on queries and keys"),
-          clEnumValN(Online::None, "none", "no online transform"))};
+  // One switch per online transform (each fused partner follows it).
+  Option<bool> onlineAttnOutput{
+      *this, "online-attn-output",
+      llvm::cl::desc("Cross-head Hadamard before o_proj, with the head-wise "
+                     "one fused into v_proj and the full one into o_proj"),
+      llvm::cl::init(true)};
+  Option<bool> onlineFFN{
+      *this, "online-ffn",
+      llvm::cl::desc("Hadamard before down_proj, fused into its weight"),
+      llvm::cl::init(true)};
+  Option<bool> onlineQK{
+      *this, "online-qk",
+      llvm::cl::desc("Hadamard on queries and keys after RoPE"),
+      llvm::cl::init(true)};
   Option<bool> report{*this, "report",
                       llvm::cl::desc("Emit a remark for every transform"),
                       llvm::cl::init(false)};
 };
 
 void buildQuaRot(OpPassManager &pm, const QuaRotOptions &o) {
-  auto wants = [&](Online k) {
-    if (o.online.empty())
-      return true;
-    return llvm::is_contained(o.online, k);
-  };
   OpPassManager &f = pm.nest<func::FuncOp>();
   f.addPass(rotq::createRaiseModel());
   f.addPass(rotq::createFuseNormScales({o.report}));
@@ -58,11 +55,11 @@ void buildQuaRot(OpPassManager &pm, const QuaRotOptions &o) {
   rr.rotationFile = o.rotationFile;
   rr.report = o.report;
   f.addPass(rotq::createRotateResidual(rr));
-  if (wants(Online::AttnOutput))
+  if (o.onlineAttnOutput)
     f.addPass(rotq::createRotateAttentionOutput({o.report}));
-  if (wants(Online::FFN))
+  if (o.onlineFFN)
     f.addPass(rotq::createRotateFFN({o.report}));
-  if (wants(Online::QK))
+  if (o.onlineQK)
     f.addPass(rotq::createRotateQK({o.report}));
 }
 } // namespace

@@ -1,7 +1,7 @@
 // Bad checkpoints get one clear line naming the file and the problem.
 // REQUIRES: numpy
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: %python %inputs/write_checkpoint.py %S/Inputs/llama-bias.json %t/good
+// RUN: %python %inputs/write_checkpoint.py %inputs/models/llama-bias.json %t/good
 //
 // Truncated weights file.
 // RUN: cp -r %t/good %t/trunc && %python -c "import os; p='%t/trunc/model.safetensors'; os.truncate(p, os.path.getsize(p) - 100)"

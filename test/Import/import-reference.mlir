@@ -9,19 +9,19 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: %python %inputs/tokens.py %t/tok.npy 12 200 3 --bos 1
 //
-// RUN: %python %inputs/write_checkpoint.py %S/Inputs/mistral-gqa.json %t/mistral --dtype BF16 --shards 2
+// RUN: %python %inputs/write_checkpoint.py %inputs/models/mistral-gqa.json %t/mistral --dtype BF16 --shards 2
 // RUN: rotq-import %t/mistral -o %t/mistral.mlir
 // RUN: rotq-run %t/mistral.mlir -e forward --input %t/tok.npy --output %t/mistral.y.npy
 // RUN: %python %inputs/hf_reference.py %t/mistral %t/tok.npy %t/mistral.ref.npy
 // RUN: %python %inputs/compare.py %t/mistral.y.npy %t/mistral.ref.npy 1e-4
 //
-// RUN: %python %inputs/write_checkpoint.py %S/Inputs/qwen2-tied.json %t/qwen --dtype F16 --extra-lm-head
+// RUN: %python %inputs/write_checkpoint.py %inputs/models/qwen2-tied.json %t/qwen --dtype F16 --extra-lm-head
 // RUN: rotq-import %t/qwen -o %t/qwen.mlir
 // RUN: rotq-run %t/qwen.mlir -e forward --input %t/tok.npy --output %t/qwen.y.npy
 // RUN: %python %inputs/hf_reference.py %t/qwen %t/tok.npy %t/qwen.ref.npy
 // RUN: %python %inputs/compare.py %t/qwen.y.npy %t/qwen.ref.npy 1e-4
 //
-// RUN: %python %inputs/write_checkpoint.py %S/Inputs/llama-bias.json %t/llama --seed 4
+// RUN: %python %inputs/write_checkpoint.py %inputs/models/llama-bias.json %t/llama --seed 4
 // RUN: rotq-import %t/llama -o %t/llama.mlir
 // RUN: rotq-run %t/llama.mlir -e forward --input %t/tok.npy --output %t/llama.y.npy
 // RUN: %python %inputs/hf_reference.py %t/llama %t/tok.npy %t/llama.ref.npy
