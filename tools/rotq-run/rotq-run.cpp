@@ -11,7 +11,7 @@
 // rel_err = ||a - b|| / ||b|| (B is the reference).
 //
 //===----------------------------------------------------------------------===//
-#include "Runner.h"
+#include "rotq/Runner/Runner.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 

@@ -1,5 +1,5 @@
 //===- Runner.cpp - JIT-run a function of a rotq/tensor module ------------===//
-#include "Runner.h"
+#include "rotq/Runner/Runner.h"
 #include "rotq/Support/Random.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"

@@ -1,6 +1,6 @@
 //===- Runner.h - JIT-run a function of a rotq/tensor module ----*- C++ -*-===//
-#ifndef ROTQ_TOOLS_ROTQ_RUN_RUNNER_H
-#define ROTQ_TOOLS_ROTQ_RUN_RUNNER_H
+#ifndef ROTQ_RUNNER_RUNNER_H
+#define ROTQ_RUNNER_RUNNER_H
 
 #include "rotq/Support/Npy.h"
 

@@ -1,0 +1,26 @@
+// rotq-outliers measures every linear's input before and after QuaRot on a
+// realistic-outlier model: its figures for the original model match the
+// float64 NumPy reference, and every input with outliers (max/median over
+// 100: the q/k/v, gate/up and down_proj inputs) loses them by at least 10x.
+// REQUIRES: numpy
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: rotq-import --synthesize %inputs/models/llama-mha.json --seed 8 --outliers realistic -o %t/ck
+// RUN: rotq-import %t/ck -o %t/model.mlir
+// RUN: rotq-opt %t/model.mlir --rotq-quarot=seed=1 -mlir-print-debuginfo -o %t/rot.mlir
+// RUN: %python %inputs/tokens.py %t/tok.npy 16 256 4 --bos 1
+// RUN: rotq-outliers %t/model.mlir %t/rot.mlir --input %t/tok.npy | FileCheck %s --check-prefix=TABLE
+// RUN: rotq-outliers %t/model.mlir %t/rot.mlir --input %t/tok.npy --json > %t/stats.json
+// RUN: %python %S/Inputs/check_outliers_json.py %t/stats.json %t/ck %t/tok.npy | FileCheck %s
+// Without names in the IR the rows are numbered.
+// RUN: rotq-opt %t/model.mlir -o %t/anon.mlir
+// RUN: rotq-outliers %t/anon.mlir --input %t/tok.npy | FileCheck %s --check-prefix=ANON
+// RUN: not rotq-outliers %t/model.mlir --input %t/missing.npy 2>&1 | FileCheck %s --check-prefix=MISSING
+//
+// TABLE: input of {{.*}}| ratio fell
+// TABLE: model.layers.0.self_attn.q_proj,k_proj,v_proj |
+// TABLE: model.layers.0.mlp.down_proj |
+// TABLE: lm_head |
+// CHECK: model.layers.0.mlp.down_proj: ratio {{.*}} outliers
+// CHECK: OK
+// ANON: linear#0,linear#1,linear#2 |
+// MISSING: error: {{.*}}missing.npy
