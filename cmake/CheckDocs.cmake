@@ -1,5 +1,6 @@
 # Fails when a committed doc in docs/ differs from the one ODS generates.
-foreach(doc Dialects/RotqOps.md Passes/RotqConversionPasses.md)
+foreach(doc Dialects/RotqOps.md Passes/RotqConversionPasses.md
+            Passes/RotqTransformPasses.md)
   file(READ ${GEN}/${doc} generated)
   if(NOT EXISTS ${SRC}/${doc})
     message(FATAL_ERROR "docs/${doc} is missing; run `make docs`")

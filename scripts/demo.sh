@@ -1,25 +1,51 @@
 #!/usr/bin/env bash
-# `make demo`: the rotq pieces working on something small.
+# `make demo`: QuaRot as a compiler pipeline on a synthetic Llama with
+# realistic activation outliers: import, rotate, prove the logits unchanged,
+# and measure the outliers before and after.
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin
 PY=$(grep -m1 '^ROTQ_PYTHON:' "$BUILD/CMakeCache.txt" | cut -d= -f2)
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+CONFIG=examples/models/llama-demo.json
 
-echo "== 1. A Hadamard matrix for a size QuaRot cannot rotate (Qwen2.5-0.5B ffn)"
-"$BIN/rotq-hadamard" 4864 --emit "$OUT/H.npy"
-
-echo
-echo "== 2. rotq.hadamard with seeded random signs, lowered to LLVM and run on the CPU"
-"$PY" test/Inputs/gen_hadamard_test.py 4864 8 --signs 7 > "$OUT/had.mlir"
-"$PY" test/Inputs/randn.py "$OUT/x.npy" 1 8 4864
-"$BIN/rotq-run" "$OUT/had.mlir" -e h --input "$OUT/x.npy" --output "$OUT/y.npy"
-echo "checked against x * diag(s) * H / sqrt(n) with the dense matrix (float64, NumPy):"
-"$PY" test/Inputs/check_hadamard.py "$OUT/x.npy" "$OUT/y.npy" "$OUT/H.npy" --signs 7
+echo "== 1. A checkpoint with realistic outliers (Llama layout, bf16, GQA 8/4 heads, ffn 688)"
+"$BIN/rotq-import" --synthesize "$CONFIG" --seed 1 --outliers realistic -o "$OUT/ckpt"
+ls "$OUT/ckpt"
 
 echo
-echo "== 3. Why rotate: 4-bit per-token quantization of activations with outlier channels"
+echo "== 2. Import: config.json + safetensors -> @forward in linalg/arith/math/tensor"
+"$BIN/rotq-import" "$OUT/ckpt" -o "$OUT/model.mlir"
+echo "$(grep -c 'linalg\.' "$OUT/model.mlir") linalg ops, weights as dense_resource blobs ($(du -h "$OUT/model.mlir" | cut -f1))"
+
+echo
+echo "== 3. rotq-quarot: fuse norms, rotate the residual stream, online Hadamards"
+"$BIN/rotq-opt" "$OUT/model.mlir" --rotq-quarot="seed=7 report=true" \
+  -mlir-print-op-on-diagnostic=false -mlir-print-debuginfo \
+  -o "$OUT/rotated.mlir" 2> "$OUT/report.txt"
+echo "what happened in layer 0 and to the stream (full report: one remark per transform):"
+grep -E 'layers\.0\.(self_attn|mlp\.down_proj)|residual stream rotated' "$OUT/report.txt" |
+  sed -e 's/^<unknown>:0: remark: //' | sort -u
+echo "online Hadamards in the rotated IR per layer:"
+grep -o 'rotq.hadamard %[^ ]* : tensor<[^>]*>' "$OUT/rotated.mlir" | sed 's/.* : /  /' | sort | uniq -c
+
+echo
+echo "== 4. Same logits: original vs rotated, on the CPU (float32)"
+"$PY" test/Inputs/tokens.py "$OUT/tokens.npy" 32 512 3 --bos 1
+"$BIN/rotq-run" --compare "$OUT/model.mlir" "$OUT/rotated.mlir" -e forward \
+  --input "$OUT/tokens.npy" --rel-tol 1e-4
+echo "and both match an independent float64 NumPy implementation of the checkpoint:"
+"$BIN/rotq-run" "$OUT/model.mlir" -e forward --input "$OUT/tokens.npy" --output "$OUT/logits.npy"
+"$PY" test/Inputs/hf_reference.py "$OUT/ckpt" "$OUT/tokens.npy" "$OUT/ref.npy"
+"$PY" test/Inputs/compare.py "$OUT/logits.npy" "$OUT/ref.npy" 1e-4
+
+echo
+echo "== 5. Outliers at every linear's input (32 tokens, BOS first)"
+"$BIN/rotq-outliers" "$OUT/model.mlir" "$OUT/rotated.mlir" --input "$OUT/tokens.npy"
+
+echo
+echo "== 6. Why it matters: 4-bit per-token quantization of an activation with outlier channels"
 "$PY" - "$OUT/act.npy" <<'PYEOF'
 import sys
 import numpy as np
@@ -28,8 +54,6 @@ x = r.standard_normal((64, 1536)).astype(np.float32)
 x[:, [7, 300, 1201]] *= 60.0   # a few channels ~60x larger in every token
 np.save(sys.argv[1], x)
 PYEOF
-echo "3 of 1536 channels are 60x larger in every token; per-token 4-bit RTN:"
-echo -n "no rotation:       "
 "$BIN/rotq-run" examples/outlier-rtn.mlir -e plain --input "$OUT/act.npy" --output "$OUT/plain.npy"
 "$BIN/rotq-run" examples/outlier-rtn.mlir -e rotated --input "$OUT/act.npy" --output "$OUT/rot.npy"
 "$PY" - "$OUT/act.npy" "$OUT/plain.npy" "$OUT/rot.npy" <<'PYEOF'
@@ -38,6 +62,6 @@ import numpy as np
 x, p, r = (np.load(f).astype(np.float64) for f in sys.argv[1:])
 def rel(a):
     return np.linalg.norm(a - x) / np.linalg.norm(x)
-print("relative error %.4f" % rel(p))
-print("Hadamard rotation: relative error %.4f  (%.1fx smaller)" % (rel(r), rel(p) / rel(r)))
+print("3 of 1536 channels 60x larger; 4-bit per-token RTN relative error:")
+print("  no rotation %.4f, Hadamard rotation %.4f (%.1fx smaller)" % (rel(p), rel(r), rel(p) / rel(r)))
 PYEOF
