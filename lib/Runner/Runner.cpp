@@ -1,5 +1,11 @@
 //===- Runner.cpp - JIT-run a function of a rotq/tensor module ------------===//
 #include "rotq/Runner/Runner.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "rotq/Support/Random.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
@@ -354,3 +360,11 @@ void printTensor(llvm::raw_ostream &os, const HostTensor &t) {
 }
 
 } // namespace rotq::run
+
+void ::rotq::run::registerDialects(mlir::DialectRegistry &registry) {
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  registry.insert<mlir::rotq::RotqDialect>();
+}

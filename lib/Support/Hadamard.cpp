@@ -442,7 +442,6 @@ void rotq::hadamard::applyToRows(int64_t n, double *rows, int64_t count,
     mats.push_back(factorMatrix(fac));
   int64_t p = int64_t(1) << f.log2Sylvester;
   double scale = 1.0 / std::sqrt(double(p));
-  std::vector<double> in, out;
   for (int64_t r = 0; r < count; ++r) {
     double *row = rows + r * n;
     // Row index i = (d_1, ..., d_j, i_p) in mixed radix, factor 1 outermost:
@@ -450,24 +449,7 @@ void rotq::hadamard::applyToRows(int64_t n, double *rows, int64_t count,
     int64_t outer = 1;
     for (size_t t = 0; t < mats.size(); ++t) {
       int64_t k = f.factors[t].order;
-      int64_t stride = n / (outer * k);
-      const std::vector<double> &m = mats[t];
-      in.resize(k);
-      out.resize(k);
-      for (int64_t o = 0; o < outer; ++o)
-        for (int64_t s = 0; s < stride; ++s) {
-          double *base = row + o * k * stride + s;
-          for (int64_t a = 0; a < k; ++a)
-            in[a] = base[a * stride];
-          for (int64_t b = 0; b < k; ++b) {
-            double acc = 0;
-            for (int64_t a = 0; a < k; ++a)
-              acc += in[a] * (transpose ? m[b * k + a] : m[a * k + b]);
-            out[b] = acc;
-          }
-          for (int64_t b = 0; b < k; ++b)
-            base[b * stride] = out[b];
-        }
+      applyAlongAxis(row, n, outer, k, mats[t].data(), transpose);
       outer *= k;
     }
     // Sylvester part (symmetric): butterflies on each contiguous block.
@@ -484,4 +466,23 @@ void rotq::hadamard::applyToRows(int64_t n, double *rows, int64_t count,
         x[i] *= scale;
     }
   }
+}
+
+void rotq::hadamard::applyAlongAxis(double *row, int64_t n, int64_t outer,
+                                    int64_t k, const double *m,
+                                    bool transpose) {
+  int64_t stride = n / (outer * k);
+  std::vector<double> in(k);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t s = 0; s < stride; ++s) {
+      double *base = row + o * k * stride + s;
+      for (int64_t a = 0; a < k; ++a)
+        in[a] = base[a * stride];
+      for (int64_t b = 0; b < k; ++b) {
+        double acc = 0;
+        for (int64_t a = 0; a < k; ++a)
+          acc += in[a] * (transpose ? m[b * k + a] : m[a * k + b]);
+        base[b * stride] = acc;
+      }
+    }
 }

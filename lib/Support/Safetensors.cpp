@@ -137,6 +137,7 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
 
 llvm::Expected<Checkpoint> Checkpoint::open(const std::string &path) {
   Checkpoint ckpt;
+  ckpt.path = path;
   std::vector<std::string> paths;
   if (llvm::sys::fs::is_directory(path)) {
     std::error_code ec;
@@ -185,9 +186,7 @@ Checkpoint::readFloat(llvm::StringRef name,
                       llvm::ArrayRef<int64_t> shape) const {
   const TensorInfo *t = find(name);
   if (!t)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "tensor '" + name.str() + "' is missing from the checkpoint");
+    return fail(path, "tensor '" + name + "' is missing from the checkpoint");
   if (llvm::ArrayRef<int64_t>(t->shape) != shape) {
     std::string want, have;
     llvm::raw_string_ostream ws(want), hs(have);

@@ -47,7 +47,7 @@ Rotation Rotation::kron(const Rotation &a, const Rotation &b) {
 }
 
 void Rotation::applyRows(double *rows, int64_t count, bool transpose) const {
-  std::vector<double> in, out;
+  std::vector<double> in;
   auto applySigns = [&](double *row) {
     if (!signs.empty())
       for (int64_t i = 0; i < n; ++i)
@@ -62,27 +62,20 @@ void Rotation::applyRows(double *rows, int64_t count, bool transpose) const {
     int64_t outer = 1;
     for (const Factor &f : factors) {
       int64_t k = f.k, stride = n / (outer * k);
-      if (f.kind != Kind::Identity) {
+      if (f.kind == Kind::Dense) {
+        ::rotq::hadamard::applyAlongAxis(row, n, outer, k, f.m.data(),
+                                         transpose);
+      } else if (f.kind == Kind::Hadamard) {
+        // The fast transform works on contiguous rows: gather each fiber.
         in.resize(k);
-        out.resize(k);
         for (int64_t o = 0; o < outer; ++o)
           for (int64_t s = 0; s < stride; ++s) {
             double *base = row + o * k * stride + s;
             for (int64_t a = 0; a < k; ++a)
               in[a] = base[a * stride];
-            if (f.kind == Kind::Hadamard) {
-              ::rotq::hadamard::applyToRows(k, in.data(), 1, transpose);
-              out = in;
-            } else {
-              for (int64_t b = 0; b < k; ++b) {
-                double acc = 0;
-                for (int64_t a = 0; a < k; ++a)
-                  acc += in[a] * (transpose ? f.m[b * k + a] : f.m[a * k + b]);
-                out[b] = acc;
-              }
-            }
-            for (int64_t b = 0; b < k; ++b)
-              base[b * stride] = out[b];
+            ::rotq::hadamard::applyToRows(k, in.data(), 1, transpose);
+            for (int64_t a = 0; a < k; ++a)
+              base[a * stride] = in[a];
           }
       }
       outer *= k;

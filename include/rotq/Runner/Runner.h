@@ -11,7 +11,15 @@
 #include <string>
 #include <vector>
 
+namespace mlir {
+class DialectRegistry;
+}
+
 namespace rotq::run {
+
+/// Everything a module given to the runner may use: all upstream dialects
+/// and extensions, rotq, and the LLVM IR translations the JIT needs.
+void registerDialects(mlir::DialectRegistry &registry);
 
 /// A host tensor: element type name ("f32", "i64", ...) plus the data as
 /// an .npy array in the closest NumPy dtype.

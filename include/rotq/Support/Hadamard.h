@@ -94,6 +94,12 @@ std::vector<double> normalizedRows(int64_t n, int64_t begin, int64_t end);
 /// then a butterfly over the Sylvester part.
 void applyToRows(int64_t n, double *rows, int64_t count, bool transpose);
 
+/// Multiplies one axis of a row by a dense k x k matrix `m` (row-major): the
+/// row of length n is viewed as [outer, k, n / (outer k)] and every
+/// x[o, :, s] becomes x[o, :, s] * m (or * m^T with `transpose`).
+void applyAlongAxis(double *row, int64_t n, int64_t outer, int64_t k,
+                    const double *m, bool transpose);
+
 /// True if M_n is symmetric (then a normalized transform without signs is
 /// its own inverse).
 bool isSymmetric(int64_t n);

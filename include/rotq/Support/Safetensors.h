@@ -54,6 +54,7 @@ public:
   std::vector<std::string> names() const;
 
 private:
+  std::string path;
   std::vector<std::string> files;
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers;
   llvm::StringMap<TensorInfo> tensors;
