@@ -128,4 +128,40 @@ def RotateQK : Pass<"rotq-rotate-qk", "func::FuncOp"> {
   ];
 }
 
+def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
+  let summary = "Round-to-nearest weight quantization of constant linears";
+  let description = [{
+    Quantizes the constant weight of every `rotq.linear` with the rules of
+    `rotq.quantize` (per output channel, or per group of `group-size` input
+    channels; symmetric or asymmetric; `bits` from 2 to 8), optionally with
+    a per-row (per-group) MSE clip search over shrink factors
+    1, 0.99, ..., 0.80 (error norm |.|^2.4 as in GPTQ/QuaRot). Scales are
+    f32 and codes are computed against them, in float64.
+
+    * `mode=real` (default): the weight becomes int8 codes (packed two or
+      four per byte for 4 and 2 bits) and f32 scales (and zero points),
+      unpacked and dequantized in the IR; the model file shrinks
+      accordingly.
+    * `mode=fake`: the weight is replaced by its dequantized float values,
+      for accuracy studies. Both modes compute the same weights exactly.
+
+    The linear producing the function's result (the LM head) is skipped
+    unless `skip-lm-head=false`.
+  }];
+  let options = [
+    Option<"bits", "bits", "int64_t", "4", "Bits per weight (2..8)">,
+    Option<"asymmetric", "asymmetric", "bool", "false",
+           "Asymmetric (zero point) instead of symmetric">,
+    Option<"groupSize", "group-size", "int64_t", "0",
+           "Input channels per scale (0: one scale per output channel)">,
+    Option<"clipSearch", "clip-search", "bool", "true",
+           "Search the clip ratio per row (group) for the smallest error">,
+    Option<"mode", "mode", "std::string", "\"real\"", "real | fake">,
+    Option<"skipLmHead", "skip-lm-head", "bool", "true",
+           "Leave the linear that produces the function result in float">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark with the error of each quantized weight">,
+  ];
+}
+
 #endif // ROTQ_TRANSFORMS_PASSES_TD

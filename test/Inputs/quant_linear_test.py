@@ -1,0 +1,46 @@
+"""quant_linear_test.py OUT_DIR BITS GROUP SYM SEED: writes model.mlir (one
+rotq.linear with a seeded [16, 32] weight), x.npy, and ref.npy = x W_q^T
+with W_q fake-quantized in NumPy float64 by the rotq.quantize rules (f32
+scale, ties to even, clamp, zero point), without clip search."""
+import os
+import sys
+
+import numpy as np
+
+out, bits, group, sym, seed = (sys.argv[1], int(sys.argv[2]),
+                               int(sys.argv[3]), sys.argv[4] == "sym",
+                               int(sys.argv[5]))
+rng = np.random.default_rng(seed)
+n, k = 16, 32
+w = rng.standard_normal((n, k)).astype(np.float32)
+w[3, 5] = 9.0  # an outlier weight
+x = rng.standard_normal((5, k)).astype(np.float32)
+g = group or k
+qmax = 2 ** (bits - 1) - 1
+wq = np.zeros((n, k))
+for r in range(n):
+    for j in range(0, k, g):
+        v = w[r, j:j + g].astype(np.float64)
+        if sym:
+            s = np.float32(np.abs(v).max() / qmax)
+            zp = 0
+        else:
+            lo, hi = min(v.min(), 0.0), max(v.max(), 0.0)
+            s = np.float32((hi - lo) / (2 ** bits - 1))
+            zp = np.clip(np.round(-lo / np.float64(s)) - 2 ** (bits - 1),
+                         -qmax - 1, qmax)
+        s = np.float32(1.0) if s == 0 else s
+        q = np.clip(np.round(v / np.float64(s)) + zp, -qmax - 1, qmax)
+        wq[r, j:j + g] = np.float32(s) * (q - zp).astype(np.float32)
+np.save(os.path.join(out, "x.npy"), x)
+np.save(os.path.join(out, "ref.npy"), x.astype(np.float64) @ wq.T)
+rows = ", ".join("[" + ", ".join("%.9e" % e for e in row) + "]" for row in w)
+with open(os.path.join(out, "model.mlir"), "w") as f:
+    f.write("""func.func @f(%%x: tensor<5x%d xf32>) -> tensor<5x%dxf32> {
+  %%w = arith.constant dense<[%s]> : tensor<%dx%dxf32>
+  %%y = rotq.linear %%x, %%w : tensor<5x%dxf32>, tensor<%dx%dxf32> -> tensor<5x%dxf32>
+  %%z = tensor.empty() : tensor<5x%dxf32>
+  %%c = linalg.copy ins(%%y : tensor<5x%dxf32>) outs(%%z : tensor<5x%dxf32>) -> tensor<5x%dxf32>
+  return %%c : tensor<5x%dxf32>
+}
+""".replace("%d xf32", "%dxf32") % (k, n, rows, n, k, k, n, k, n, n, n, n, n, n))

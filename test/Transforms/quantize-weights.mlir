@@ -1,0 +1,62 @@
+// rotq-quantize-weights: RTN codes, scales and zero points as rotq.quantize
+// defines them, checked against an independent NumPy float64 fake-quant
+// (test/Inputs/quant_linear_test.py) for symmetric/asymmetric, per-row and
+// per-group, 4/3/8 bits; real (packed codes, dequantized in the IR) and
+// fake (float weights) modes give identical results; the LM head stays.
+// REQUIRES: numpy
+// RUN: rm -rf %t && mkdir -p %t/a %t/b %t/c %t/d
+// RUN: %python %inputs/quant_linear_test.py %t/a 4 8 sym 1
+// RUN: rotq-opt %t/a/model.mlir --rotq-quantize-weights="bits=4 group-size=8 clip-search=false" -o %t/a/real.mlir
+// RUN: rotq-run %t/a/real.mlir -e f --input %t/a/x.npy --output %t/a/y.npy
+// RUN: %python %inputs/compare.py %t/a/y.npy %t/a/ref.npy 1e-6
+// RUN: FileCheck %s --input-file=%t/a/real.mlir
+// RUN: rotq-opt %t/a/model.mlir --rotq-quantize-weights="bits=4 group-size=8 clip-search=false mode=fake" -o %t/a/fake.mlir
+// RUN: rotq-run --compare %t/a/real.mlir %t/a/fake.mlir -e f --input %t/a/x.npy --rel-tol 0
+// RUN: FileCheck %s --check-prefix=FAKE --input-file=%t/a/fake.mlir
+//
+// RUN: %python %inputs/quant_linear_test.py %t/b 4 0 asym 2
+// RUN: rotq-opt %t/b/model.mlir --rotq-quantize-weights="bits=4 asymmetric=true clip-search=false" -o %t/b/real.mlir
+// RUN: rotq-run %t/b/real.mlir -e f --input %t/b/x.npy --output %t/b/y.npy
+// RUN: %python %inputs/compare.py %t/b/y.npy %t/b/ref.npy 1e-6
+// RUN: FileCheck %s --check-prefix=ASYM --input-file=%t/b/real.mlir
+//
+// RUN: %python %inputs/quant_linear_test.py %t/c 3 16 sym 3
+// RUN: rotq-opt %t/c/model.mlir --rotq-quantize-weights="bits=3 group-size=16 clip-search=false" -o %t/c/real.mlir
+// RUN: rotq-run %t/c/real.mlir -e f --input %t/c/x.npy --output %t/c/y.npy
+// RUN: %python %inputs/compare.py %t/c/y.npy %t/c/ref.npy 1e-6
+// RUN: FileCheck %s --check-prefix=UNPACKED --input-file=%t/c/real.mlir
+//
+// RUN: %python %inputs/quant_linear_test.py %t/d 8 0 asym 4
+// RUN: rotq-opt %t/d/model.mlir --rotq-quantize-weights="bits=8 asymmetric=true clip-search=false" -o %t/d/real.mlir
+// RUN: rotq-run %t/d/real.mlir -e f --input %t/d/x.npy --output %t/d/y.npy
+// RUN: %python %inputs/compare.py %t/d/y.npy %t/d/ref.npy 1e-6
+//
+// CHECK: %[[P:.*]] = arith.constant dense_resource<{{.*}}qweight> : tensor<16x16xi8>
+// CHECK: %[[Q:.*]] = rotq.unpack %[[P]] {bits = 4 : i64} : tensor<16x16xi8> -> tensor<16x32xi8>
+// CHECK: %[[S:.*]] = arith.constant dense_resource<{{.*}}scales> : tensor<16x4xf32>
+// CHECK: %[[W:.*]] = rotq.dequantize %[[Q]] scale(%[[S]] : tensor<16x4xf32>) : tensor<16x32xi8> -> tensor<16x32xf32>
+// CHECK: rotq.linear %{{.*}}, %[[W]]
+// FAKE-NOT: rotq.dequantize
+// FAKE: rotq.linear
+// ASYM: rotq.dequantize %{{.*}} scale(%{{.*}} : tensor<16x1xf32>) zero_point(%{{.*}} : tensor<16x1xi8>)
+// UNPACKED-NOT: rotq.unpack
+// UNPACKED: dense_resource<{{.*}}qweight> : tensor<16x32xi8>
+//
+// Whole model after QuaRot: fake and real agree exactly, the LM head is
+// left in float, and the real file is about a quarter of the float one
+// (4-bit codes in bytes of two, float32 before).
+// RUN: rotq-import --synthesize %inputs/models/llama-mha.json --seed 3 -o %t/ck
+// RUN: rotq-import %t/ck -o %t/model.mlir
+// RUN: rotq-opt %t/model.mlir --rotq-quarot --rotq-quantize-weights -o %t/w4.mlir
+// RUN: rotq-opt %t/model.mlir --rotq-quarot --rotq-quantize-weights=mode=fake -o %t/w4-fake.mlir
+// RUN: rotq-run --compare %t/w4.mlir %t/w4-fake.mlir -e forward --random-inputs --random-int-max 256 --dynamic-size 7 --rel-tol 0
+// RUN: FileCheck %s --check-prefix=MODEL --input-file=%t/w4.mlir
+// RUN: %python -c "import os; a = os.path.getsize('%t/w4.mlir'); b = os.path.getsize('%t/model.mlir'); print('ratio %%.2f' %% (a / b)); assert a < 0.45 * b"
+// MODEL-COUNT-14: rotq.dequantize
+// MODEL-NOT: rotq.dequantize
+// MODEL: rotq.linear %{{.*}}, %cst{{.*}} : tensor<?x64xf32>, tensor<256x64xf32> -> tensor<?x256xf32>
+//
+// RUN: not rotq-opt %t/a/model.mlir --rotq-quantize-weights="group-size=5" 2>&1 | FileCheck %s --check-prefix=GROUP
+// GROUP: error: group-size 5 does not divide the 32 input channels
+// RUN: not rotq-opt %t/a/model.mlir --rotq-quantize-weights="bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
+// BITS: error: bits must be in 2..8, got 9
