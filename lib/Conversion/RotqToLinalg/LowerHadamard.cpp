@@ -149,9 +149,7 @@ Value finish(OpBuilder &b, Location loc, Value rows, double scale,
       {IteratorType::parallel, IteratorType::parallel},
       [&](OpBuilder &nb, Location l, ValueRange a) {
         Value v = arith::MulFOp::create(nb, l, a[0], a[1]);
-        if (outType != ct)
-          v = arith::TruncFOp::create(nb, l, outType, v);
-        linalg::YieldOp::create(nb, l, v);
+        linalg::YieldOp::create(nb, l, convertFloat(nb, l, v, outType));
       });
 }
 

@@ -25,14 +25,6 @@ using namespace mlir::rotq::lowering;
 namespace {
 using utils::IteratorType;
 
-Value extendTo(OpBuilder &b, Location loc, Value v, Type t) {
-  if (v.getType() == t)
-    return v;
-  if (cast<FloatType>(t).getWidth() > cast<FloatType>(v.getType()).getWidth())
-    return arith::ExtFOp::create(b, loc, t, v);
-  return arith::TruncFOp::create(b, loc, t, v);
-}
-
 struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(EmbeddingOp op,
@@ -91,7 +83,7 @@ struct LowerRMSNorm : OpRewritePattern<RMSNormOp> {
     Value ss = buildGeneric(
         rewriter, loc, {x}, ssInit, {id, rows}, red,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value v = extendTo(b, l, a[0], ct);
+          Value v = convertFloat(b, l, a[0], ct);
           Value sq = arith::MulFOp::create(b, l, v, v);
           linalg::YieldOp::create(b, l,
                                   arith::AddFOp::create(b, l, a[1], sq).getResult());
@@ -116,10 +108,10 @@ struct LowerRMSNorm : OpRewritePattern<RMSNormOp> {
           Value mean = arith::DivFOp::create(b, l, a[1], nc);
           Value r = math::RsqrtOp::create(
               b, l, arith::AddFOp::create(b, l, mean, ec));
-          Value v = arith::MulFOp::create(b, l, extendTo(b, l, a[0], ct), r);
+          Value v = arith::MulFOp::create(b, l, convertFloat(b, l, a[0], ct), r);
           // As the reference: normalize in the compute type, cast back to
           // the data type, then scale.
-          v = extendTo(b, l, v, et);
+          v = convertFloat(b, l, v, et);
           if (hasWeight)
             v = arith::MulFOp::create(b, l, v, a[2]);
           linalg::YieldOp::create(b, l, v);

@@ -240,11 +240,7 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
             qf = arith::SubFOp::create(
                 nb, l, qf, arith::SIToFPOp::create(nb, l, f32, z));
           Value v = arith::MulFOp::create(nb, l, s, qf);
-          if (et.getIntOrFloatBitWidth() < 32)
-            v = arith::TruncFOp::create(nb, l, et, v);
-          else if (et.getIntOrFloatBitWidth() > 32)
-            v = arith::ExtFOp::create(nb, l, et, v);
-          return v;
+          return convertFloat(nb, l, v, et);
         });
     rewriter.replaceOp(op, y);
     return success();

@@ -129,6 +129,15 @@ Type lowering::computeType(Type elementType) {
   return Float32Type::get(elementType.getContext());
 }
 
+Value lowering::convertFloat(OpBuilder &b, Location loc, Value v, Type to) {
+  Type from = v.getType();
+  if (from == to)
+    return v;
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  return arith::TruncFOp::create(b, loc, to, v);
+}
+
 Value lowering::convertFloatTensor(OpBuilder &b, Location loc, Value v,
                                  Type to) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -140,15 +149,10 @@ Value lowering::convertFloatTensor(OpBuilder &b, Location loc, Value v,
   AffineMap id = AffineMap::getMultiDimIdentityMap(r, ctx);
   Value init = emptyTensor(b, loc, sizesOf(b, loc, v), to);
   SmallVector<utils::IteratorType> it(r, utils::IteratorType::parallel);
-  bool widen = from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth();
   return buildGeneric(b, loc, v, init, {id, id}, it,
                       [&](OpBuilder &nb, Location l, ValueRange a) {
-                        Value c =
-                            widen ? arith::ExtFOp::create(nb, l, to, a[0])
-                                        .getResult()
-                                  : arith::TruncFOp::create(nb, l, to, a[0])
-                                        .getResult();
-                        linalg::YieldOp::create(nb, l, c);
+                        linalg::YieldOp::create(
+                            nb, l, convertFloat(nb, l, a[0], to));
                       });
 }
 

@@ -43,6 +43,9 @@ Value mergeLastDims(OpBuilder &b, Location loc, Value v);
 /// f32 for f16/bf16/f32 data, f64 for f64.
 Type computeType(Type elementType);
 
+/// A float scalar extended or truncated to `to` (identity if equal).
+Value convertFloat(OpBuilder &b, Location loc, Value v, Type to);
+
 /// Element-wise conversion between float types (identity if equal).
 Value convertFloatTensor(OpBuilder &b, Location loc, Value v, Type to);
 
