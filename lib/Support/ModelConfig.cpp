@@ -1,5 +1,6 @@
 //===- ModelConfig.cpp - Hugging Face decoder configs ---------------------===//
 #include "rotq/Support/ModelConfig.h"
+#include "rotq/Support/FileError.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -7,11 +8,6 @@
 using namespace rotq;
 
 namespace {
-llvm::Error fail(const std::string &file, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 file + ": " + msg.str());
-}
-
 constexpr const char *kSupported =
     "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM";
 } // namespace
@@ -19,10 +15,10 @@ constexpr const char *kSupported =
 llvm::Expected<ModelConfig> ModelConfig::load(const std::string &path) {
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buf)
-    return fail(path, "cannot read: " + buf.getError().message());
+    return fileError(path, "cannot read: " + buf.getError().message());
   llvm::Expected<llvm::json::Value> v = llvm::json::parse((*buf)->getBuffer());
   if (!v)
-    return fail(path, "malformed JSON: " + llvm::toString(v.takeError()));
+    return fileError(path, "malformed JSON: " + llvm::toString(v.takeError()));
   return fromJSON(*v, path);
 }
 
@@ -30,18 +26,18 @@ llvm::Expected<ModelConfig>
 ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   const llvm::json::Object *o = value.getAsObject();
   if (!o)
-    return fail(path, "config is not a JSON object");
+    return fileError(path, "config is not a JSON object");
   ModelConfig c;
   const llvm::json::Array *archs = o->getArray("architectures");
   if (!archs || archs->empty() || !archs->front().getAsString())
-    return fail(path, "no \"architectures\" entry (expected one of " +
+    return fileError(path, "no \"architectures\" entry (expected one of " +
                           llvm::Twine(kSupported) + ")");
   c.architecture = archs->front().getAsString()->str();
   bool llama = c.architecture == "LlamaForCausalLM";
   bool mistral = c.architecture == "MistralForCausalLM";
   bool qwen2 = c.architecture == "Qwen2ForCausalLM";
   if (!llama && !mistral && !qwen2)
-    return fail(path, "unsupported architecture '" + c.architecture +
+    return fileError(path, "unsupported architecture '" + c.architecture +
                           "' (supported: " + kSupported + ")");
 
   auto integer = [&](llvm::StringRef key, int64_t &out,
@@ -49,12 +45,12 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
     const llvm::json::Value *v = o->get(key);
     if (!v || v->kind() == llvm::json::Value::Null) {
       if (required)
-        return fail(path, "missing \"" + key + "\"");
+        return fileError(path, "missing \"" + key + "\"");
       return llvm::Error::success();
     }
     std::optional<int64_t> i = v->getAsInteger();
     if (!i || *i <= 0)
-      return fail(path, "\"" + key + "\" must be a positive integer");
+      return fileError(path, "\"" + key + "\" must be a positive integer");
     out = *i;
     return llvm::Error::success();
   };
@@ -64,7 +60,7 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
       return llvm::Error::success();
     std::optional<double> d = v->getAsNumber();
     if (!d || !(*d > 0))
-      return fail(path, "\"" + key + "\" must be a positive number");
+      return fileError(path, "\"" + key + "\" must be a positive number");
     out = *d;
     return llvm::Error::success();
   };
@@ -74,7 +70,7 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
       return llvm::Error::success();
     std::optional<bool> b = v->getAsBoolean();
     if (!b)
-      return fail(path, "\"" + key + "\" must be true or false");
+      return fileError(path, "\"" + key + "\" must be true or false");
     out = *b;
     return llvm::Error::success();
   };
@@ -98,13 +94,13 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
     c.headDim = c.hiddenSize / c.numHeads;
   if (llvm::Error e = integer("head_dim", c.headDim, false)) return e;
   if (c.headDim == 0)
-    return fail(path, "hidden_size is not a multiple of num_attention_heads "
+    return fileError(path, "hidden_size is not a multiple of num_attention_heads "
                       "and no head_dim is given");
   if (c.headDim % 2)
-    return fail(path, "head_dim " + llvm::Twine(c.headDim) +
+    return fileError(path, "head_dim " + llvm::Twine(c.headDim) +
                           " must be even for the rotary embedding");
   if (c.numHeads % c.numKVHeads)
-    return fail(path, "num_attention_heads " + llvm::Twine(c.numHeads) +
+    return fileError(path, "num_attention_heads " + llvm::Twine(c.numHeads) +
                           " is not a multiple of num_key_value_heads " +
                           llvm::Twine(c.numKVHeads));
   if (llvm::Error e = number("rms_norm_eps", c.rmsNormEps)) return e;
@@ -115,11 +111,11 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
 
   if (std::optional<llvm::StringRef> act = o->getString("hidden_act"))
     if (*act != "silu")
-      return fail(path, "unsupported hidden_act '" + *act +
+      return fileError(path, "unsupported hidden_act '" + *act +
                             "' (only silu is supported)");
   if (const llvm::json::Value *rs = o->get("rope_scaling"))
     if (rs->kind() != llvm::json::Value::Null)
-      return fail(path, "rope_scaling is not supported yet (found a "
+      return fileError(path, "rope_scaling is not supported yet (found a "
                         "non-null \"rope_scaling\")");
   if (std::optional<llvm::StringRef> dt = o->getString("torch_dtype"))
     c.torchDtype = dt->str();
@@ -129,7 +125,7 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
     bool useWindow = false;
     if (llvm::Error e = boolean("use_sliding_window", useWindow)) return e;
     if (useWindow)
-      return fail(path, "Qwen2 use_sliding_window=true is not supported");
+      return fileError(path, "Qwen2 use_sliding_window=true is not supported");
   }
   if (llama) {
     bool attnBias = false;

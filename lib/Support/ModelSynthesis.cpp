@@ -1,5 +1,6 @@
 //===- ModelSynthesis.cpp - random checkpoints with planted outliers ------===//
 #include "rotq/Support/ModelSynthesis.h"
+#include "rotq/Support/FileError.h"
 #include "rotq/Support/Random.h"
 #include "rotq/Support/Safetensors.h"
 
@@ -12,17 +13,6 @@
 #include <cmath>
 
 using namespace rotq;
-
-namespace {
-llvm::Error fail(const std::string &file, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 file + ": " + msg.str());
-}
-
-bool endsWith(llvm::StringRef s, llvm::StringRef suffix) {
-  return s.ends_with(suffix);
-}
-} // namespace
 
 llvm::Expected<SynthesisSummary>
 rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
@@ -39,17 +29,17 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
   else if (c.torchDtype == "bfloat16")
     dtype = safetensors::DType::BF16;
   else
-    return fail(configPath, "unsupported torch_dtype '" + c.torchDtype +
+    return fileError(configPath, "unsupported torch_dtype '" + c.torchDtype +
                                 "' (float32, float16 or bfloat16)");
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
-    return fail(outDir, "cannot create directory: " + ec.message());
+    return fileError(outDir, "cannot create directory: " + ec.message());
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(outDir, ec), end; it != end && !ec;
        it.increment(ec)) {
     llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (name == "config.json" || endsWith(name, ".safetensors"))
-      return fail(outDir, "already holds a checkpoint (" + name +
+    if (name == "config.json" || name.ends_with(".safetensors"))
+      return fileError(outDir, "already holds a checkpoint (" + name +
                               "); refusing to overwrite it");
   }
 
@@ -77,7 +67,7 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
       n *= d;
     ot.values.resize(n);
     llvm::StringRef name(t.name);
-    bool isNorm = endsWith(name, "layernorm.weight") || name == "model.norm.weight";
+    bool isNorm = name.ends_with("layernorm.weight") || name == "model.norm.weight";
     if (isNorm) {
       for (float &v : ot.values)
         v = float(1.0 + 0.1 * rng.normal());
@@ -85,7 +75,7 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
       if (realistic && name != "model.norm.weight")
         for (int64_t ch : summary.normalChannels)
           ot.values[ch] = float(20.0 + 80.0 * rng.uniform());
-    } else if (endsWith(name, ".bias")) {
+    } else if (name.ends_with(".bias")) {
       for (float &v : ot.values)
         v = float(0.1 * rng.normal());
     } else if (name == "model.embed_tokens.weight") {
@@ -95,7 +85,7 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
       // [out, in]: keep activations O(1); residual writers a little smaller
       // so the stream grows slowly over the layers.
       int64_t in = t.shape[1];
-      bool writer = endsWith(name, "o_proj.weight") || endsWith(name, "down_proj.weight");
+      bool writer = name.ends_with("o_proj.weight") || name.ends_with("down_proj.weight");
       double sigma = (writer ? 0.5 : 1.0) / std::sqrt(double(in));
       for (float &v : ot.values)
         v = float(sigma * rng.normal());
@@ -129,12 +119,12 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
   // The config is copied as given: the checkpoint reads like any other.
   auto text = llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
   if (!text)
-    return fail(configPath, "cannot read: " + text.getError().message());
+    return fileError(configPath, "cannot read: " + text.getError().message());
   std::string cfgOut = outDir + "/config.json";
   {
     llvm::raw_fd_ostream os(cfgOut, ec, llvm::sys::fs::OF_Text);
     if (ec)
-      return fail(cfgOut, "cannot write: " + ec.message());
+      return fileError(cfgOut, "cannot write: " + ec.message());
     os << (*text)->getBuffer();
   }
   if (llvm::Error e =

@@ -1,5 +1,6 @@
 //===- Npy.cpp - reading and writing NumPy .npy files ---------------------===//
 #include "rotq/Support/Npy.h"
+#include "rotq/Support/FileError.h"
 #include "rotq/Support/FloatBits.h"
 
 #include <cmath>
@@ -11,10 +12,6 @@ using namespace rotq;
 using namespace rotq::npy;
 
 namespace {
-llvm::Error fail(const std::string &name, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 name + ": " + msg.str());
-}
 
 std::string trimSpaces(const std::string &s) {
   size_t b = s.find_first_not_of(" \t\n"), e = s.find_last_not_of(" \t\n");
@@ -105,7 +102,7 @@ int64_t Array::getInt(int64_t i) const {
 llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
                                        const std::string &name) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
-    return fail(name, "not a .npy file (bad magic)");
+    return fileError(name, "not a .npy file (bad magic)");
   int major = uint8_t(bytes[6]);
   size_t headerLen, headerStart;
   if (major == 1) {
@@ -113,29 +110,29 @@ llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
     headerStart = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12)
-      return fail(name, "truncated .npy header");
+      return fileError(name, "truncated .npy header");
     headerLen = 0;
     for (int i = 0; i < 4; ++i)
       headerLen |= size_t(uint8_t(bytes[8 + i])) << (8 * i);
     headerStart = 12;
   } else {
-    return fail(name, "unsupported .npy format version " +
+    return fileError(name, "unsupported .npy format version " +
                           llvm::Twine(major));
   }
   if (headerStart + headerLen > bytes.size())
-    return fail(name, "truncated .npy header");
+    return fileError(name, "truncated .npy header");
   std::string header = bytes.substr(headerStart, headerLen);
 
   auto descr = dictValue(header, "descr");
   auto fortran = dictValue(header, "fortran_order");
   auto shapeText = dictValue(header, "shape");
   if (!descr || !fortran || !shapeText)
-    return fail(name, "malformed .npy header '" + trimSpaces(header) + "'");
+    return fileError(name, "malformed .npy header '" + trimSpaces(header) + "'");
 
   Array a;
   std::string d = *descr;
   if (d.size() < 2 || (d.front() != '\'' && d.front() != '"'))
-    return fail(name, "malformed dtype " + d);
+    return fileError(name, "malformed dtype " + d);
   d = d.substr(1, d.size() - 2);
   static const std::pair<const char *, DType> kTypes[] = {
       {"<f2", DType::F16}, {"<f4", DType::F32}, {"<f8", DType::F64},
@@ -149,16 +146,16 @@ llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
       known = true;
     }
   if (!known)
-    return fail(name, "unsupported dtype '" + d +
+    return fileError(name, "unsupported dtype '" + d +
                           "' (supported: little-endian float16/32/64, "
                           "int8/16/32/64, uint8, bool)");
   if (*fortran != "False")
-    return fail(name, "Fortran-order arrays are not supported; save a "
+    return fileError(name, "Fortran-order arrays are not supported; save a "
                       "C-contiguous array (numpy.ascontiguousarray)");
 
   std::string s = *shapeText;
   if (s.size() < 2 || s.front() != '(' || s.back() != ')')
-    return fail(name, "malformed shape " + s);
+    return fileError(name, "malformed shape " + s);
   std::stringstream ss(s.substr(1, s.size() - 2));
   std::string item;
   while (std::getline(ss, item, ',')) {
@@ -168,7 +165,7 @@ llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
     char *end = nullptr;
     long long v = std::strtoll(item.c_str(), &end, 10);
     if (*end != '\0' || v < 0)
-      return fail(name, "malformed shape " + s);
+      return fileError(name, "malformed shape " + s);
     a.shape.push_back(v);
   }
 
@@ -176,11 +173,11 @@ llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
   size_t expected = size_t(a.numElements()) * elementSize(a.dtype);
   size_t found = bytes.size() - dataStart;
   if (found < expected)
-    return fail(name, "truncated data: expected " + llvm::Twine(expected) +
+    return fileError(name, "truncated data: expected " + llvm::Twine(expected) +
                           " bytes for shape " + s + ", found " +
                           llvm::Twine(found));
   if (found > expected)
-    return fail(name, "trailing bytes: expected " + llvm::Twine(expected) +
+    return fileError(name, "trailing bytes: expected " + llvm::Twine(expected) +
                           " bytes for shape " + s + ", found " +
                           llvm::Twine(found));
   a.data.assign(bytes.begin() + dataStart, bytes.end());
@@ -190,7 +187,7 @@ llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
 llvm::Expected<Array> rotq::npy::read(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return fail(path, "cannot open file");
+    return fileError(path, "cannot open file");
   std::string bytes((std::istreambuf_iterator<char>(in)),
                     std::istreambuf_iterator<char>());
   return parse(bytes, path);
@@ -219,12 +216,12 @@ static std::string makeHeader(const char *descr,
 llvm::Error rotq::npy::write(const std::string &path, const Array &array) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out)
-    return fail(path, "cannot open for writing");
+    return fileError(path, "cannot open for writing");
   std::string h = makeHeader(descriptor(array.dtype), array.shape);
   out.write(h.data(), h.size());
   out.write(array.data.data(), array.data.size());
   if (!out)
-    return fail(path, "write failed");
+    return fileError(path, "write failed");
   return llvm::Error::success();
 }
 
@@ -235,7 +232,7 @@ StreamWriter::create(const std::string &path, int64_t rows, int64_t cols) {
   w.out = std::make_unique<std::ofstream>(path, std::ios::binary |
                                                     std::ios::trunc);
   if (!*w.out)
-    return fail(path, "cannot open for writing");
+    return fileError(path, "cannot open for writing");
   std::string h = makeHeader("<f8", {rows, cols});
   w.out->write(h.data(), h.size());
   return std::move(w);
@@ -249,7 +246,7 @@ void StreamWriter::writeRows(const std::vector<double> &rowMajor) {
 llvm::Error StreamWriter::finish() {
   out->flush();
   if (!*out)
-    return fail(path, "write failed");
+    return fileError(path, "write failed");
   out.reset();
   return llvm::Error::success();
 }

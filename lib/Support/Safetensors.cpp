@@ -1,5 +1,6 @@
 //===- Safetensors.cpp - reading and writing .safetensors files -----------===//
 #include "rotq/Support/Safetensors.h"
+#include "rotq/Support/FileError.h"
 #include "rotq/Support/FloatBits.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -14,13 +15,6 @@
 
 using namespace rotq;
 using namespace rotq::safetensors;
-
-namespace {
-llvm::Error fail(const std::string &file, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 file + ": " + msg.str());
-}
-} // namespace
 
 const char *safetensors::dtypeName(DType t) {
   switch (t) {
@@ -65,22 +59,22 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
   size_t size = buf.getBufferSize();
   const char *base = buf.getBufferStart();
   if (size < 8)
-    return fail(file, "not a safetensors file (shorter than its 8-byte "
+    return fileError(file, "not a safetensors file (shorter than its 8-byte "
                       "header length)");
   uint64_t headerLen = 0;
   for (int i = 7; i >= 0; --i)
     headerLen = (headerLen << 8) | uint8_t(base[i]);
   if (headerLen > size - 8)
-    return fail(file, "header length " + llvm::Twine(headerLen) +
+    return fileError(file, "header length " + llvm::Twine(headerLen) +
                           " exceeds the file size " + llvm::Twine(size));
   llvm::StringRef headerText(base + 8, headerLen);
   llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
   if (!header)
-    return fail(file, "malformed JSON header: " +
+    return fileError(file, "malformed JSON header: " +
                           llvm::toString(header.takeError()));
   const llvm::json::Object *obj = header->getAsObject();
   if (!obj)
-    return fail(file, "JSON header is not an object");
+    return fileError(file, "JSON header is not an object");
   const char *data = base + 8 + headerLen;
   uint64_t dataSize = size - 8 - headerLen;
   for (const auto &kv : *obj) {
@@ -89,18 +83,18 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
       continue;
     const llvm::json::Object *t = kv.second.getAsObject();
     if (!t)
-      return fail(file, "entry '" + name + "' is not an object");
+      return fileError(file, "entry '" + name + "' is not an object");
     std::optional<llvm::StringRef> dtypeStr = t->getString("dtype");
     if (!dtypeStr)
-      return fail(file, "tensor '" + name + "' has no dtype");
+      return fileError(file, "tensor '" + name + "' has no dtype");
     std::optional<DType> dtype = parseDType(*dtypeStr);
     if (!dtype)
-      return fail(file, "tensor '" + name + "' has unsupported dtype " +
+      return fileError(file, "tensor '" + name + "' has unsupported dtype " +
                             *dtypeStr + " (supported: F32, F16, BF16, F64)");
     const llvm::json::Array *shape = t->getArray("shape");
     const llvm::json::Array *offsets = t->getArray("data_offsets");
     if (!shape || !offsets || offsets->size() != 2)
-      return fail(file, "tensor '" + name +
+      return fileError(file, "tensor '" + name +
                             "' needs a shape and two data_offsets");
     TensorInfo info;
     info.dtype = *dtype;
@@ -109,26 +103,26 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
     for (const llvm::json::Value &d : *shape) {
       std::optional<int64_t> v = d.getAsInteger();
       if (!v || *v < 0 || *v > (int64_t(1) << 40))
-        return fail(file, "tensor '" + name + "' has an invalid shape");
+        return fileError(file, "tensor '" + name + "' has an invalid shape");
       info.shape.push_back(*v);
       numel *= uint64_t(*v);
       if (numel > (uint64_t(1) << 40))
-        return fail(file, "tensor '" + name + "' is too large");
+        return fileError(file, "tensor '" + name + "' is too large");
     }
     std::optional<int64_t> b = (*offsets)[0].getAsInteger(),
                            e = (*offsets)[1].getAsInteger();
     if (!b || !e || *b < 0 || *e < *b || uint64_t(*e) > dataSize)
-      return fail(file, "tensor '" + name + "' has data_offsets outside the "
+      return fileError(file, "tensor '" + name + "' has data_offsets outside the "
                             "file's " + llvm::Twine(dataSize) +
                             " data bytes (truncated file?)");
     if (uint64_t(*e - *b) != numel * elementSize(*dtype))
-      return fail(file, "tensor '" + name + "' has " + llvm::Twine(*e - *b) +
+      return fileError(file, "tensor '" + name + "' has " + llvm::Twine(*e - *b) +
                             " bytes but its shape and dtype need " +
                             llvm::Twine(numel * elementSize(*dtype)));
     info.data = data + *b;
     auto [it, inserted] = owner.try_emplace(name, file);
     if (!inserted)
-      return fail(file, "tensor '" + name + "' is also in " + it->second);
+      return fileError(file, "tensor '" + name + "' is also in " + it->second);
     out[name] = std::move(info);
   }
   return llvm::Error::success();
@@ -146,9 +140,9 @@ llvm::Expected<Checkpoint> Checkpoint::open(const std::string &path) {
       if (llvm::StringRef(it->path()).ends_with(".safetensors"))
         paths.push_back(it->path());
     if (ec)
-      return fail(path, "cannot list directory: " + ec.message());
+      return fileError(path, "cannot list directory: " + ec.message());
     if (paths.empty())
-      return fail(path, "no *.safetensors files in this directory");
+      return fileError(path, "no *.safetensors files in this directory");
   } else {
     paths.push_back(path);
   }
@@ -158,7 +152,7 @@ llvm::Expected<Checkpoint> Checkpoint::open(const std::string &path) {
     auto buf = llvm::MemoryBuffer::getFile(p, /*IsText=*/false,
                                            /*RequiresNullTerminator=*/false);
     if (!buf)
-      return fail(p, "cannot read: " + buf.getError().message());
+      return fileError(p, "cannot read: " + buf.getError().message());
     if (llvm::Error err = parseFile(p, **buf, ckpt.files.size(), ckpt.tensors,
                                     owner))
       return std::move(err);
@@ -186,13 +180,13 @@ Checkpoint::readFloat(llvm::StringRef name,
                       llvm::ArrayRef<int64_t> shape) const {
   const TensorInfo *t = find(name);
   if (!t)
-    return fail(path, "tensor '" + name + "' is missing from the checkpoint");
+    return fileError(path, "tensor '" + name + "' is missing from the checkpoint");
   if (llvm::ArrayRef<int64_t>(t->shape) != shape) {
     std::string want, have;
     llvm::raw_string_ostream ws(want), hs(have);
     llvm::interleave(shape, ws, "x");
     llvm::interleave(t->shape, hs, "x");
-    return fail(fileOf(*t), "tensor '" + name + "' has shape [" + have +
+    return fileError(fileOf(*t), "tensor '" + name + "' has shape [" + have +
                                 "], the config implies [" + want + "]");
   }
   int64_t n = t->numElements();
@@ -247,7 +241,7 @@ llvm::Error safetensors::write(const std::string &path,
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
   if (ec)
-    return fail(path, "cannot write: " + ec.message());
+    return fileError(path, "cannot write: " + ec.message());
   uint64_t len = text.size();
   for (int i = 0; i < 8; ++i)
     out << char((len >> (8 * i)) & 0xff);
@@ -278,6 +272,6 @@ llvm::Error safetensors::write(const std::string &path,
   }
   out.close();
   if (out.has_error())
-    return fail(path, "write failed: " + out.error().message());
+    return fileError(path, "write failed: " + out.error().message());
   return llvm::Error::success();
 }
