@@ -40,7 +40,7 @@ struct FuseNormScalesPass
       for (Operation *user : norm.getResult().getUsers()) {
         auto lin = dyn_cast<LinearOp>(user);
         if (!lin || lin.getInput() != norm.getResult() ||
-            failed(model::readConstant(lin.getWeight()))) {
+            !model::isFloatConstant(lin.getWeight())) {
           norm.emitRemark("norm feeds ")
               << user->getName()
               << ", not only linears with constant weights; its weight is "

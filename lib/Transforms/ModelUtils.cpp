@@ -43,6 +43,20 @@ FailureOr<std::vector<double>> mlir::rotq::model::readConstant(Value v) {
   return failure();
 }
 
+bool mlir::rotq::model::isFloatConstant(Value v) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  if (!cst)
+    return false;
+  Attribute attr = cst.getValue();
+  if (isa<DenseFPElementsAttr>(attr))
+    return true;
+  if (auto r = dyn_cast<DenseF32ResourceElementsAttr>(attr))
+    return r.tryGetAsArrayRef().has_value();
+  if (auto r = dyn_cast<DenseF64ResourceElementsAttr>(attr))
+    return r.tryGetAsArrayRef().has_value();
+  return false;
+}
+
 void mlir::rotq::model::setConstant(OpOperand &use, ArrayRef<double> values,
                               StringRef suffix) {
   auto old = use.get().getDefiningOp<arith::ConstantOp>();

@@ -15,6 +15,9 @@ namespace mlir::rotq::model {
 /// dense_resource elements) in float64, row-major; failure otherwise.
 FailureOr<std::vector<double>> readConstant(Value v);
 
+/// Whether readConstant(v) would succeed, without converting the data.
+bool isFloatConstant(Value v);
+
 /// Makes `use` read a new constant holding `values` (same type as the
 /// current value), written as a dense_resource blob named after the old
 /// one plus `suffix`. The old constant is erased once unused; a constant
