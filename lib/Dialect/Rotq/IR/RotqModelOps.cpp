@@ -1,19 +1,17 @@
 //===- RotqModelOps.cpp - verifiers of the model-level rotq ops -----------===//
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "VerifierUtils.h"
 
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::rotq;
+using mlir::rotq::detail::dimStr;
 
 namespace {
 /// Two sizes agree unless both are static and differ.
 bool compatible(int64_t a, int64_t b) {
   return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
-std::string dimStr(int64_t d) {
-  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
 }
 
 LogicalResult sameElementType(Operation *op, Type a, Type b, StringRef what) {

@@ -1,5 +1,6 @@
 //===- RotqOps.cpp - rotq operations: verifiers and folders ---------------===//
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "VerifierUtils.h"
 #include "rotq/Support/Hadamard.h"
 
 #include "mlir/IR/Builders.h"
@@ -11,15 +12,12 @@
 
 using namespace mlir;
 using namespace mlir::rotq;
+using mlir::rotq::detail::dimStr;
 
 #define GET_OP_CLASSES
 #include "rotq/Dialect/Rotq/IR/RotqOps.cpp.inc"
 
 namespace {
-
-std::string dimStr(int64_t d) {
-  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
-}
 
 /// Checks that the last dimension of `type` is static and at least 1.
 LogicalResult verifyStaticLastDim(Operation *op, RankedTensorType type,
