@@ -47,42 +47,54 @@ Rotation Rotation::kron(const Rotation &a, const Rotation &b) {
 }
 
 void Rotation::applyRows(double *rows, int64_t count, bool transpose) const {
-  std::vector<double> in;
-  auto applySigns = [&](double *row) {
+  auto applySigns = [&] {
     if (!signs.empty())
-      for (int64_t i = 0; i < n; ++i)
-        row[i] *= signs[i];
+      for (int64_t r = 0; r < count; ++r)
+        for (int64_t i = 0; i < n; ++i)
+          rows[r * n + i] *= signs[i];
   };
-  for (int64_t r = 0; r < count; ++r) {
-    double *row = rows + r * n;
-    // x diag(s) F  or  x F^T diag(s); the Kronecker factors act on
-    // separate axes of the row viewed as [k_1, ..., k_r], so they commute.
-    if (!transpose)
-      applySigns(row);
-    int64_t outer = 1;
-    for (const Factor &f : factors) {
-      int64_t k = f.k, stride = n / (outer * k);
-      if (f.kind == Kind::Dense) {
-        ::rotq::hadamard::applyAlongAxis(row, n, outer, k, f.m.data(),
-                                         transpose);
-      } else if (f.kind == Kind::Hadamard) {
-        // The fast transform works on contiguous rows: gather each fiber.
-        in.resize(k);
-        for (int64_t o = 0; o < outer; ++o)
-          for (int64_t s = 0; s < stride; ++s) {
-            double *base = row + o * k * stride + s;
-            for (int64_t a = 0; a < k; ++a)
-              in[a] = base[a * stride];
-            ::rotq::hadamard::applyToRows(k, in.data(), 1, transpose);
-            for (int64_t a = 0; a < k; ++a)
-              base[a * stride] = in[a];
-          }
-      }
-      outer *= k;
+  // x diag(s) F  or  x F^T diag(s); the Kronecker factors act on separate
+  // axes of each row viewed as [k_1, ..., k_r], so they commute and can be
+  // applied one factor at a time to all rows.
+  if (!transpose)
+    applySigns();
+  std::vector<double> fibers;
+  int64_t outer = 1;
+  for (const Factor &f : factors) {
+    int64_t k = f.k, stride = n / (outer * k);
+    if (f.kind == Kind::Dense) {
+      for (int64_t r = 0; r < count; ++r)
+        ::rotq::hadamard::applyAlongAxis(rows + r * n, n, outer, k,
+                                         f.m.data(), transpose);
+    } else if (f.kind == Kind::Hadamard && outer == 1 && stride == 1) {
+      ::rotq::hadamard::applyToRows(k, rows, count, transpose);
+    } else if (f.kind == Kind::Hadamard) {
+      // The fast transform works on contiguous rows: gather every fiber of
+      // every row, transform them in one call, scatter back.
+      int64_t perRow = outer * stride;
+      fibers.resize(count * perRow * k);
+      auto each = [&](auto &&visit) {
+        double *fiber = fibers.data();
+        for (int64_t r = 0; r < count; ++r)
+          for (int64_t o = 0; o < outer; ++o)
+            for (int64_t s = 0; s < stride; ++s, fiber += k)
+              visit(rows + r * n + o * k * stride + s, fiber);
+      };
+      each([&](double *base, double *fiber) {
+        for (int64_t a = 0; a < k; ++a)
+          fiber[a] = base[a * stride];
+      });
+      ::rotq::hadamard::applyToRows(k, fibers.data(), count * perRow,
+                                    transpose);
+      each([&](double *base, double *fiber) {
+        for (int64_t a = 0; a < k; ++a)
+          base[a * stride] = fiber[a];
+      });
     }
-    if (transpose)
-      applySigns(row);
+    outer *= k;
   }
+  if (transpose)
+    applySigns();
 }
 
 void Rotation::rotateInputSide(std::vector<double> &w, int64_t rows) const {
