@@ -7,44 +7,63 @@
 
 using namespace rotq::quant;
 
-namespace {
-/// Scale and zero point of one group, as rotq.quantize computes them.
-void groupParams(const double *x, int64_t n, const Params &p, double clip,
-                 float &scale, int8_t &zp) {
+Scale rotq::quant::chooseScale(const double *x, int64_t n, const Params &p,
+                               double clip, int64_t stride) {
   double qmax = double((int64_t(1) << (p.bits - 1)) - 1);
   double lo = 0, hi = 0, amax = 0;
   for (int64_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i]))
+    double v = x[i * stride];
+    if (!std::isfinite(v))
       continue;
-    lo = std::min(lo, x[i]);
-    hi = std::max(hi, x[i]);
-    amax = std::max(amax, std::fabs(x[i]));
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    amax = std::max(amax, std::fabs(v));
   }
-  double s;
-  if (p.symmetric) {
-    s = clip * amax / qmax;
-  } else {
-    s = (clip * hi - clip * lo) / double((int64_t(1) << p.bits) - 1);
-  }
-  scale = float(s);
-  if (!(scale > 0) || !std::isfinite(scale))
-    scale = 1.0f;
-  zp = 0;
+  double s = p.symmetric
+                 ? clip * amax / qmax
+                 : (clip * hi - clip * lo) / double((int64_t(1) << p.bits) - 1);
+  Scale r;
+  r.scale = float(s);
+  if (!(r.scale > 0) || !std::isfinite(r.scale))
+    r.scale = 1.0f;
   if (!p.symmetric) {
-    double z = std::nearbyint(-(clip * lo) / double(scale)) -
+    double z = std::nearbyint(-(clip * lo) / double(r.scale)) -
                double(int64_t(1) << (p.bits - 1));
-    zp = int8_t(std::clamp(z, -qmax - 1, qmax));
+    r.zeroPoint = int8_t(std::clamp(z, -qmax - 1, qmax));
   }
+  return r;
 }
 
-int8_t code(double x, float scale, int8_t zp, int bits) {
+int8_t rotq::quant::quantizeValue(double x, Scale s, int bits) {
   double qmax = double((int64_t(1) << (bits - 1)) - 1);
   if (std::isnan(x))
-    return zp;
-  double q = std::nearbyint(x / double(scale)) + double(zp);
+    return s.zeroPoint;
+  double q = std::nearbyint(x / double(s.scale)) + double(s.zeroPoint);
   return int8_t(std::clamp(q, -qmax - 1, qmax));
 }
-} // namespace
+
+double rotq::quant::searchGroupClip(const double *x, int64_t n,
+                                    const Params &params, int64_t stride,
+                                    int grid, double minRatio, double p) {
+  double best = 1.0, bestErr = INFINITY;
+  for (int i = 0; i < grid; ++i) {
+    double c = 1.0 - double(i) / double(grid);
+    if (c < minRatio - 1e-12)
+      break;
+    Scale s = chooseScale(x, n, params, c, stride);
+    double err = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      double v = x[j * stride];
+      double d = dequantizeValue(quantizeValue(v, s, params.bits), s);
+      err += std::pow(std::fabs(d - v), p);
+    }
+    if (err < bestErr) {
+      bestErr = err;
+      best = c;
+    }
+  }
+  return best;
+}
 
 Quantized rotq::quant::quantize(const std::vector<double> &w, int64_t rows,
                                 int64_t cols, const Params &params,
@@ -63,14 +82,12 @@ Quantized rotq::quant::quantize(const std::vector<double> &w, int64_t rows,
     for (int64_t k = 0; k < q.groups; ++k) {
       const double *x = &w[r * cols + k * g];
       double c = clip.empty() ? params.clipRatio : clip[r * q.groups + k];
-      float s;
-      int8_t zp;
-      groupParams(x, g, params, c, s, zp);
-      q.scales[r * q.groups + k] = s;
+      Scale s = chooseScale(x, g, params, c);
+      q.scales[r * q.groups + k] = s.scale;
       if (!params.symmetric)
-        q.zeroPoints[r * q.groups + k] = zp;
+        q.zeroPoints[r * q.groups + k] = s.zeroPoint;
       for (int64_t i = 0; i < g; ++i)
-        q.codes[r * cols + k * g + i] = code(x[i], s, zp, params.bits);
+        q.codes[r * cols + k * g + i] = quantizeValue(x[i], s, params.bits);
     }
   return q;
 }
@@ -96,27 +113,9 @@ std::vector<double> rotq::quant::searchClip(const std::vector<double> &w,
   int64_t groups = cols / g;
   std::vector<double> best(rows * groups, 1.0);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t k = 0; k < groups; ++k) {
-      const double *x = &w[r * cols + k * g];
-      double bestErr = INFINITY;
-      for (int i = 0; i < grid; ++i) {
-        double c = 1.0 - double(i) / double(grid);
-        if (c < minRatio - 1e-12)
-          break;
-        float s;
-        int8_t zp;
-        groupParams(x, g, params, c, s, zp);
-        double err = 0;
-        for (int64_t j = 0; j < g; ++j) {
-          double d = double(s * float(int(code(x[j], s, zp, params.bits)) - zp));
-          err += std::pow(std::fabs(d - x[j]), p);
-        }
-        if (err < bestErr) {
-          bestErr = err;
-          best[r * groups + k] = c;
-        }
-      }
-    }
+    for (int64_t k = 0; k < groups; ++k)
+      best[r * groups + k] = searchGroupClip(&w[r * cols + k * g], g, params,
+                                             1, grid, minRatio, p);
   return best;
 }
 

@@ -31,6 +31,33 @@ struct Quantized {
   std::vector<int8_t> zeroPoints; // [rows, groups], asymmetric only
 };
 
+/// The scale and zero point of one quantization group.
+struct Scale {
+  float scale = 1.0f;
+  int8_t zeroPoint = 0;
+};
+
+/// The scale and zero point rotq.quantize derives from the `n` values at
+/// `x` (every `stride`-th one) with clip ratio `clip`.
+Scale chooseScale(const double *x, int64_t n, const Params &params,
+                  double clip, int64_t stride = 1);
+
+/// The code of `x` against `s`: round to nearest even, clamp, NaN to the
+/// zero point.
+int8_t quantizeValue(double x, Scale s, int bits);
+
+/// float32 scale * (q - zp), widened to double.
+inline double dequantizeValue(int8_t q, Scale s) {
+  return double(s.scale * float(int(q) - int(s.zeroPoint)));
+}
+
+/// The clip ratio among 1, 1 - 1/grid, ..., down to `minRatio` whose RTN
+/// error sum |x - deq(x)|^p over the group is smallest (p = 2.4, the norm
+/// GPTQ's and QuaRot's MSE search use).
+double searchGroupClip(const double *x, int64_t n, const Params &params,
+                       int64_t stride = 1, int grid = 100,
+                       double minRatio = 0.8, double p = 2.4);
+
 /// RTN with one clip ratio per (row, group) (`clip`, empty: params.clipRatio).
 Quantized quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
                    const Params &params, const std::vector<double> &clip = {});
@@ -38,9 +65,7 @@ Quantized quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
 /// float32 scale * (q - zp), as rotq.dequantize computes it.
 std::vector<float> dequantize(const Quantized &q);
 
-/// Per (row, group), the clip ratio among 1, 1 - 1/grid, ..., down to
-/// `minRatio` whose RTN error sum |w - deq(w)|^p is smallest (p = 2.4, the
-/// norm GPTQ's and QuaRot's MSE search use).
+/// searchGroupClip for every (row, group).
 std::vector<double> searchClip(const std::vector<double> &w, int64_t rows,
                                int64_t cols, const Params &params,
                                int grid = 100, double minRatio = 0.8,

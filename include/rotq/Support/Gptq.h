@@ -1,0 +1,58 @@
+//===- Gptq.h - GPTQ weight quantization (Frantar et al., 2023) -*- C++ -*-===//
+//
+// Quantizes a [rows, cols] weight one input column at a time and spreads
+// each column's rounding error over the columns not yet quantized, weighted
+// by the inverse Hessian of the layer's output error, H = X^T X over
+// calibration inputs X [tokens, cols]. The result has the layout and the
+// rounding rules of quant::quantize, so the same packing and dequantization
+// apply. All arithmetic is float64.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ROTQ_SUPPORT_GPTQ_H
+#define ROTQ_SUPPORT_GPTQ_H
+
+#include "rotq/Support/Quantizer.h"
+
+#include <string>
+#include <vector>
+
+namespace rotq::gptq {
+
+struct Options {
+  quant::Params params;
+  /// Per-row (per-group) MSE clip search when choosing scales.
+  bool clipSearch = true;
+  /// Columns whose errors are propagated lazily, together.
+  int64_t blockSize = 128;
+  /// Added to H's diagonal: damp * mean(diag H).
+  double damp = 0.01;
+  /// Quantize columns in order of decreasing H_ii. With groups, the group
+  /// scales are then fixed from the original weights before any update
+  /// ("static groups"), so groups stay contiguous in the stored layout.
+  bool actOrder = false;
+};
+
+struct Result {
+  quant::Quantized q;
+  /// The damping finally used (raised tenfold while H + damp*I is not
+  /// positive definite in float64).
+  double damp = 0;
+};
+
+/// GPTQ of `w` [rows, cols] with Hessian `h` [cols, cols] (symmetric,
+/// positive semi-definite). Returns false, with a reason in `error`, when
+/// the damped Hessian cannot be factorized.
+bool quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
+              const std::vector<double> &h, const Options &opts, Result &out,
+              std::string &error);
+
+/// tr(D H D^T) / tr(W H W^T) with D = W - What: the squared output error
+/// ||X (W - What)^T||^2 relative to ||X W^T||^2 over the calibration inputs
+/// that built H.
+double relativeOutputError(const std::vector<double> &w,
+                           const std::vector<float> &wq, int64_t rows,
+                           int64_t cols, const std::vector<double> &h);
+
+} // namespace rotq::gptq
+
+#endif

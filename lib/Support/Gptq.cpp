@@ -1,0 +1,229 @@
+//===- Gptq.cpp - GPTQ weight quantization --------------------------------===//
+#include "rotq/Support/Gptq.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+using namespace rotq;
+using namespace rotq::gptq;
+
+namespace {
+/// In-place lower Cholesky factor of the n x n matrix `a` (upper part left
+/// as garbage); false when `a` is not positive definite.
+bool cholesky(std::vector<double> &a, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    double *rj = &a[j * n];
+    double d = rj[j];
+    for (int64_t k = 0; k < j; ++k)
+      d -= rj[k] * rj[k];
+    if (!(d > 0) || !std::isfinite(d))
+      return false;
+    d = std::sqrt(d);
+    rj[j] = d;
+    for (int64_t i = j + 1; i < n; ++i) {
+      double *ri = &a[i * n];
+      double s = ri[j];
+      for (int64_t k = 0; k < j; ++k)
+        s -= ri[k] * rj[k];
+      ri[j] = s / d;
+    }
+  }
+  return true;
+}
+
+/// The upper triangular U with H^-1 = U^T U, from H (GPTQ's
+/// cholesky(cholesky_inverse(cholesky(H)), upper=True)).
+bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
+                          std::vector<double> &u) {
+  if (!cholesky(h, n))
+    return false;
+  // Linv = L^-1, lower triangular, by forward substitution per column.
+  std::vector<double> linv(n * n, 0.0);
+  for (int64_t c = 0; c < n; ++c) {
+    linv[c * n + c] = 1.0 / h[c * n + c];
+    for (int64_t i = c + 1; i < n; ++i) {
+      double s = 0;
+      for (int64_t k = c; k < i; ++k)
+        s += h[i * n + k] * linv[k * n + c];
+      linv[i * n + c] = -s / h[i * n + i];
+    }
+  }
+  // H^-1 = Linv^T Linv; only its lower triangle is needed.
+  std::vector<double> hinv(n * n, 0.0);
+  for (int64_t k = 0; k < n; ++k) {
+    const double *rk = &linv[k * n];
+    for (int64_t i = 0; i <= k; ++i) {
+      double a = rk[i];
+      if (a == 0)
+        continue;
+      double *out = &hinv[i * n];
+      for (int64_t j = 0; j <= i; ++j)
+        out[j] += a * rk[j];
+    }
+  }
+  if (!cholesky(hinv, n))
+    return false;
+  u.assign(n * n, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j <= i; ++j)
+      u[j * n + i] = hinv[i * n + j];
+  return true;
+}
+
+/// Scale of a column range [c0, c0 + n) of row r in row-major `w`.
+quant::Scale scaleOf(const double *x, int64_t n, const Options &o) {
+  double clip = o.clipSearch ? quant::searchGroupClip(x, n, o.params)
+                             : o.params.clipRatio;
+  return quant::chooseScale(x, n, o.params, clip);
+}
+} // namespace
+
+bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
+                          int64_t cols, const std::vector<double> &h0,
+                          const Options &o, Result &out, std::string &error) {
+  const int64_t n = cols;
+  const int64_t g = o.params.groupSize > 0 ? o.params.groupSize : cols;
+  const int64_t groups = cols / g;
+  const int bits = o.params.bits;
+
+  // Column order: natural, or by decreasing H_ii (act-order).
+  std::vector<int64_t> perm(n);
+  std::iota(perm.begin(), perm.end(), 0);
+  if (o.actOrder)
+    std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
+      return h0[a * n + a] > h0[b * n + b];
+    });
+
+  // Scales fixed up front: per row (GPTQ finds them once on the original
+  // weights), or static groups under act-order.
+  std::vector<quant::Scale> scales(rows * groups);
+  bool dynamicGroups = o.params.groupSize > 0 && !o.actOrder;
+  if (!dynamicGroups)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t k = 0; k < groups; ++k)
+        scales[r * groups + k] = scaleOf(&w0[r * cols + k * g], g, o);
+
+  // Permuted working copies; a column no input ever reaches (H_ii = 0)
+  // gets H_ii = 1 and weight 0, as in GPTQ.
+  std::vector<double> w(rows * n), h(n * n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      h[i * n + j] = h0[perm[i] * n + perm[j]];
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < n; ++j)
+      w[r * n + j] = w0[r * cols + perm[j]];
+  double meanDiag = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (h[i * n + i] == 0) {
+      h[i * n + i] = 1;
+      for (int64_t r = 0; r < rows; ++r)
+        w[r * n + i] = 0;
+    }
+    meanDiag += h[i * n + i];
+  }
+  meanDiag /= double(n);
+
+  std::vector<double> u;
+  double damp = o.damp;
+  for (int attempt = 0;; ++attempt) {
+    std::vector<double> hd = h;
+    for (int64_t i = 0; i < n; ++i)
+      hd[i * n + i] += damp * meanDiag;
+    if (inverseCholeskyUpper(std::move(hd), n, u))
+      break;
+    if (attempt == 4) {
+      error = "the Hessian is not positive definite even with damping " +
+              std::to_string(damp) + " of its mean diagonal";
+      return false;
+    }
+    damp *= 10;
+  }
+  out.damp = damp;
+
+  quant::Quantized &q = out.q;
+  q.rows = rows;
+  q.cols = cols;
+  q.groups = groups;
+  q.codes.assign(rows * cols, 0);
+  q.scales.assign(rows * groups, 1.0f);
+  if (!o.params.symmetric)
+    q.zeroPoints.assign(rows * groups, 0);
+
+  const int64_t bs = std::max<int64_t>(o.blockSize, 1);
+  std::vector<double> err(rows * bs), cur(g);
+  for (int64_t i1 = 0; i1 < n; i1 += bs) {
+    int64_t i2 = std::min(i1 + bs, n);
+    // Errors of block columns [pending, i) are not yet applied to the
+    // columns after the block.
+    int64_t pending = i1;
+    auto flush = [&](int64_t upTo) {
+      for (int64_t r = 0; r < rows; ++r) {
+        double *wr = &w[r * n];
+        for (int64_t k = pending; k < upTo; ++k) {
+          double e = err[r * bs + (k - i1)];
+          const double *uk = &u[k * n];
+          for (int64_t j = i2; j < n; ++j)
+            wr[j] -= e * uk[j];
+        }
+      }
+      pending = upTo;
+    };
+    for (int64_t i = i1; i < i2; ++i) {
+      if (dynamicGroups && i % g == 0) {
+        // A group starts: its scale comes from the weights as updated so far.
+        flush(i);
+        for (int64_t r = 0; r < rows; ++r)
+          scales[r * groups + i / g] = scaleOf(&w[r * n + i], g, o);
+      }
+      double d = u[i * n + i];
+      for (int64_t r = 0; r < rows; ++r) {
+        int64_t col = perm[i];
+        quant::Scale s = scales[r * groups + col / g];
+        double *wr = &w[r * n];
+        int8_t c = quant::quantizeValue(wr[i], s, bits);
+        q.codes[r * cols + col] = c;
+        double e = (wr[i] - quant::dequantizeValue(c, s)) / d;
+        err[r * bs + (i - i1)] = e;
+        const double *ui = &u[i * n];
+        for (int64_t j = i + 1; j < i2; ++j)
+          wr[j] -= e * ui[j];
+      }
+    }
+    flush(i2);
+  }
+  for (int64_t k = 0; k < rows * groups; ++k) {
+    q.scales[k] = scales[k].scale;
+    if (!o.params.symmetric)
+      q.zeroPoints[k] = scales[k].zeroPoint;
+  }
+  return true;
+}
+
+double rotq::gptq::relativeOutputError(const std::vector<double> &w,
+                                       const std::vector<float> &wq,
+                                       int64_t rows, int64_t cols,
+                                       const std::vector<double> &h) {
+  double num = 0, den = 0;
+  std::vector<double> d(cols), hd(cols), hw(cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double *wr = &w[r * cols];
+    for (int64_t j = 0; j < cols; ++j)
+      d[j] = wr[j] - double(wq[r * cols + j]);
+    std::fill(hd.begin(), hd.end(), 0.0);
+    std::fill(hw.begin(), hw.end(), 0.0);
+    for (int64_t i = 0; i < cols; ++i) {
+      const double *hi = &h[i * cols];
+      double di = d[i], wi = wr[i];
+      for (int64_t j = 0; j < cols; ++j) {
+        hd[j] += di * hi[j];
+        hw[j] += wi * hi[j];
+      }
+    }
+    for (int64_t j = 0; j < cols; ++j) {
+      num += hd[j] * d[j];
+      den += hw[j] * wr[j];
+    }
+  }
+  return den > 0 ? num / den : 0.0;
+}
