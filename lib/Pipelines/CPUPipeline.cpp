@@ -48,10 +48,9 @@ void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-void rotq::registerRotqPipelines() {
+void rotq::registerLowerToLLVMPipeline() {
   PassPipelineRegistration<>(
       "rotq-lower-to-llvm",
       "Lower rotq and upstream tensor IR to the LLVM dialect (CPU)",
       [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
-  registerQuaRotPipeline();
 }

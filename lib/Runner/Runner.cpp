@@ -23,6 +23,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
 
 #include <cmath>
 #include <cstring>
@@ -116,6 +117,34 @@ std::vector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
 
 namespace rotq::run {
 
+llvm::Error signatureOf(func::FuncOp f, Signature &sig) {
+  std::string func = f.getSymName().str();
+  sig = Signature();
+  for (auto [i, t] : llvm::enumerate(f.getArgumentTypes())) {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    if (!rt)
+      return err("argument " + llvm::Twine(i) + " of @" + func +
+                 " has type " + typeStr(t) +
+                 "; only ranked tensors are supported");
+    if (auto e = hostType(rt.getElementType()); !e)
+      return e.takeError();
+    sig.args.push_back(rt);
+  }
+  for (auto [i, t] : llvm::enumerate(f.getResultTypes())) {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    if (!rt)
+      return err("result " + llvm::Twine(i) + " of @" + func +
+                 " has type " + typeStr(t) +
+                 "; only ranked tensors are supported");
+    if (auto e = hostType(rt.getElementType()); !e)
+      return e.takeError();
+    sig.results.push_back(rt);
+  }
+  if (sig.results.empty())
+    return err("@" + func + " returns nothing");
+  return llvm::Error::success();
+}
+
 llvm::Expected<OwningOpRef<ModuleOp>>
 loadModule(MLIRContext &ctx, const std::string &file,
                 const std::string &func, Signature &sig) {
@@ -133,29 +162,8 @@ loadModule(MLIRContext &ctx, const std::string &file,
     return err(file + ": no function @" + func);
   if (f.isExternal())
     return err(file + ": @" + func + " has no body");
-  sig = Signature();
-  for (auto [i, t] : llvm::enumerate(f.getArgumentTypes())) {
-    auto rt = dyn_cast<RankedTensorType>(t);
-    if (!rt)
-      return err(file + ": argument " + llvm::Twine(i) + " of @" + func +
-                 " has type " + typeStr(t) +
-                 "; only ranked tensors are supported");
-    if (auto e = hostType(rt.getElementType()); !e)
-      return e.takeError();
-    sig.args.push_back(rt);
-  }
-  for (auto [i, t] : llvm::enumerate(f.getResultTypes())) {
-    auto rt = dyn_cast<RankedTensorType>(t);
-    if (!rt)
-      return err(file + ": result " + llvm::Twine(i) + " of @" + func +
-                 " has type " + typeStr(t) +
-                 "; only ranked tensors are supported");
-    if (auto e = hostType(rt.getElementType()); !e)
-      return e.takeError();
-    sig.results.push_back(rt);
-  }
-  if (sig.results.empty())
-    return err(file + ": @" + func + " returns nothing");
+  if (llvm::Error e = signatureOf(f, sig))
+    return err(file + ": " + toString(std::move(e)));
   return std::move(m);
 }
 
@@ -234,14 +242,15 @@ llvm::Expected<HostTensor> randomInput(const Signature &sig,
   return prepareInput(sig, index, a, "random input");
 }
 
-llvm::Expected<std::vector<HostTensor>>
-runFunction(ModuleOp module, const std::string &func, const Signature &sig,
-                 const std::vector<HostTensor> &inputs, const RunOptions &opts) {
+llvm::Expected<std::unique_ptr<Compiled>>
+compile(ModuleOp module, const std::string &func, const Signature &sig,
+        const RunOptions &opts) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
   MLIRContext *ctx = module.getContext();
-  if (inputs.size() != sig.args.size())
-    return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
-               " arguments, " + llvm::Twine(inputs.size()) + " given");
   auto f = module.lookupSymbol<func::FuncOp>(func);
+  if (!f)
+    return err("no function @" + func);
   f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
 
   std::string diagText;
@@ -258,7 +267,10 @@ runFunction(ModuleOp module, const std::string &func, const Signature &sig,
     module.print(llvm::errs());
 
   ExecutionEngineOptions eo;
-  eo.transformer = makeOptimizingTransformer(opts.optLevel, 0, nullptr);
+  // ExecutionEngineOptions::transformer is a function_ref: keep the callee.
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      makeOptimizingTransformer(opts.optLevel, 0, nullptr);
+  eo.transformer = transformer;
   // memref.copy of non-contiguous buffers calls into the C runner utils.
   std::string utils = ROTQ_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
   SmallVector<StringRef> libs;
@@ -268,7 +280,20 @@ runFunction(ModuleOp module, const std::string &func, const Signature &sig,
   auto engine = ExecutionEngine::create(module, eo);
   if (!engine)
     return err("JIT compilation failed: " + toString(engine.takeError()));
+  return std::unique_ptr<Compiled>(
+      new Compiled(std::move(*engine), func, sig));
+}
 
+Compiled::Compiled(std::unique_ptr<mlir::ExecutionEngine> engine,
+                   std::string func, Signature sig)
+    : engine(std::move(engine)), func(std::move(func)), sig(std::move(sig)) {}
+Compiled::~Compiled() = default;
+
+llvm::Expected<std::vector<HostTensor>>
+Compiled::run(const std::vector<HostTensor> &inputs) {
+  if (inputs.size() != sig.args.size())
+    return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
+               " arguments, " + llvm::Twine(inputs.size()) + " given");
   // Argument descriptors, then a buffer for the result descriptors (a struct
   // of descriptors when there are several results).
   std::vector<std::vector<int64_t>> argDescs;
@@ -290,7 +315,7 @@ runFunction(ModuleOp module, const std::string &func, const Signature &sig,
   argPtrs.push_back(&resultPtr);
   for (auto &p : descPtrs)
     argPtrs.push_back(&p);
-  if (llvm::Error e = (*engine)->invokePacked("_mlir_ciface_" + func, argPtrs))
+  if (llvm::Error e = engine->invokePacked("_mlir_ciface_" + func, argPtrs))
     return err("running @" + func + " failed: " + toString(std::move(e)));
 
   std::vector<HostTensor> results;
@@ -323,6 +348,18 @@ runFunction(ModuleOp module, const std::string &func, const Signature &sig,
     results.push_back(std::move(h));
   }
   return results;
+}
+
+llvm::Expected<std::vector<HostTensor>>
+runFunction(ModuleOp module, const std::string &func, const Signature &sig,
+            const std::vector<HostTensor> &inputs, const RunOptions &opts) {
+  if (inputs.size() != sig.args.size())
+    return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
+               " arguments, " + llvm::Twine(inputs.size()) + " given");
+  auto compiled = compile(module, func, sig, opts);
+  if (!compiled)
+    return compiled.takeError();
+  return (*compiled)->run(inputs);
 }
 
 void printTensor(llvm::raw_ostream &os, const HostTensor &t) {

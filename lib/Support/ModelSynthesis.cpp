@@ -98,6 +98,28 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
       return *std::find_if(out.begin(), out.end(),
                            [&](const auto &t) { return t.name == n; });
     };
+    // A trained model keeps its outputs O(1) although its normed activations
+    // carry the normal outliers: the consuming weights are small on those
+    // channels. Without this the outliers would dominate q/k (saturating
+    // the softmax) and the float model itself would be chaotic.
+    for (int64_t l = 0; l < c.numLayers; ++l) {
+      std::string p = "model.layers." + std::to_string(l) + ".";
+      const std::pair<const char *, std::vector<const char *>> readers[] = {
+          {"input_layernorm.weight",
+           {"self_attn.q_proj.weight", "self_attn.k_proj.weight",
+            "self_attn.v_proj.weight"}},
+          {"post_attention_layernorm.weight",
+           {"mlp.gate_proj.weight", "mlp.up_proj.weight"}}};
+      for (const auto &[norm, linears] : readers) {
+        const std::vector<float> &gamma = find(p + norm).values;
+        for (const char *lin : linears) {
+          std::vector<float> &w = find(p + lin).values;
+          for (int64_t row = 0; row < int64_t(w.size()) / D; ++row)
+            for (int64_t ch : summary.normalChannels)
+              w[row * D + ch] /= gamma[ch];
+        }
+      }
+    }
     // Massive residual channel on the BOS token: ~1000x the median |x| of a
     // standard normal row (0.674).
     int64_t bos = std::clamp<int64_t>(c.bosTokenId, 0, c.vocabSize - 1);

@@ -11,13 +11,20 @@ namespace mlir::rotq {
 /// function boundaries), buffer deallocation, loops, and LLVM conversion.
 void buildLowerToLLVMPipeline(OpPassManager &pm);
 
+/// Registers `rotq-lower-to-llvm` (library RotqCPUPipeline, which the JIT
+/// runner uses; the other pipelines are in RotqPipelines).
+void registerLowerToLLVMPipeline();
+
 /// QuaRot with default options (see `rotq-quarot`).
 void buildQuaRotPipeline(OpPassManager &pm);
 
 /// Registers `rotq-quarot`.
 void registerQuaRotPipeline();
 
-/// Registers `rotq-lower-to-llvm` and `rotq-quarot`.
+/// Registers `rotq-quantize`.
+void registerQuantizePipeline();
+
+/// Registers `rotq-lower-to-llvm`, `rotq-quarot` and `rotq-quantize`.
 void registerRotqPipelines();
 
 } // namespace mlir::rotq

@@ -11,9 +11,15 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 namespace mlir {
 class DialectRegistry;
+class ExecutionEngine;
+namespace func {
+class FuncOp;
 }
+} // namespace mlir
 
 namespace rotq::run {
 
@@ -31,6 +37,10 @@ struct HostTensor {
 struct Signature {
   std::vector<mlir::RankedTensorType> args, results;
 };
+
+/// The argument and result types of `f`, which must all be ranked tensors
+/// of element types the runner can carry.
+llvm::Error signatureOf(mlir::func::FuncOp f, Signature &sig);
 
 /// Parses FILE and checks that @func exists with tensor-only arguments and
 /// results.
@@ -54,7 +64,27 @@ struct RunOptions {
   bool dumpLowered = false;
 };
 
-/// Lowers the module to LLVM, JIT-compiles it and runs @func.
+/// A JIT-compiled function, to be run on many inputs.
+class Compiled {
+public:
+  Compiled(std::unique_ptr<mlir::ExecutionEngine> engine, std::string func,
+           Signature sig);
+  ~Compiled();
+  llvm::Expected<std::vector<HostTensor>>
+  run(const std::vector<HostTensor> &inputs);
+
+private:
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::string func;
+  Signature sig;
+};
+
+/// Lowers the module to LLVM in place and JIT-compiles @func.
+llvm::Expected<std::unique_ptr<Compiled>>
+compile(mlir::ModuleOp module, const std::string &func, const Signature &sig,
+        const RunOptions &opts);
+
+/// compile, then run once.
 llvm::Expected<std::vector<HostTensor>>
 runFunction(mlir::ModuleOp module, const std::string &func,
             const Signature &sig, const std::vector<HostTensor> &inputs,

@@ -165,3 +165,149 @@ def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
 }
 
 #endif // ROTQ_TRANSFORMS_PASSES_TD
+
+// Options every calibrating pass takes.
+defvar CalibrationOptions = [
+  Option<"calibration", "calibration", "std::string", "\"\"",
+         "An .npy of int token ids, [tokens] or [sequences, tokens]; "
+         "empty: seeded random tokens">,
+  Option<"calibrationSamples", "calibration-samples", "int64_t", "8",
+         "Random calibration sequences">,
+  Option<"calibrationLength", "calibration-length", "int64_t", "128",
+         "Tokens per random calibration sequence">,
+  Option<"seed", "seed", "uint64_t", "0", "Seed of the random tokens">,
+];
+
+def Calibrate : Pass<"rotq-calibrate", "ModuleOp"> {
+  let summary = "Attach activation statistics of every linear's input";
+  let description = [{
+    Runs the model on the CPU over calibration tokens (the function must
+    take one 1-D tensor of token ids) with every distinct `rotq.linear`
+    input returned as an extra result, and attaches to each linear:
+
+    * `rotq.calibration.tokens`: the number of calibration tokens;
+    * `rotq.calibration.abs_max`: max |x| per input channel, `tensor<Kxf32>`;
+    * `rotq.calibration.hessian` (with `hessian=true`): X^T X,
+      `tensor<KxKxf64>`.
+
+    The module is compiled once (in a clone; the IR itself is not
+    changed otherwise) and the statistics accumulate in float64.
+  }];
+  let options = !listconcat(CalibrationOptions, [
+    Option<"hessian", "hessian", "bool", "false",
+           "Also attach X^T X (K*K float64 values per linear)">,
+  ]);
+  let dependentDialects = ["::mlir::rotq::RotqDialect"];
+}
+
+def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
+  let summary = "GPTQ weight quantization, calibrated layer by layer";
+  let description = [{
+    Quantizes the constant weight of every `rotq.linear` with GPTQ
+    (Frantar et al., 2023): columns are rounded one at a time (in blocks of
+    `block-size`, errors propagated lazily) and each rounding error is
+    compensated on the columns not yet rounded through the inverse of the
+    Hessian H = X^T X + damp * mean(diag H) * I of the layer's calibration
+    inputs X. Scales follow `rotq-quantize-weights` (per output channel or
+    per `group-size` group, symmetric or asymmetric, optional MSE clip
+    search); groups take their scale when the first column of the group is
+    reached, or from the original weights with `act-order` (columns in
+    order of decreasing H_ii).
+
+    Calibration is sequential, as GPTQ expects: the linears are grouped by
+    how many linears precede their input (q/k/v, then o_proj, then
+    gate/up, then down_proj, then the next layer's q/k/v, ...) and each
+    group's Hessians are measured on the model in which all earlier groups
+    are already quantized. Every group costs one compilation and one run
+    over the calibration tokens.
+
+    `mode`, `skip-lm-head` as in `rotq-quantize-weights`. With `report`,
+    each linear gets a remark with its relative output error
+    ||X (W - Wq)^T||^2 / ||X W^T||^2 on the calibration inputs, for GPTQ and
+    for RTN with the same settings.
+  }];
+  let options = !listconcat(CalibrationOptions, [
+    Option<"bits", "bits", "int64_t", "4", "Bits per weight (2..8)">,
+    Option<"asymmetric", "asymmetric", "bool", "false",
+           "Asymmetric (zero point) instead of symmetric">,
+    Option<"groupSize", "group-size", "int64_t", "0",
+           "Input channels per scale (0: one scale per output channel)">,
+    Option<"clipSearch", "clip-search", "bool", "true",
+           "MSE clip search when choosing the scales">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "Quantize columns in order of decreasing Hessian diagonal">,
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "Columns per lazy-update block">,
+    Option<"damp", "damp", "double", "0.01",
+           "Hessian damping, as a fraction of its mean diagonal">,
+    Option<"mode", "mode", "std::string", "\"real\"", "real | fake">,
+    Option<"skipLmHead", "skip-lm-head", "bool", "true",
+           "Leave the linear that produces the function result in float">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark with GPTQ's and RTN's output error per linear">,
+  ]);
+  let dependentDialects = ["::mlir::rotq::RotqDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def QuantizeActivations : Pass<"rotq-quantize-activations", "func::FuncOp"> {
+  let summary = "Per-token dynamic quantization of every linear's input";
+  let description = [{
+    Quantizes the input of every `rotq.linear` at run time, per token (one
+    scale per row, or per `group-size` channels of it), symmetric by
+    default with clip ratio 0.9 as in QuaRot. The quantizer reads the
+    linear's input as it is, so it sits after any online Hadamard
+    transform.
+
+    * `mode=real` (default): when the weight is already quantized
+      (`rotq.dequantize` of codes, from `rotq-quantize-weights` or
+      `rotq-gptq` in real mode), the linear becomes a `rotq.qmatmul` of
+      activation and weight codes with integer accumulation. Otherwise
+      (float weights, or groups of the two sides that do not nest, or
+      inputs of rank other than 2) the activation is quantized and
+      dequantized in float, with a remark under `report`.
+    * `mode=fake`: always quantize-dequantize in float, for accuracy
+      studies; the result equals the real mode up to float rounding.
+
+    The linear producing the function's result (the LM head) keeps a float
+    input unless `skip-lm-head=false`.
+  }];
+  let options = [
+    Option<"bits", "bits", "int64_t", "4", "Bits per activation (2..8)">,
+    Option<"asymmetric", "asymmetric", "bool", "false",
+           "Asymmetric (zero point) instead of symmetric">,
+    Option<"clipRatio", "clip-ratio", "double", "0.9",
+           "Fraction of each token's range that is representable">,
+    Option<"groupSize", "group-size", "int64_t", "0",
+           "Channels per scale (0: one scale per token)">,
+    Option<"mode", "mode", "std::string", "\"real\"", "real | fake">,
+    Option<"skipLmHead", "skip-lm-head", "bool", "true",
+           "Leave the input of the linear that produces the function result "
+           "in float">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for every linear that is not turned into a "
+           "rotq.qmatmul in real mode">,
+  ];
+  let dependentDialects = ["::mlir::rotq::RotqDialect"];
+}
+
+def QuantizeKVCache : Pass<"rotq-quantize-kv-cache", "func::FuncOp"> {
+  let summary = "Quantize the keys and values every rotq.attention reads";
+  let description = [{
+    Quantizes the `key` and `value` operands of every `rotq.attention`
+    ([tokens, kv_heads, head_dim]) with one scale (and zero point) per token
+    and head, asymmetric with clip ratio 0.95 by default, as QuaRot stores
+    its KV cache. The keys are quantized as the attention reads them, i.e.
+    after RoPE and, under `rotq-rotate-qk`, after their online Hadamard.
+    A cache holds codes, so the attention computes on the dequantized
+    values (quantize then dequantize in the IR).
+  }];
+  let options = [
+    Option<"bits", "bits", "int64_t", "4", "Bits per cached value (2..8)">,
+    Option<"asymmetric", "asymmetric", "bool", "true",
+           "Asymmetric (zero point) instead of symmetric">,
+    Option<"clipRatio", "clip-ratio", "double", "0.95",
+           "Fraction of each head's range that is representable">,
+  ];
+  let dependentDialects = ["::mlir::rotq::RotqDialect"];
+}

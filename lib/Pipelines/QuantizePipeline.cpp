@@ -1,0 +1,173 @@
+//===- QuantizePipeline.cpp - rotq-quantize -------------------------------===//
+//
+// Weights (RTN or GPTQ), activations and the KV cache, in the order that
+// lets each pass see the previous one's result: weights first (GPTQ
+// calibrates on float activations), then the activation quantizers that
+// turn linears with quantized weights into rotq.qmatmul, then the cache.
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+namespace {
+struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
+  Option<int64_t> wBits{*this, "w-bits",
+                        llvm::cl::desc("Weight bits, 2..8; 16: float"),
+                        llvm::cl::init(4)};
+  Option<int64_t> aBits{*this, "a-bits",
+                        llvm::cl::desc("Activation bits, 2..8; 16: float"),
+                        llvm::cl::init(4)};
+  Option<int64_t> kvBits{*this, "kv-bits",
+                         llvm::cl::desc("KV cache bits, 2..8; 16: float"),
+                         llvm::cl::init(4)};
+  Option<std::string> wMethod{*this, "w-method",
+                              llvm::cl::desc("rtn | gptq"),
+                              llvm::cl::init("rtn")};
+  Option<int64_t> wGroupSize{
+      *this, "w-group-size",
+      llvm::cl::desc("Weight input channels per scale (0: per channel)"),
+      llvm::cl::init(0)};
+  Option<bool> wAsymmetric{*this, "w-asymmetric",
+                           llvm::cl::desc("Asymmetric weights"),
+                           llvm::cl::init(false)};
+  Option<bool> wClipSearch{*this, "w-clip-search",
+                           llvm::cl::desc("MSE clip search for weight scales"),
+                           llvm::cl::init(true)};
+  Option<bool> actOrder{*this, "act-order",
+                        llvm::cl::desc("GPTQ: decreasing Hessian diagonal "
+                                       "order"),
+                        llvm::cl::init(false)};
+  Option<int64_t> aGroupSize{
+      *this, "a-group-size",
+      llvm::cl::desc("Activation channels per scale (0: per token)"),
+      llvm::cl::init(0)};
+  Option<bool> aAsymmetric{*this, "a-asymmetric",
+                           llvm::cl::desc("Asymmetric activations"),
+                           llvm::cl::init(false)};
+  Option<double> aClip{*this, "a-clip",
+                       llvm::cl::desc("Activation clip ratio"),
+                       llvm::cl::init(0.9)};
+  Option<double> kvClip{*this, "kv-clip",
+                        llvm::cl::desc("KV cache clip ratio"),
+                        llvm::cl::init(0.95)};
+  Option<bool> kvAsymmetric{*this, "kv-asymmetric",
+                            llvm::cl::desc("Asymmetric KV cache"),
+                            llvm::cl::init(true)};
+  Option<std::string> mode{
+      *this, "mode",
+      llvm::cl::desc("real (packed weights, rotq.qmatmul) | fake (quantize-"
+                     "dequantize in float)"),
+      llvm::cl::init("real")};
+  Option<bool> quantizeLmHead{
+      *this, "quantize-lm-head",
+      llvm::cl::desc("Also quantize the LM head (weight and input)"),
+      llvm::cl::init(false)};
+  Option<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("GPTQ calibration tokens (.npy); empty: random")};
+  Option<int64_t> calibrationSamples{
+      *this, "calibration-samples",
+      llvm::cl::desc("Random calibration sequences"), llvm::cl::init(8)};
+  Option<int64_t> calibrationLength{
+      *this, "calibration-length",
+      llvm::cl::desc("Tokens per random calibration sequence"),
+      llvm::cl::init(128)};
+  Option<uint64_t> seed{*this, "seed",
+                        llvm::cl::desc("Seed of random calibration tokens"),
+                        llvm::cl::init(0)};
+  Option<bool> report{*this, "report",
+                      llvm::cl::desc("Emit the passes' remarks"),
+                      llvm::cl::init(false)};
+};
+
+LogicalResult checkOptions(const QuantizeOptions &o,
+                           function_ref<LogicalResult(const Twine &)> error) {
+  for (auto [name, bits] : {std::pair<const char *, int64_t>{"w-bits", o.wBits},
+                            {"a-bits", o.aBits},
+                            {"kv-bits", o.kvBits}})
+    if (bits != 16 && (bits < 2 || bits > 8))
+      return error(Twine("rotq-quantize: ") + name +
+                   " must be 2..8, or 16 to keep floats; got " + Twine(bits));
+  if (o.wMethod != "rtn" && o.wMethod != "gptq")
+    return error("rotq-quantize: w-method must be rtn or gptq, got '" +
+                 o.wMethod + "'");
+  if (o.mode != "real" && o.mode != "fake")
+    return error("rotq-quantize: mode must be real or fake, got '" + o.mode +
+                 "'");
+  return success();
+}
+
+void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
+  if (o.wBits != 16) {
+    if (o.wMethod == "gptq") {
+      rotq::GptqOptions g;
+      g.bits = o.wBits;
+      g.asymmetric = o.wAsymmetric;
+      g.groupSize = o.wGroupSize;
+      g.clipSearch = o.wClipSearch;
+      g.actOrder = o.actOrder;
+      g.mode = o.mode;
+      g.skipLmHead = !o.quantizeLmHead;
+      g.report = o.report;
+      g.calibration = o.calibration;
+      g.calibrationSamples = o.calibrationSamples;
+      g.calibrationLength = o.calibrationLength;
+      g.seed = o.seed;
+      pm.addPass(rotq::createGptq(g));
+    } else {
+      rotq::QuantizeWeightsOptions w;
+      w.bits = o.wBits;
+      w.asymmetric = o.wAsymmetric;
+      w.groupSize = o.wGroupSize;
+      w.clipSearch = o.wClipSearch;
+      w.mode = o.mode;
+      w.skipLmHead = !o.quantizeLmHead;
+      w.report = o.report;
+      pm.addNestedPass<func::FuncOp>(rotq::createQuantizeWeights(w));
+    }
+  }
+  if (o.aBits != 16) {
+    rotq::QuantizeActivationsOptions a;
+    a.bits = o.aBits;
+    a.asymmetric = o.aAsymmetric;
+    a.clipRatio = o.aClip;
+    a.groupSize = o.aGroupSize;
+    a.mode = o.mode;
+    a.skipLmHead = !o.quantizeLmHead;
+    a.report = o.report;
+    pm.addNestedPass<func::FuncOp>(rotq::createQuantizeActivations(a));
+  }
+  if (o.kvBits != 16) {
+    rotq::QuantizeKVCacheOptions kv;
+    kv.bits = o.kvBits;
+    kv.asymmetric = o.kvAsymmetric;
+    kv.clipRatio = o.kvClip;
+    pm.addNestedPass<func::FuncOp>(rotq::createQuantizeKVCache(kv));
+  }
+}
+} // namespace
+
+void rotq::registerQuantizePipeline() {
+  registerPassPipeline(
+      "rotq-quantize",
+      "Quantize weights (RTN or GPTQ), activations and the KV cache; "
+      "16 bits leaves a part in float",
+      [](OpPassManager &pm, StringRef optionsStr,
+         function_ref<LogicalResult(const Twine &)> error) {
+        QuantizeOptions o;
+        if (failed(o.parseFromString(optionsStr)) ||
+            failed(checkOptions(o, error)))
+          return failure();
+        buildQuantize(pm, o);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+        optHandler(QuantizeOptions());
+      });
+}

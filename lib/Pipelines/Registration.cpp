@@ -1,0 +1,8 @@
+//===- Registration.cpp - register every rotq pipeline --------------------===//
+#include "rotq/Pipelines/Pipelines.h"
+
+void mlir::rotq::registerRotqPipelines() {
+  registerLowerToLLVMPipeline();
+  registerQuaRotPipeline();
+  registerQuantizePipeline();
+}

@@ -1,0 +1,72 @@
+//===- Calibrate.cpp - the rotq-calibrate pass ----------------------------===//
+//
+// Attaches per-linear activation statistics measured on the CPU, for the
+// passes (and people) that want them without recomputing.
+//
+//===----------------------------------------------------------------------===//
+#include "Calibration.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Transforms/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_CALIBRATE
+#include "rotq/Transforms/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+
+namespace {
+struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
+  using CalibrateBase::CalibrateBase;
+
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      SmallVector<LinearOp> linears;
+      SmallVector<Value> inputs;
+      func.walk([&](LinearOp lin) {
+        linears.push_back(lin);
+        if (!llvm::is_contained(inputs, lin.getInput()))
+          inputs.push_back(lin.getInput());
+      });
+      if (linears.empty())
+        continue;
+      calib::Options o{calibration, calibrationSamples, calibrationLength,
+                       seed};
+      auto tokens = calib::loadTokens(func, o);
+      if (failed(tokens))
+        return signalPassFailure();
+      auto stats = calib::collect(func, inputs, *tokens, hessian);
+      if (failed(stats))
+        return signalPassFailure();
+      Builder b(&getContext());
+      for (LinearOp lin : linears) {
+        const calib::Stats &s =
+            (*stats)[llvm::find(inputs, lin.getInput()) - inputs.begin()];
+        std::string base = "rotq.calibration";
+        lin->setAttr(base + ".tokens", b.getI64IntegerAttr(s.tokens));
+        std::vector<float> amax(s.absMax.begin(), s.absMax.end());
+        lin->setAttr(base + ".abs_max",
+                     DenseResourceElementsAttr::get(
+                         RankedTensorType::get({s.channels}, b.getF32Type()),
+                         "rotq.calibration.abs_max",
+                         HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                             ArrayRef<float>(amax))));
+        if (hessian)
+          lin->setAttr(base + ".hessian",
+                       DenseResourceElementsAttr::get(
+                           RankedTensorType::get({s.channels, s.channels},
+                                                 b.getF64Type()),
+                           "rotq.calibration.hessian",
+                           HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                               ArrayRef<double>(s.hessian))));
+      }
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,62 @@
+//===- Calibration.h - activation statistics from CPU runs ------*- C++ -*-===//
+//
+// Calibration runs the model itself: a clone of the module returns the
+// inputs of the chosen linears as extra results, is lowered to LLVM and
+// JIT-compiled once, and runs over the calibration sequences on the CPU;
+// the statistics accumulate in float64.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ROTQ_LIB_TRANSFORMS_CALIBRATION_H
+#define ROTQ_LIB_TRANSFORMS_CALIBRATION_H
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::rotq::calib {
+
+struct Options {
+  /// An .npy of int token ids, [tokens] or [sequences, tokens]; when empty,
+  /// `samples` seeded random sequences of `length` tokens.
+  std::string file;
+  int64_t samples = 8;
+  int64_t length = 128;
+  uint64_t seed = 0;
+};
+
+/// The calibration sequences for `func` (which must take one integer
+/// token tensor); random tokens are drawn below the vocabulary size read
+/// from the first rotq.embedding. Errors are reported on `func`.
+FailureOr<std::vector<std::vector<int64_t>>>
+loadTokens(func::FuncOp func, const Options &opts);
+
+/// Statistics of one activation over all calibration tokens, over its last
+/// dimension (channels).
+struct Stats {
+  int64_t channels = 0;
+  int64_t tokens = 0;
+  std::vector<double> hessian; // X^T X, [channels, channels] (if asked)
+  std::vector<double> absMax;  // max |x| per channel
+};
+
+/// Runs `func` (in a clone of its module, which is left untouched) over
+/// `tokens` and returns the statistics of each value in `values` (results
+/// of ops in `func`'s body), in order.
+FailureOr<std::vector<Stats>>
+collect(func::FuncOp func, ArrayRef<Value> values,
+        const std::vector<std::vector<int64_t>> &tokens, bool hessian);
+
+/// The linears of `func` grouped for sequential calibration: group s holds
+/// the linears with s linears on the longest path before their input
+/// (q/k/v of the first layer, then o_proj, gate/up, down_proj, q/k/v of
+/// the second layer, ...), so each group can be calibrated on a model in
+/// which all earlier groups are already quantized.
+std::vector<std::vector<LinearOp>> sequentialGroups(func::FuncOp func);
+
+} // namespace mlir::rotq::calib
+
+#endif

@@ -1,0 +1,134 @@
+//===- Gptq.cpp - the rotq-gptq pass --------------------------------------===//
+//
+// GPTQ (Support/Gptq) on every constant linear weight, with Hessians
+// measured group by group on the partly quantized model (Calibration.h).
+//
+//===----------------------------------------------------------------------===//
+#include "Calibration.h"
+#include "ModelUtils.h"
+#include "QuantUtils.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Support/Gptq.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "rotq/Transforms/Passes.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_GPTQ
+#include "rotq/Transforms/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+namespace quant = ::rotq::quant;
+namespace gptq = ::rotq::gptq;
+
+namespace {
+struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
+  using GptqBase::GptqBase;
+
+  LogicalResult checkOptions() {
+    ModuleOp m = getOperation();
+    if (bits < 2 || bits > 8)
+      return m.emitError("bits must be in 2..8, got ") << bits.getValue();
+    if (mode != "real" && mode != "fake")
+      return m.emitError("mode must be real or fake, got '")
+             << mode.getValue() << "'";
+    if (blockSize < 1)
+      return m.emitError("block-size must be positive");
+    if (!(damp >= 0))
+      return m.emitError("damp must be non-negative");
+    return success();
+  }
+
+  /// The linears of `group` this pass quantizes; errors for bad groups.
+  FailureOr<SmallVector<LinearOp>> targets(ArrayRef<LinearOp> group) {
+    SmallVector<LinearOp> out;
+    for (LinearOp lin : group) {
+      if ((skipLmHead && quantutil::isLmHead(lin)) ||
+          !model::isFloatConstant(lin.getWeight()))
+        continue;
+      int64_t cols = lin.getWeight().getType().getDimSize(1);
+      if (groupSize < 0 || (groupSize > 0 && cols % groupSize))
+        return lin.emitError("group-size ")
+               << groupSize.getValue() << " does not divide the " << cols
+               << " input channels of " << model::describe(lin);
+      out.push_back(lin);
+    }
+    return out;
+  }
+
+  void runOnOperation() override {
+    if (failed(checkOptions()))
+      return signalPassFailure();
+    gptq::Options go;
+    go.params = {int(bits.getValue()), !asymmetric, groupSize.getValue(), 1.0};
+    go.clipSearch = clipSearch;
+    go.blockSize = blockSize;
+    go.damp = damp;
+    go.actOrder = actOrder;
+
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      std::vector<std::vector<LinearOp>> groups = calib::sequentialGroups(func);
+      if (groups.empty())
+        continue;
+      calib::Options co{calibration, calibrationSamples, calibrationLength,
+                        seed};
+      auto tokens = calib::loadTokens(func, co);
+      if (failed(tokens))
+        return signalPassFailure();
+      for (const std::vector<LinearOp> &group : groups) {
+        auto lins = targets(group);
+        if (failed(lins))
+          return signalPassFailure();
+        if (lins->empty())
+          continue;
+        SmallVector<Value> inputs;
+        for (LinearOp lin : *lins)
+          if (!llvm::is_contained(inputs, lin.getInput()))
+            inputs.push_back(lin.getInput());
+        auto stats = calib::collect(func, inputs, *tokens, /*hessian=*/true);
+        if (failed(stats))
+          return signalPassFailure();
+        for (LinearOp lin : *lins) {
+          const calib::Stats &s =
+              (*stats)[llvm::find(inputs, lin.getInput()) - inputs.begin()];
+          if (failed(quantizeOne(lin, s, go)))
+            return signalPassFailure();
+        }
+      }
+    }
+  }
+
+  LogicalResult quantizeOne(LinearOp lin, const calib::Stats &s,
+                            const gptq::Options &go) {
+    std::vector<double> w = *model::readConstant(lin.getWeight());
+    int64_t rows = lin.getWeight().getType().getDimSize(0);
+    int64_t cols = lin.getWeight().getType().getDimSize(1);
+    gptq::Result r;
+    std::string error;
+    if (!gptq::quantize(w, rows, cols, s.hessian, go, r, error))
+      return lin.emitError("GPTQ of ")
+             << model::describe(lin) << " failed: " << error;
+    if (report) {
+      std::vector<double> clip;
+      if (clipSearch)
+        clip = quant::searchClip(w, rows, cols, go.params);
+      quant::Quantized rtn = quant::quantize(w, rows, cols, go.params, clip);
+      double eg = gptq::relativeOutputError(w, quant::dequantize(r.q), rows,
+                                            cols, s.hessian);
+      double er = gptq::relativeOutputError(w, quant::dequantize(rtn), rows,
+                                            cols, s.hessian);
+      auto d = lin.emitRemark();
+      d << "GPTQ " << bits.getValue() << "-bit " << model::describe(lin)
+        << ": output error " << eg << " (RTN " << er << ") on " << s.tokens
+        << " calibration tokens";
+      if (r.damp != damp)
+        d << ", damping raised to " << r.damp;
+    }
+    quantutil::replaceWeight(lin, r.q, bits, mode == "fake");
+    return success();
+  }
+};
+} // namespace

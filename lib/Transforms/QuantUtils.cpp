@@ -1,0 +1,114 @@
+//===- QuantUtils.cpp - writing quantized weights into the IR -------------===//
+#include "QuantUtils.h"
+#include "ModelUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::rotq;
+namespace quant = ::rotq::quant;
+
+template <typename T>
+Value quantutil::blobConstant(OpBuilder &b, Location loc,
+                              ArrayRef<int64_t> shape, Type et,
+                              ArrayRef<T> data, StringRef name) {
+  auto type = RankedTensorType::get(shape, et);
+  auto attr = DenseResourceElementsAttr::get(
+      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
+  return arith::ConstantOp::create(b, loc, type, attr);
+}
+template Value quantutil::blobConstant<int8_t>(OpBuilder &, Location,
+                                               ArrayRef<int64_t>, Type,
+                                               ArrayRef<int8_t>, StringRef);
+template Value quantutil::blobConstant<float>(OpBuilder &, Location,
+                                              ArrayRef<int64_t>, Type,
+                                              ArrayRef<float>, StringRef);
+
+bool quantutil::isLmHead(LinearOp lin) {
+  return llvm::any_of(lin->getUsers(),
+                      [](Operation *u) { return isa<func::ReturnOp>(u); });
+}
+
+double quantutil::relativeError(const std::vector<double> &w,
+                                const std::vector<float> &wq) {
+  double err = 0, ref = 0;
+  for (size_t i = 0; i < wq.size(); ++i) {
+    err += (wq[i] - w[i]) * (wq[i] - w[i]);
+    ref += w[i] * w[i];
+  }
+  return std::sqrt(err / std::max(ref, 1e-300));
+}
+
+void quantutil::replaceWeight(LinearOp lin, const quant::Quantized &q,
+                              int bits, bool fake) {
+  if (fake) {
+    std::vector<float> deq = quant::dequantize(q);
+    model::setConstant(lin.getWeightMutable(),
+                       std::vector<double>(deq.begin(), deq.end()), ".wq");
+    return;
+  }
+  OpBuilder b(lin);
+  Location loc = lin.getLoc();
+  auto wt = lin.getWeight().getType();
+  int64_t rows = q.rows, cols = q.cols;
+  std::string name = model::nameOf(lin);
+  if (name.empty())
+    name = "rotq.weight";
+  Type i8 = b.getI8Type();
+  Value codes;
+  if ((bits == 4 || bits == 2) && cols % (8 / bits) == 0) {
+    std::vector<int8_t> packed = quant::pack(q.codes, rows, cols, bits);
+    Value p = blobConstant<int8_t>(b, loc, {rows, cols / (8 / bits)}, i8,
+                                   packed, name + ".qweight");
+    codes = UnpackOp::create(b, loc, RankedTensorType::get({rows, cols}, i8),
+                             p, b.getI64IntegerAttr(bits));
+  } else {
+    codes = blobConstant<int8_t>(b, loc, {rows, cols}, i8, q.codes,
+                                 name + ".qweight");
+  }
+  Value scales = blobConstant<float>(b, loc, {rows, q.groups}, b.getF32Type(),
+                                     q.scales, name + ".scales");
+  Value zp;
+  if (!q.zeroPoints.empty())
+    zp = blobConstant<int8_t>(b, loc, {rows, q.groups}, i8, q.zeroPoints,
+                              name + ".zeros");
+  Value deqW = DequantizeOp::create(b, loc, wt, codes, scales, zp);
+  Operation *old = lin.getWeight().getDefiningOp();
+  lin.getWeightMutable().set(deqW);
+  if (old && old->use_empty())
+    old->erase();
+}
+
+quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
+                                            Value x, int64_t bits,
+                                            bool asymmetric, int64_t groupSize,
+                                            double clipRatio) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> scaleShape(t.getShape());
+  scaleShape.back() = groupSize > 0 ? t.getShape().back() / groupSize : 1;
+  auto scaleType = RankedTensorType::get(scaleShape, b.getF32Type());
+  auto codeType = t.clone(b.getI8Type());
+  Type zpType = asymmetric ? scaleType.clone(b.getI8Type()) : Type();
+  auto q = QuantizeOp::create(
+      b, loc, codeType, scaleType, zpType, x, Value(), Value(),
+      b.getI64IntegerAttr(bits),
+      GranularityAttr::get(b.getContext(), groupSize > 0 ? Granularity::Group
+                                                         : Granularity::Row),
+      groupSize > 0 ? b.getI64IntegerAttr(groupSize) : IntegerAttr(),
+      asymmetric ? b.getUnitAttr() : UnitAttr(), b.getF64FloatAttr(clipRatio));
+  return {q.getCodes(), q.getOutScale(), q.getOutZeroPoint()};
+}
+
+Value quantutil::fakeQuantize(OpBuilder &b, Location loc, Value x,
+                              int64_t bits, bool asymmetric, int64_t groupSize,
+                              double clipRatio) {
+  Codes c = quantizeDynamic(b, loc, x, bits, asymmetric, groupSize, clipRatio);
+  return DequantizeOp::create(b, loc, x.getType(), c.codes, c.scale,
+                              c.zeroPoint);
+}

@@ -1,0 +1,48 @@
+//===- QuantUtils.h - writing quantized weights into the IR -----*- C++ -*-===//
+#ifndef ROTQ_LIB_TRANSFORMS_QUANTUTILS_H
+#define ROTQ_LIB_TRANSFORMS_QUANTUTILS_H
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Support/Quantizer.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::rotq::quantutil {
+
+/// The LM head: a linear whose result the function returns.
+bool isLmHead(LinearOp lin);
+
+/// Makes `lin` use the quantized weight `q`: with `fake`, a float constant
+/// of the dequantized values; otherwise int8 codes (packed for 2 and 4
+/// bits), f32 scales and zero points as dense_resource constants, unpacked
+/// and dequantized in the IR (what rotq-quantize-activations turns into a
+/// rotq.qmatmul). Both give the same weights bit for bit.
+void replaceWeight(LinearOp lin, const ::rotq::quant::Quantized &q, int bits,
+                   bool fake);
+
+/// "4-bit weights, relative error 0.0123" for a remark.
+double relativeError(const std::vector<double> &w, const std::vector<float> &wq);
+
+/// A dense_resource constant named `name` holding `data`.
+template <typename T>
+Value blobConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                   Type et, ArrayRef<T> data, StringRef name);
+
+/// The results of a dynamic rotq.quantize (zeroPoint null when symmetric).
+struct Codes {
+  Value codes, scale, zeroPoint;
+};
+
+/// Dynamic quantization of `x` along its last dimension: one scale per row
+/// (`groupSize` 0: every leading index, e.g. per token, or per token and
+/// head) or per group of `groupSize` elements of each row.
+Codes quantizeDynamic(OpBuilder &b, Location loc, Value x, int64_t bits,
+                      bool asymmetric, int64_t groupSize, double clipRatio);
+
+/// quantizeDynamic followed by rotq.dequantize back to x's type.
+Value fakeQuantize(OpBuilder &b, Location loc, Value x, int64_t bits,
+                   bool asymmetric, int64_t groupSize, double clipRatio);
+
+} // namespace mlir::rotq::quantutil
+
+#endif

@@ -1,0 +1,44 @@
+//===- QuantizeKVCache.cpp - the rotq-quantize-kv-cache pass --------------===//
+//
+// The keys and values an attention reads pass through the quantizer a KV
+// cache would store them with (per token and head).
+//
+//===----------------------------------------------------------------------===//
+#include "QuantUtils.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Transforms/Passes.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_QUANTIZEKVCACHE
+#include "rotq/Transforms/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+using namespace mlir::rotq;
+
+namespace {
+struct QuantizeKVCachePass
+    : mlir::rotq::impl::QuantizeKVCacheBase<QuantizeKVCachePass> {
+  using QuantizeKVCacheBase::QuantizeKVCacheBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (bits < 2 || bits > 8) {
+      func.emitError("bits must be in 2..8, got ") << bits.getValue();
+      return signalPassFailure();
+    }
+    if (!(clipRatio > 0 && clipRatio <= 1)) {
+      func.emitError("clip-ratio must be in (0, 1], got ")
+          << clipRatio.getValue();
+      return signalPassFailure();
+    }
+    func.walk([&](AttentionOp att) {
+      OpBuilder b(att);
+      for (OpOperand *use : {&att.getKeyMutable(), &att.getValueMutable()})
+        use->set(quantutil::fakeQuantize(b, att.getLoc(), use->get(), bits,
+                                         asymmetric, 0, clipRatio));
+    });
+  }
+};
+} // namespace

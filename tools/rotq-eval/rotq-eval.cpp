@@ -1,0 +1,304 @@
+//===- rotq-eval.cpp - quantized models against their float reference -----===//
+//
+//   rotq-eval REF.mlir MODEL.mlir... (--input tokens.npy | --sample N)
+//             [--json]
+//
+// Runs @forward (default) of every module on the same token sequences on
+// the CPU and compares each model's next-token logits with the reference's:
+// relative logit error ||L - L_ref|| / ||L_ref||, the mean KL divergence
+// KL(p_ref || p) of the next-token distributions, the fraction of positions
+// whose top-1 token agrees, and the perplexity of every model (reference
+// included) on the sequences. With --sample, the sequence is drawn from
+// the reference model itself (temperature 1, seeded), so that perplexity
+// measures how well a model predicts text the float model finds likely.
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Runner/Runner.h"
+#include "rotq/Support/Npy.h"
+#include "rotq/Support/Random.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace llvm;
+using namespace rotq;
+using namespace rotq::run;
+
+static cl::OptionCategory cat("rotq-eval options");
+static cl::list<std::string> files(cl::Positional,
+                                   cl::desc("<reference.mlir> <model.mlir>..."),
+                                   cl::OneOrMore, cl::cat(cat));
+static cl::opt<std::string> entry("e", cl::desc("Function to run"),
+                                  cl::init("forward"), cl::cat(cat));
+static cl::opt<std::string>
+    input("input", cl::desc("Token ids (.npy), [tokens] or [sequences, tokens]"),
+          cl::value_desc("tokens.npy"), cl::cat(cat));
+static cl::opt<int64_t>
+    sample("sample",
+           cl::desc("Instead of --input: draw a sequence of N tokens from the "
+                    "reference model"),
+           cl::init(0), cl::cat(cat));
+static cl::opt<int64_t> bos("bos", cl::desc("First token of a sampled sequence"),
+                            cl::init(1), cl::cat(cat));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the sampling"),
+                              cl::init(0), cl::cat(cat));
+static cl::opt<std::string> saveTokens("save-tokens",
+                                       cl::desc("Write the sampled tokens"),
+                                       cl::value_desc("tokens.npy"),
+                                       cl::cat(cat));
+static cl::opt<bool> asJson("json", cl::desc("Print JSON instead of a table"),
+                            cl::cat(cat));
+
+namespace {
+int fail(const Twine &msg) {
+  WithColor::error(errs(), "rotq-eval") << msg << "\n";
+  return 1;
+}
+
+/// One compiled model.
+struct Model {
+  std::string file;
+  std::unique_ptr<mlir::MLIRContext> ctx;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  Signature sig;
+  std::unique_ptr<Compiled> compiled;
+};
+
+Expected<Model> load(mlir::DialectRegistry &registry, const std::string &f) {
+  Model m;
+  m.file = f;
+  m.ctx = std::make_unique<mlir::MLIRContext>(registry);
+  auto mod = loadModule(*m.ctx, f, entry, m.sig);
+  if (!mod)
+    return mod.takeError();
+  m.module = std::move(*mod);
+  if (m.sig.args.size() != 1 || m.sig.args[0].getRank() != 1 ||
+      !m.sig.args[0].getElementType().isInteger() ||
+      m.sig.results[0].getRank() != 2)
+    return createStringError(inconvertibleErrorCode(),
+                             f + ": @" + entry +
+                                 " must map token ids [S] to logits [S, V]");
+  auto c = compile(*m.module, entry, m.sig, RunOptions());
+  if (!c)
+    return c.takeError();
+  m.compiled = std::move(*c);
+  return std::move(m);
+}
+
+/// Logits [S, V] of `m` on `tokens`, in float64.
+Expected<std::vector<double>> logits(Model &m, const std::vector<int64_t> &tokens,
+                                     int64_t &vocab) {
+  npy::Array a;
+  a.dtype = npy::DType::I64;
+  a.shape = {int64_t(tokens.size())};
+  a.data.resize(tokens.size() * 8);
+  std::memcpy(a.data.data(), tokens.data(), a.data.size());
+  auto in = prepareInput(m.sig, 0, a, m.file);
+  if (!in)
+    return in.takeError();
+  auto out = m.compiled->run({*in});
+  if (!out)
+    return out.takeError();
+  const npy::Array &r = (*out)[0].array;
+  if (!r.isFloat())
+    return createStringError(inconvertibleErrorCode(),
+                             m.file + ": logits must be f16, f32 or f64");
+  vocab = r.shape[1];
+  std::vector<double> v(r.numElements());
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = r.getDouble(i);
+  return v;
+}
+
+/// log softmax of one row.
+void logSoftmax(const double *x, int64_t n, std::vector<double> &out) {
+  double mx = -INFINITY;
+  for (int64_t i = 0; i < n; ++i)
+    mx = std::max(mx, x[i]);
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i)
+    s += std::exp(x[i] - mx);
+  double lse = mx + std::log(s);
+  out.resize(n);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = x[i] - lse;
+}
+
+struct Metrics {
+  double errSq = 0, refSq = 0, kl = 0, nll = 0;
+  int64_t positions = 0, agree = 0, predicted = 0;
+};
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(cat);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "rotq-eval: compare models with a float "
+                              "reference on the same tokens\n");
+  if ((input.empty()) == (sample <= 0))
+    return fail("give token ids with --input, or --sample N (N >= 2)");
+  if (sample > 0 && sample < 2)
+    return fail("--sample needs at least 2 tokens");
+
+  mlir::DialectRegistry registry;
+  registerDialects(registry);
+  std::vector<Model> models;
+  for (const std::string &f : files) {
+    auto m = load(registry, f);
+    if (!m)
+      return fail(toString(m.takeError()));
+    models.push_back(std::move(*m));
+  }
+
+  std::vector<std::vector<int64_t>> seqs;
+  int64_t vocab = 0;
+  if (sample > 0) {
+    Random rng(seed);
+    std::vector<int64_t> t{bos};
+    std::vector<double> lp;
+    while (int64_t(t.size()) < sample) {
+      auto l = logits(models[0], t, vocab);
+      if (!l)
+        return fail(toString(l.takeError()));
+      logSoftmax(&(*l)[(t.size() - 1) * vocab], vocab, lp);
+      double u = rng.uniform(), c = 0;
+      int64_t next = vocab - 1;
+      for (int64_t i = 0; i < vocab; ++i)
+        if ((c += std::exp(lp[i])) > u) {
+          next = i;
+          break;
+        }
+      t.push_back(next);
+    }
+    seqs.push_back(t);
+    if (!saveTokens.empty()) {
+      npy::Array a;
+      a.dtype = npy::DType::I64;
+      a.shape = {int64_t(t.size())};
+      a.data.resize(t.size() * 8);
+      std::memcpy(a.data.data(), t.data(), a.data.size());
+      if (Error e = npy::write(saveTokens, a))
+        return fail(toString(std::move(e)));
+    }
+  } else {
+    auto a = npy::read(input);
+    if (!a)
+      return fail(toString(a.takeError()));
+    if (a->isFloat() || a->shape.empty() || a->shape.size() > 2 ||
+        a->numElements() == 0)
+      return fail(input + ": expected integer token ids, [tokens] or "
+                          "[sequences, tokens]");
+    int64_t len = a->shape.back();
+    for (int64_t s = 0; s < a->numElements() / len; ++s) {
+      std::vector<int64_t> t(len);
+      for (int64_t i = 0; i < len; ++i)
+        t[i] = a->getInt(s * len + i);
+      seqs.push_back(t);
+    }
+  }
+
+  std::vector<Metrics> metrics(models.size());
+  std::vector<double> lpRef, lp;
+  for (const std::vector<int64_t> &t : seqs) {
+    std::vector<std::vector<double>> l;
+    for (Model &m : models) {
+      int64_t v = 0;
+      auto r = logits(m, t, v);
+      if (!r)
+        return fail(toString(r.takeError()));
+      if (vocab && v != vocab)
+        return fail(m.file + ": " + Twine(v) + " logits per token, the "
+                    "reference has " + Twine(vocab));
+      vocab = v;
+      l.push_back(std::move(*r));
+    }
+    int64_t n = int64_t(t.size());
+    for (int64_t p = 0; p < n; ++p) {
+      const double *ref = &l[0][p * vocab];
+      logSoftmax(ref, vocab, lpRef);
+      int64_t topRef = std::max_element(ref, ref + vocab) - ref;
+      for (size_t m = 0; m < models.size(); ++m) {
+        Metrics &mt = metrics[m];
+        const double *x = &l[m][p * vocab];
+        logSoftmax(x, vocab, lp);
+        double kl = 0;
+        for (int64_t i = 0; i < vocab; ++i) {
+          mt.errSq += (x[i] - ref[i]) * (x[i] - ref[i]);
+          mt.refSq += ref[i] * ref[i];
+          kl += std::exp(lpRef[i]) * (lpRef[i] - lp[i]);
+        }
+        mt.kl += kl;
+        mt.positions += 1;
+        mt.agree += (std::max_element(x, x + vocab) - x) == topRef;
+        if (p + 1 < n) {
+          int64_t next = t[p + 1];
+          if (next < 0 || next >= vocab)
+            return fail("token id " + Twine(next) + " is outside the " +
+                        Twine(vocab) + "-token vocabulary");
+          mt.nll -= lp[next];
+          mt.predicted += 1;
+        }
+      }
+    }
+  }
+
+  auto ppl = [](const Metrics &m) {
+    return m.predicted ? std::exp(m.nll / double(m.predicted)) : NAN;
+  };
+  if (asJson) {
+    json::Array rows;
+    json::Value reference = nullptr;
+    for (size_t m = 0; m < models.size(); ++m) {
+      const Metrics &mt = metrics[m];
+      json::Object row{{"file", models[m].file},
+                       {"perplexity", ppl(mt)}};
+      if (m > 0) {
+        row["rel_logit_error"] = std::sqrt(mt.errSq / mt.refSq);
+        row["kl"] = mt.kl / double(mt.positions);
+        row["top1_agreement"] = double(mt.agree) / double(mt.positions);
+      }
+      if (m == 0)
+        reference = std::move(row);
+      else
+        rows.push_back(std::move(row));
+    }
+    json::Object out{{"positions", metrics[0].positions},
+                     {"reference", std::move(reference)},
+                     {"models", std::move(rows)}};
+    outs() << formatv("{0:2}", json::Value(std::move(out))) << "\n";
+    return 0;
+  }
+  size_t width = 10;
+  for (const Model &m : models)
+    width = std::max(width, sys::path::filename(m.file).size());
+  outs() << metrics[0].positions << " positions in " << seqs.size()
+         << " sequence(s)" << (sample > 0 ? ", sampled from the reference" : "")
+         << "\n";
+  outs() << format("%-*s %14s %12s %8s %12s\n", int(width), "model",
+                   "rel. logit err", "KL(ref||q)", "top-1", "perplexity");
+  for (size_t m = 0; m < models.size(); ++m) {
+    const Metrics &mt = metrics[m];
+    std::string name = sys::path::filename(models[m].file).str();
+    if (m == 0)
+      outs() << format("%-*s %14s %12s %8s %12.3f\n", int(width), name.c_str(),
+                       "(reference)", "", "", ppl(mt));
+    else
+      outs() << format("%-*s %14.4f %12.5f %7.1f%% %12.3f\n", int(width),
+                       name.c_str(), std::sqrt(mt.errSq / mt.refSq),
+                       mt.kl / double(mt.positions),
+                       100.0 * double(mt.agree) / double(mt.positions),
+                       ppl(mt));
+  }
+  return 0;
+}
