@@ -22,6 +22,16 @@ using namespace mlir;
 using namespace mlir::rotq;
 
 namespace {
+/// Small statistics inline (readable), large ones as blobs.
+template <typename T>
+ElementsAttr statAttr(RankedTensorType type, ArrayRef<T> data,
+                      StringRef blobName) {
+  if (type.getNumElements() <= 1024)
+    return DenseElementsAttr::get(type, data);
+  return DenseResourceElementsAttr::get(
+      type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
+}
+
 struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
   using CalibrateBase::CalibrateBase;
 
@@ -52,19 +62,15 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
         lin->setAttr(base + ".tokens", b.getI64IntegerAttr(s.tokens));
         std::vector<float> amax(s.absMax.begin(), s.absMax.end());
         lin->setAttr(base + ".abs_max",
-                     DenseResourceElementsAttr::get(
+                     statAttr<float>(
                          RankedTensorType::get({s.channels}, b.getF32Type()),
-                         "rotq.calibration.abs_max",
-                         HeapAsmResourceBlob::allocateAndCopyInferAlign(
-                             ArrayRef<float>(amax))));
+                         amax, base + ".abs_max"));
         if (hessian)
           lin->setAttr(base + ".hessian",
-                       DenseResourceElementsAttr::get(
+                       statAttr<double>(
                            RankedTensorType::get({s.channels, s.channels},
                                                  b.getF64Type()),
-                           "rotq.calibration.hessian",
-                           HeapAsmResourceBlob::allocateAndCopyInferAlign(
-                               ArrayRef<double>(s.hessian))));
+                           s.hessian, base + ".hessian"));
       }
     }
   }

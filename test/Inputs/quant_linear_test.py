@@ -1,7 +1,9 @@
-"""quant_linear_test.py OUT_DIR BITS GROUP SYM SEED: writes model.mlir (one
-rotq.linear with a seeded [16, 32] weight), x.npy, and ref.npy = x W_q^T
-with W_q fake-quantized in NumPy float64 by the rotq.quantize rules (f32
-scale, ties to even, clamp, zero point), without clip search."""
+"""quant_linear_test.py OUT_DIR BITS GROUP SYM SEED [A_BITS A_CLIP A_SYM A_GROUP]:
+writes model.mlir (one rotq.linear with a seeded [16, 32] weight), x.npy,
+and ref.npy = x W_q^T with W_q fake-quantized in NumPy float64 by the
+rotq.quantize rules (f32 scale, ties to even, clamp, zero point), without
+clip search. With the A_* arguments, x is also fake-quantized per token
+(per group of A_GROUP channels when non-zero) with clip ratio A_CLIP."""
 import os
 import sys
 
@@ -15,25 +17,38 @@ n, k = 16, 32
 w = rng.standard_normal((n, k)).astype(np.float32)
 w[3, 5] = 9.0  # an outlier weight
 x = rng.standard_normal((5, k)).astype(np.float32)
-g = group or k
-qmax = 2 ** (bits - 1) - 1
-wq = np.zeros((n, k))
-for r in range(n):
-    for j in range(0, k, g):
-        v = w[r, j:j + g].astype(np.float64)
-        if sym:
-            s = np.float32(np.abs(v).max() / qmax)
-            zp = 0
-        else:
-            lo, hi = min(v.min(), 0.0), max(v.max(), 0.0)
-            s = np.float32((hi - lo) / (2 ** bits - 1))
-            zp = np.clip(np.round(-lo / np.float64(s)) - 2 ** (bits - 1),
-                         -qmax - 1, qmax)
-        s = np.float32(1.0) if s == 0 else s
-        q = np.clip(np.round(v / np.float64(s)) + zp, -qmax - 1, qmax)
-        wq[r, j:j + g] = np.float32(s) * (q - zp).astype(np.float32)
+
+
+def fake_quant(m, bits, group, sym, clip):
+    """Row-wise (per group) fake quantization by the rotq.quantize rules."""
+    g = group or m.shape[1]
+    qmax = 2 ** (bits - 1) - 1
+    out = np.zeros(m.shape)
+    for r in range(m.shape[0]):
+        for j in range(0, m.shape[1], g):
+            v = m[r, j:j + g].astype(np.float64)
+            if sym:
+                s = np.float32(clip * np.abs(v).max() / qmax)
+                zp = 0
+            else:
+                lo, hi = clip * min(v.min(), 0.0), clip * max(v.max(), 0.0)
+                s = np.float32((hi - lo) / (2 ** bits - 1))
+                s = np.float32(1.0) if s == 0 else s
+                zp = np.clip(np.round(-lo / np.float64(s)) - 2 ** (bits - 1),
+                             -qmax - 1, qmax)
+            s = np.float32(1.0) if s == 0 else s
+            q = np.clip(np.round(v / np.float64(s)) + zp, -qmax - 1, qmax)
+            out[r, j:j + g] = np.float32(s) * (q - zp).astype(np.float32)
+    return out
+
+
+wq = fake_quant(w, bits, group, sym, 1.0)
+xq = x.astype(np.float64)
+if len(sys.argv) > 6:
+    xq = fake_quant(x, int(sys.argv[6]), int(sys.argv[9]),
+                    sys.argv[8] == "sym", float(sys.argv[7]))
 np.save(os.path.join(out, "x.npy"), x)
-np.save(os.path.join(out, "ref.npy"), x.astype(np.float64) @ wq.T)
+np.save(os.path.join(out, "ref.npy"), xq @ wq.T)
 rows = ", ".join("[" + ", ".join("%.9e" % e for e in row) + "]" for row in w)
 with open(os.path.join(out, "model.mlir"), "w") as f:
     f.write("""func.func @f(%%x: tensor<5x%d xf32>) -> tensor<5x%dxf32> {

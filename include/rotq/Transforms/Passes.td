@@ -190,8 +190,10 @@ def Calibrate : Pass<"rotq-calibrate", "ModuleOp"> {
     * `rotq.calibration.hessian` (with `hessian=true`): X^T X,
       `tensor<KxKxf64>`.
 
-    The module is compiled once (in a clone; the IR itself is not
-    changed otherwise) and the statistics accumulate in float64.
+    Up to 1024 values are written inline (`dense<...>`), more as
+    `dense_resource` blobs. The module is compiled once (in a clone; the IR
+    itself is not changed otherwise) and the statistics accumulate in
+    float64.
   }];
   let options = !listconcat(CalibrationOptions, [
     Option<"hessian", "hessian", "bool", "false",
