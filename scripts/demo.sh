@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: QuaRot as a compiler pipeline on a synthetic Llama with
 # realistic activation outliers: import, rotate, prove the logits unchanged,
-# and measure the outliers before and after.
+# measure the outliers before and after, then quantize (W8A8, W4A4KV4; RTN
+# and GPTQ) and compare every quantized model with the float one.
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin
@@ -65,3 +66,8 @@ def rel(a):
 print("3 of 1536 channels 60x larger; 4-bit per-token RTN relative error:")
 print("  no rotation %.4f, Hadamard rotation %.4f (%.1fx smaller)" % (rel(p), rel(r), rel(p) / rel(r)))
 PYEOF
+
+echo
+echo "== 7. Quantized vs float: W8A8 and W4A4KV4, without and with QuaRot, RTN and GPTQ weights"
+echo "(rotq-quantize after rotq-raise-model or rotq-quarot; rotq-eval on 128 tokens sampled from the float model)"
+bash scripts/quant-table.sh "$BUILD" "W8A8=8,8,16 W4A4KV4=4,4,4"

@@ -132,7 +132,7 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
       std::string p = "model.layers." + std::to_string(l) + ".";
       int64_t f = int64_t(rng.below(F));
       summary.massiveFfnChannels.push_back(f);
-      double a = 55.0 / std::sqrt(double(D));
+      double a = 18.0 / std::sqrt(double(D));
       find(p + "mlp.gate_proj.weight").values[f * D + cm] = float(a);
       find(p + "mlp.up_proj.weight").values[f * D + cm] = float(a);
     }
