@@ -30,11 +30,8 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
 
   LogicalResult checkOptions() {
     ModuleOp m = getOperation();
-    if (bits < 2 || bits > 8)
-      return m.emitError("bits must be in 2..8, got ") << bits.getValue();
-    if (mode != "real" && mode != "fake")
-      return m.emitError("mode must be real or fake, got '")
-             << mode.getValue() << "'";
+    if (failed(quantutil::checkOptions(m, bits, StringRef(mode))))
+      return failure();
     if (blockSize < 1)
       return m.emitError("block-size must be positive");
     if (!(damp >= 0))
@@ -49,11 +46,8 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       if ((skipLmHead && quantutil::isLmHead(lin)) ||
           !model::isFloatConstant(lin.getWeight()))
         continue;
-      int64_t cols = lin.getWeight().getType().getDimSize(1);
-      if (groupSize < 0 || (groupSize > 0 && cols % groupSize))
-        return lin.emitError("group-size ")
-               << groupSize.getValue() << " does not divide the " << cols
-               << " input channels of " << model::describe(lin);
+      if (failed(quantutil::checkGroupSize(lin, groupSize)))
+        return failure();
       out.push_back(lin);
     }
     return out;

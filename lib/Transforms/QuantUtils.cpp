@@ -30,6 +30,27 @@ template Value quantutil::blobConstant<float>(OpBuilder &, Location,
                                               ArrayRef<int64_t>, Type,
                                               ArrayRef<float>, StringRef);
 
+LogicalResult quantutil::checkOptions(Operation *op, int64_t bits,
+                                      std::optional<StringRef> mode,
+                                      std::optional<double> clipRatio) {
+  if (bits < 2 || bits > 8)
+    return op->emitError("bits must be in 2..8, got ") << bits;
+  if (mode && *mode != "real" && *mode != "fake")
+    return op->emitError("mode must be real or fake, got '") << *mode << "'";
+  if (clipRatio && !(*clipRatio > 0 && *clipRatio <= 1))
+    return op->emitError("clip-ratio must be in (0, 1], got ") << *clipRatio;
+  return success();
+}
+
+LogicalResult quantutil::checkGroupSize(LinearOp lin, int64_t groupSize) {
+  int64_t cols = lin.getWeight().getType().getDimSize(1);
+  if (groupSize < 0 || (groupSize > 0 && cols % groupSize))
+    return lin.emitError("group-size ")
+           << groupSize << " does not divide the " << cols
+           << " input channels of " << model::describe(lin);
+  return success();
+}
+
 bool quantutil::isLmHead(LinearOp lin) {
   return llvm::any_of(lin->getUsers(),
                       [](Operation *u) { return isa<func::ReturnOp>(u); });

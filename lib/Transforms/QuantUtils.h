@@ -7,7 +7,18 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <optional>
+
 namespace mlir::rotq::quantutil {
+
+/// Checks the options every quantization pass shares: `bits` in 2..8 and,
+/// when given, `mode` real | fake and `clipRatio` in (0, 1]; errors on `op`.
+LogicalResult checkOptions(Operation *op, int64_t bits,
+                           std::optional<StringRef> mode = std::nullopt,
+                           std::optional<double> clipRatio = std::nullopt);
+
+/// An error on `lin` unless `groupSize` is 0 or divides its input channels.
+LogicalResult checkGroupSize(LinearOp lin, int64_t groupSize);
 
 /// The LM head: a linear whose result the function returns.
 bool isLmHead(LinearOp lin);

@@ -49,33 +49,17 @@ struct QuantizeActivationsPass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (bits < 2 || bits > 8) {
-      func.emitError("bits must be in 2..8, got ") << bits.getValue();
+    if (failed(quantutil::checkOptions(func, bits, StringRef(mode),
+                                       double(clipRatio))))
       return signalPassFailure();
-    }
-    if (mode != "real" && mode != "fake") {
-      func.emitError("mode must be real or fake, got '")
-          << mode.getValue() << "'";
-      return signalPassFailure();
-    }
-    if (!(clipRatio > 0 && clipRatio <= 1)) {
-      func.emitError("clip-ratio must be in (0, 1], got ")
-          << clipRatio.getValue();
-      return signalPassFailure();
-    }
     SmallVector<LinearOp> linears;
     func.walk([&](LinearOp lin) {
       if (!(skipLmHead && quantutil::isLmHead(lin)))
         linears.push_back(lin);
     });
     for (LinearOp lin : linears) {
-      int64_t k = lin.getWeight().getType().getDimSize(1);
-      if (groupSize < 0 || (groupSize > 0 && k % groupSize)) {
-        lin.emitError("group-size ")
-            << groupSize.getValue() << " does not divide the " << k
-            << " input channels of " << model::describe(lin);
+      if (failed(quantutil::checkGroupSize(lin, groupSize)))
         return signalPassFailure();
-      }
       OpBuilder b(lin);
       Location loc = lin.getLoc();
       std::string why = mode == "real" ? whyNotQMatmul(lin) : "fake mode";

@@ -24,15 +24,9 @@ struct QuantizeKVCachePass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (bits < 2 || bits > 8) {
-      func.emitError("bits must be in 2..8, got ") << bits.getValue();
+    if (failed(quantutil::checkOptions(func, bits, std::nullopt,
+                                       double(clipRatio))))
       return signalPassFailure();
-    }
-    if (!(clipRatio > 0 && clipRatio <= 1)) {
-      func.emitError("clip-ratio must be in (0, 1], got ")
-          << clipRatio.getValue();
-      return signalPassFailure();
-    }
     func.walk([&](AttentionOp att) {
       OpBuilder b(att);
       for (OpOperand *use : {&att.getKeyMutable(), &att.getValueMutable()})

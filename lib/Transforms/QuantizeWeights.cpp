@@ -30,14 +30,8 @@ struct QuantizeWeightsPass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (bits < 2 || bits > 8) {
-      func.emitError("bits must be in 2..8, got ") << bits.getValue();
+    if (failed(quantutil::checkOptions(func, bits, StringRef(mode))))
       return signalPassFailure();
-    }
-    if (mode != "real" && mode != "fake") {
-      func.emitError("mode must be real or fake, got '") << mode.getValue() << "'";
-      return signalPassFailure();
-    }
     quant::Params params{int(bits.getValue()), !asymmetric,
                          groupSize.getValue(), 1.0};
     WalkResult r = func.walk([&](LinearOp lin) -> WalkResult {
@@ -48,12 +42,8 @@ struct QuantizeWeightsPass
         return WalkResult::advance(); // already quantized, or not constant
       auto wt = lin.getWeight().getType();
       int64_t rows = wt.getDimSize(0), cols = wt.getDimSize(1);
-      if (groupSize < 0 || (groupSize > 0 && cols % groupSize)) {
-        lin.emitError("group-size ")
-            << groupSize.getValue() << " does not divide the " << cols
-            << " input channels of " << model::describe(lin);
+      if (failed(quantutil::checkGroupSize(lin, groupSize)))
         return WalkResult::interrupt();
-      }
       std::vector<double> clip;
       if (clipSearch)
         clip = quant::searchClip(*w, rows, cols, params);
