@@ -250,3 +250,31 @@ llvm::Error StreamWriter::finish() {
   out.reset();
   return llvm::Error::success();
 }
+
+Array rotq::npy::fromInt64(const std::vector<int64_t> &values) {
+  Array a;
+  a.dtype = DType::I64;
+  a.shape = {int64_t(values.size())};
+  a.data.resize(values.size() * sizeof(int64_t));
+  std::memcpy(a.data.data(), values.data(), a.data.size());
+  return a;
+}
+
+llvm::Expected<std::vector<std::vector<int64_t>>>
+rotq::npy::readTokenSequences(const std::string &path) {
+  llvm::Expected<Array> a = read(path);
+  if (!a)
+    return a.takeError();
+  if (a->isFloat() || a->shape.empty() || a->shape.size() > 2 ||
+      a->numElements() == 0)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + " must hold integer token ids, [tokens] or [sequences, tokens]");
+  int64_t len = a->shape.back();
+  std::vector<std::vector<int64_t>> seqs(a->numElements() / len,
+                                         std::vector<int64_t>(len));
+  for (size_t s = 0; s < seqs.size(); ++s)
+    for (int64_t i = 0; i < len; ++i)
+      seqs[s][i] = a->getInt(int64_t(s) * len + i);
+  return seqs;
+}

@@ -9,7 +9,6 @@
 #include "mlir/IR/IRMapping.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace mlir;
 using namespace mlir::rotq;
@@ -28,25 +27,12 @@ calib::loadTokens(func::FuncOp func, const Options &o) {
   }
   std::vector<std::vector<int64_t>> seqs;
   if (!o.file.empty()) {
-    llvm::Expected<npy::Array> a = npy::read(o.file);
-    if (!a) {
-      func.emitError("calibration tokens: ") << toString(a.takeError());
+    auto read = npy::readTokenSequences(o.file);
+    if (!read) {
+      func.emitError("calibration tokens: ") << toString(read.takeError());
       return failure();
     }
-    if (a->isFloat() || a->shape.empty() || a->shape.size() > 2 ||
-        a->numElements() == 0) {
-      func.emitError("calibration tokens: ")
-          << o.file << " must hold integer token ids, [tokens] or "
-          << "[sequences, tokens]";
-      return failure();
-    }
-    int64_t len = a->shape.back(), n = a->numElements() / len;
-    for (int64_t s = 0; s < n; ++s) {
-      std::vector<int64_t> seq(len);
-      for (int64_t i = 0; i < len; ++i)
-        seq[i] = a->getInt(s * len + i);
-      seqs.push_back(std::move(seq));
-    }
+    seqs = std::move(*read);
   } else {
     int64_t vocab = 0;
     func.walk([&](EmbeddingOp e) {
@@ -125,12 +111,8 @@ calib::collect(func::FuncOp func, ArrayRef<Value> values,
   }
   std::vector<double> row;
   for (const std::vector<int64_t> &seq : tokens) {
-    run::HostTensor in;
-    in.array.dtype = npy::DType::I64;
-    in.array.shape = {int64_t(seq.size())};
-    in.array.data.resize(seq.size() * 8);
-    std::memcpy(in.array.data.data(), seq.data(), seq.size() * 8);
-    auto inputs = run::prepareInput(sig, 0, in.array, "calibration tokens");
+    auto inputs =
+        run::prepareInput(sig, 0, npy::fromInt64(seq), "calibration tokens");
     if (!inputs) {
       func.emitError() << toString(inputs.takeError());
       return failure();

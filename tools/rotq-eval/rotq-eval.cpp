@@ -28,7 +28,6 @@
 #include "llvm/Support/WithColor.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace llvm;
 using namespace rotq;
@@ -98,12 +97,7 @@ Expected<Model> load(mlir::DialectRegistry &registry, const std::string &f) {
 /// Logits [S, V] of `m` on `tokens`, in float64.
 Expected<std::vector<double>> logits(Model &m, const std::vector<int64_t> &tokens,
                                      int64_t &vocab) {
-  npy::Array a;
-  a.dtype = npy::DType::I64;
-  a.shape = {int64_t(tokens.size())};
-  a.data.resize(tokens.size() * 8);
-  std::memcpy(a.data.data(), tokens.data(), a.data.size());
-  auto in = prepareInput(m.sig, 0, a, m.file);
+  auto in = prepareInput(m.sig, 0, npy::fromInt64(tokens), m.file);
   if (!in)
     return in.takeError();
   auto out = m.compiled->run({*in});
@@ -183,29 +177,14 @@ int main(int argc, char **argv) {
     }
     seqs.push_back(t);
     if (!saveTokens.empty()) {
-      npy::Array a;
-      a.dtype = npy::DType::I64;
-      a.shape = {int64_t(t.size())};
-      a.data.resize(t.size() * 8);
-      std::memcpy(a.data.data(), t.data(), a.data.size());
-      if (Error e = npy::write(saveTokens, a))
+      if (Error e = npy::write(saveTokens, npy::fromInt64(t)))
         return fail(toString(std::move(e)));
     }
   } else {
-    auto a = npy::read(input);
-    if (!a)
-      return fail(toString(a.takeError()));
-    if (a->isFloat() || a->shape.empty() || a->shape.size() > 2 ||
-        a->numElements() == 0)
-      return fail(input + ": expected integer token ids, [tokens] or "
-                          "[sequences, tokens]");
-    int64_t len = a->shape.back();
-    for (int64_t s = 0; s < a->numElements() / len; ++s) {
-      std::vector<int64_t> t(len);
-      for (int64_t i = 0; i < len; ++i)
-        t[i] = a->getInt(s * len + i);
-      seqs.push_back(t);
-    }
+    auto read = npy::readTokenSequences(input);
+    if (!read)
+      return fail(toString(read.takeError()));
+    seqs = std::move(*read);
   }
 
   std::vector<Metrics> metrics(models.size());

@@ -39,6 +39,14 @@ struct Array {
 };
 
 llvm::Expected<Array> read(const std::string &path);
+
+/// A 1-D int64 array holding `values` (token ids fed to a model).
+Array fromInt64(const std::vector<int64_t> &values);
+
+/// Token id sequences from an .npy of integers, [tokens] or
+/// [sequences, tokens].
+llvm::Expected<std::vector<std::vector<int64_t>>>
+readTokenSequences(const std::string &path);
 llvm::Error write(const std::string &path, const Array &array);
 
 /// Parses the bytes of a whole .npy file; `name` is used in messages.
