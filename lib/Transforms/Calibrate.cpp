@@ -38,12 +38,7 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<LinearOp> linears;
-      SmallVector<Value> inputs;
-      func.walk([&](LinearOp lin) {
-        linears.push_back(lin);
-        if (!llvm::is_contained(inputs, lin.getInput()))
-          inputs.push_back(lin.getInput());
-      });
+      func.walk([&](LinearOp lin) { linears.push_back(lin); });
       if (linears.empty())
         continue;
       calib::Options o{calibration, calibrationSamples, calibrationLength,
@@ -51,13 +46,12 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
       auto tokens = calib::loadTokens(func, o);
       if (failed(tokens))
         return signalPassFailure();
-      auto stats = calib::collect(func, inputs, *tokens, hessian);
+      auto stats = calib::collect(func, linears, *tokens, hessian);
       if (failed(stats))
         return signalPassFailure();
       Builder b(&getContext());
-      for (LinearOp lin : linears) {
-        const calib::Stats &s =
-            (*stats)[llvm::find(inputs, lin.getInput()) - inputs.begin()];
+      for (auto [lin, stat] : llvm::zip_equal(linears, *stats)) {
+        const calib::Stats &s = *stat;
         std::string base = "rotq.calibration";
         lin->setAttr(base + ".tokens", b.getI64IntegerAttr(s.tokens));
         std::vector<float> amax(s.absMax.begin(), s.absMax.end());

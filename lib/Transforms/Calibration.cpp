@@ -60,9 +60,13 @@ calib::loadTokens(func::FuncOp func, const Options &o) {
   return seqs;
 }
 
-FailureOr<std::vector<calib::Stats>>
-calib::collect(func::FuncOp func, ArrayRef<Value> values,
+FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
+calib::collect(func::FuncOp func, ArrayRef<LinearOp> linears,
                const std::vector<std::vector<int64_t>> &tokens, bool hessian) {
+  SmallVector<Value> values;
+  for (LinearOp lin : linears)
+    if (!llvm::is_contained(values, lin.getInput()))
+      values.push_back(lin.getInput());
   auto module = func->getParentOfType<ModuleOp>();
   IRMapping map;
   OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone(map)));
@@ -143,12 +147,18 @@ calib::collect(func::FuncOp func, ArrayRef<Value> values,
       s.tokens += n;
     }
   }
-  for (Stats &s : stats)
+  std::vector<std::shared_ptr<const Stats>> shared;
+  for (Stats &s : stats) {
     if (hessian)
       for (int64_t j = 0; j < s.channels; ++j)
         for (int64_t k = 0; k < j; ++k)
           s.hessian[k * s.channels + j] = s.hessian[j * s.channels + k];
-  return stats;
+    shared.push_back(std::make_shared<const Stats>(std::move(s)));
+  }
+  std::vector<std::shared_ptr<const Stats>> out;
+  for (LinearOp lin : linears)
+    out.push_back(shared[llvm::find(values, lin.getInput()) - values.begin()]);
+  return out;
 }
 
 std::vector<std::vector<LinearOp>> calib::sequentialGroups(func::FuncOp func) {

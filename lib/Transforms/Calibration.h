@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,10 +45,11 @@ struct Stats {
 };
 
 /// Runs `func` (in a clone of its module, which is left untouched) over
-/// `tokens` and returns the statistics of each value in `values` (results
-/// of ops in `func`'s body), in order.
-FailureOr<std::vector<Stats>>
-collect(func::FuncOp func, ArrayRef<Value> values,
+/// `tokens` and returns the statistics of the input of each of `linears`
+/// (ops in `func`'s body), in order; linears that read the same value
+/// (q/k/v, gate/up) share one Stats, measured once.
+FailureOr<std::vector<std::shared_ptr<const Stats>>>
+collect(func::FuncOp func, ArrayRef<LinearOp> linears,
         const std::vector<std::vector<int64_t>> &tokens, bool hessian);
 
 /// The linears of `func` grouped for sequential calibration: group s holds

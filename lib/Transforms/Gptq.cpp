@@ -78,19 +78,12 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
           return signalPassFailure();
         if (lins->empty())
           continue;
-        SmallVector<Value> inputs;
-        for (LinearOp lin : *lins)
-          if (!llvm::is_contained(inputs, lin.getInput()))
-            inputs.push_back(lin.getInput());
-        auto stats = calib::collect(func, inputs, *tokens, /*hessian=*/true);
+        auto stats = calib::collect(func, *lins, *tokens, /*hessian=*/true);
         if (failed(stats))
           return signalPassFailure();
-        for (LinearOp lin : *lins) {
-          const calib::Stats &s =
-              (*stats)[llvm::find(inputs, lin.getInput()) - inputs.begin()];
-          if (failed(quantizeOne(lin, s, go)))
+        for (auto [lin, s] : llvm::zip_equal(*lins, *stats))
+          if (failed(quantizeOne(lin, *s, go)))
             return signalPassFailure();
-        }
       }
     }
   }
