@@ -353,9 +353,6 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
 llvm::Expected<std::vector<HostTensor>>
 runFunction(ModuleOp module, const std::string &func, const Signature &sig,
             const std::vector<HostTensor> &inputs, const RunOptions &opts) {
-  if (inputs.size() != sig.args.size())
-    return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
-               " arguments, " + llvm::Twine(inputs.size()) + " given");
   auto compiled = compile(module, func, sig, opts);
   if (!compiled)
     return compiled.takeError();

@@ -92,6 +92,15 @@ Quantized rotq::quant::quantize(const std::vector<double> &w, int64_t rows,
   return q;
 }
 
+Quantized rotq::quant::quantizeRtn(const std::vector<double> &w, int64_t rows,
+                                   int64_t cols, const Params &params,
+                                   bool clipSearch) {
+  std::vector<double> clip;
+  if (clipSearch)
+    clip = searchClip(w, rows, cols, params);
+  return quantize(w, rows, cols, params, clip);
+}
+
 std::vector<float> rotq::quant::dequantize(const Quantized &q) {
   std::vector<float> out(q.rows * q.cols);
   int64_t g = q.cols / q.groups;

@@ -99,10 +99,8 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       return lin.emitError("GPTQ of ")
              << model::describe(lin) << " failed: " << error;
     if (report) {
-      std::vector<double> clip;
-      if (clipSearch)
-        clip = quant::searchClip(w, rows, cols, go.params);
-      quant::Quantized rtn = quant::quantize(w, rows, cols, go.params, clip);
+      quant::Quantized rtn =
+          quant::quantizeRtn(w, rows, cols, go.params, clipSearch);
       double eg = gptq::relativeOutputError(w, quant::dequantize(r.q), rows,
                                             cols, s.hessian);
       double er = gptq::relativeOutputError(w, quant::dequantize(rtn), rows,

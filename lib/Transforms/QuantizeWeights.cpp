@@ -44,10 +44,8 @@ struct QuantizeWeightsPass
       int64_t rows = wt.getDimSize(0), cols = wt.getDimSize(1);
       if (failed(quantutil::checkGroupSize(lin, groupSize)))
         return WalkResult::interrupt();
-      std::vector<double> clip;
-      if (clipSearch)
-        clip = quant::searchClip(*w, rows, cols, params);
-      quant::Quantized q = quant::quantize(*w, rows, cols, params, clip);
+      quant::Quantized q =
+          quant::quantizeRtn(*w, rows, cols, params, clipSearch);
       if (report)
         lin.emitRemark() << bits.getValue() << "-bit weights, relative error "
                          << quantutil::relativeError(*w, quant::dequantize(q));

@@ -44,10 +44,8 @@ Layer makeLayer(int64_t rows, int64_t cols, int64_t tokens, uint64_t seed) {
 }
 
 double rtnError(const Layer &l, const gptq::Options &o) {
-  std::vector<double> clip;
-  if (o.clipSearch)
-    clip = quant::searchClip(l.w, l.rows, l.cols, o.params);
-  quant::Quantized q = quant::quantize(l.w, l.rows, l.cols, o.params, clip);
+  quant::Quantized q =
+      quant::quantizeRtn(l.w, l.rows, l.cols, o.params, o.clipSearch);
   return gptq::relativeOutputError(l.w, quant::dequantize(q), l.rows, l.cols,
                                    l.h);
 }

@@ -62,6 +62,11 @@ double searchGroupClip(const double *x, int64_t n, const Params &params,
 Quantized quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
                    const Params &params, const std::vector<double> &clip = {});
 
+/// RTN as the weight passes use it: with the clip ratios of searchClip
+/// when `clipSearch`, else params.clipRatio.
+Quantized quantizeRtn(const std::vector<double> &w, int64_t rows, int64_t cols,
+                      const Params &params, bool clipSearch);
+
 /// float32 scale * (q - zp), as rotq.dequantize computes it.
 std::vector<float> dequantize(const Quantized &q);
 
