@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 
+from fake_quant import fake_quant
+
 out, bits, group, sym, seed = (sys.argv[1], int(sys.argv[2]),
                                int(sys.argv[3]), sys.argv[4] == "sym",
                                int(sys.argv[5]))
@@ -17,31 +19,6 @@ n, k = 16, 32
 w = rng.standard_normal((n, k)).astype(np.float32)
 w[3, 5] = 9.0  # an outlier weight
 x = rng.standard_normal((5, k)).astype(np.float32)
-
-
-def fake_quant(m, bits, group, sym, clip):
-    """Row-wise (per group) fake quantization by the rotq.quantize rules."""
-    g = group or m.shape[1]
-    qmax = 2 ** (bits - 1) - 1
-    out = np.zeros(m.shape)
-    for r in range(m.shape[0]):
-        for j in range(0, m.shape[1], g):
-            v = m[r, j:j + g].astype(np.float64)
-            if sym:
-                s = np.float32(clip * np.abs(v).max() / qmax)
-                zp = 0
-            else:
-                lo, hi = clip * min(v.min(), 0.0), clip * max(v.max(), 0.0)
-                s = np.float32((hi - lo) / (2 ** bits - 1))
-                s = np.float32(1.0) if s == 0 else s
-                zp = np.clip(np.round(-lo / np.float64(s)) - 2 ** (bits - 1),
-                             -qmax - 1, qmax)
-            s = np.float32(1.0) if s == 0 else s
-            q = np.clip(np.round(v / np.float64(s)) + zp, -qmax - 1, qmax)
-            out[r, j:j + g] = np.float32(s) * (q - zp).astype(np.float32)
-    return out
-
-
 wq = fake_quant(w, bits, group, sym, 1.0)
 xq = x.astype(np.float64)
 if len(sys.argv) > 6:

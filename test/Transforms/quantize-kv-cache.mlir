@@ -1,16 +1,16 @@
 // rotq-quantize-kv-cache: the keys and values an attention reads are
 // quantized per token and head (asymmetric, clip 0.95 by default), and the
 // result matches a NumPy float64 attention on fake-quantized K and V
-// (test/Transforms/Inputs/kv_quant_ref.py), for 4 and 8 bits.
+// (test/Inputs/kv_quant_ref.py), for 4 and 8 bits.
 // REQUIRES: numpy
 // RUN: rm -rf %t && mkdir -p %t/a %t/b
 // RUN: rotq-opt %s --rotq-quantize-kv-cache -o %t/kv4.mlir
 // RUN: FileCheck %s --input-file=%t/kv4.mlir
-// RUN: %python %S/Inputs/kv_quant_ref.py %t/a 4 0.95
+// RUN: %python %inputs/kv_quant_ref.py %t/a 4 0.95
 // RUN: rotq-run %t/kv4.mlir -e f --input %t/a/q.npy --input %t/a/k.npy --input %t/a/v.npy --output %t/a/y.npy
 // RUN: %python %inputs/compare.py %t/a/y.npy %t/a/ref.npy 1e-5
 // RUN: rotq-opt %s --rotq-quantize-kv-cache="bits=8 clip-ratio=1.0" -o %t/kv8.mlir
-// RUN: %python %S/Inputs/kv_quant_ref.py %t/b 8 1.0
+// RUN: %python %inputs/kv_quant_ref.py %t/b 8 1.0
 // RUN: rotq-run %t/kv8.mlir -e f --input %t/b/q.npy --input %t/b/k.npy --input %t/b/v.npy --output %t/b/y.npy
 // RUN: %python %inputs/compare.py %t/b/y.npy %t/b/ref.npy 1e-5
 // RUN: not rotq-opt %s --rotq-quantize-kv-cache="bits=12" 2>&1 | FileCheck %s --check-prefix=BITS

@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 
+from fake_quant import fake_quant
+
 out, bits, clip = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 rng = np.random.default_rng(11)
 q = rng.standard_normal((5, 4, 8)).astype(np.float32)
@@ -15,23 +17,13 @@ k[:, :, 3] *= 10.0
 v = rng.standard_normal((5, 2, 8)).astype(np.float32)
 
 
-def fake_quant(x):
-    qmax = 2 ** (bits - 1) - 1
-    out = np.zeros(x.shape)
-    for t in range(x.shape[0]):
-        for h in range(x.shape[1]):
-            r = x[t, h].astype(np.float64)
-            lo, hi = clip * min(r.min(), 0.0), clip * max(r.max(), 0.0)
-            s = np.float32((hi - lo) / (2 ** bits - 1))
-            s = np.float32(1.0) if s == 0 else s
-            zp = np.clip(np.round(-lo / np.float64(s)) - 2 ** (bits - 1),
-                         -qmax - 1, qmax)
-            c = np.clip(np.round(r / np.float64(s)) + zp, -qmax - 1, qmax)
-            out[t, h] = np.float32(s) * (c - zp).astype(np.float32)
-    return out
+def fake_quant_kv(x):
+    """Per token and head: the rows of x reshaped to [T * H, d]."""
+    rows = x.reshape(-1, x.shape[-1])
+    return fake_quant(rows, bits, 0, False, clip).reshape(x.shape)
 
 
-kq, vq = fake_quant(k), fake_quant(v)
+kq, vq = fake_quant_kv(k), fake_quant_kv(v)
 y = np.zeros((5, 4, 8))
 for h in range(4):
     kv = h // 2
