@@ -71,7 +71,7 @@ bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
   return true;
 }
 
-/// Scale of a column range [c0, c0 + n) of row r in row-major `w`.
+/// The scale of the `n` weights at `x` (one row, or one group of it).
 quant::Scale scaleOf(const double *x, int64_t n, const Options &o) {
   double clip = o.clipSearch ? quant::searchGroupClip(x, n, o.params)
                              : o.params.clipRatio;
