@@ -8,12 +8,12 @@
 #include "LoweringUtils.h"
 #include "RotqToLinalgPatterns.h"
 
+#include "rotq/Conversion/QuantMath.h"
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
-#include <limits>
 
 using namespace mlir;
 using namespace mlir::rotq;
@@ -22,29 +22,7 @@ using namespace mlir::rotq::lowering;
 namespace {
 using utils::IteratorType;
 
-Value f32Const(OpBuilder &b, Location loc, double v) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
-}
-
-/// codes = clamp(roundeven(x / s) [+ zp], lo, hi); NaN -> zp (or 0).
-Value quantizeElement(OpBuilder &b, Location loc, Value x, Value s, Value zp,
-                      int64_t bits) {
-  Type i8 = b.getI8Type();
-  Value v = arith::DivFOp::create(b, loc, x, s);
-  v = math::RoundEvenOp::create(b, loc, v);
-  Value zpf = zp ? arith::SIToFPOp::create(b, loc, b.getF32Type(), zp).getResult()
-                 : f32Const(b, loc, 0.0);
-  if (zp)
-    v = arith::AddFOp::create(b, loc, v, zpf);
-  double qmin = -double(int64_t(1) << (bits - 1)),
-         qmax = double((int64_t(1) << (bits - 1)) - 1);
-  v = arith::MaximumFOp::create(b, loc, v, f32Const(b, loc, qmin));
-  v = arith::MinimumFOp::create(b, loc, v, f32Const(b, loc, qmax));
-  Value isNan =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-  v = arith::SelectOp::create(b, loc, isNan, zpf, v);
-  return arith::FPToSIOp::create(b, loc, i8, v);
-}
+using quantmath::quantizeElement;
 
 struct LowerQuantize : OpRewritePattern<QuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -127,13 +105,7 @@ struct LowerQuantize : OpRewritePattern<QuantizeOp> {
 
     // Statistics over finite values; the zero init also gives
     // min(x, 0) / max(x, 0) as the asymmetric range needs.
-    float inf = std::numeric_limits<float>::infinity();
-    auto finiteOrZero = [&](OpBuilder &nb, Location l, Value v, Value mag) {
-      Value fin = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLT, mag,
-                                        f32Const(nb, l, inf));
-      return arith::SelectOp::create(nb, l, fin, v, f32Const(nb, l, 0.0))
-          .getResult();
-    };
+    auto finiteOrZero = quantmath::finiteOrZero;
     SmallVector<Value> outs = {zeroInit};
     SmallVector<Type> outTypes = {zeroInit.getType()};
     if (asym) {
@@ -165,43 +137,24 @@ struct LowerQuantize : OpRewritePattern<QuantizeOp> {
     AffineMap sid = AffineMap::getMultiDimIdentityMap(sr, ctx);
     SmallVector<IteratorType> sit(sr, IteratorType::parallel);
     Value sInit = emptyTensor(b, loc, statSizes, f32);
-    auto safe = [&](OpBuilder &nb, Location l, Value s) {
-      Value isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, s,
-                                           f32Const(nb, l, 0.0));
-      return arith::SelectOp::create(nb, l, isZero, f32Const(nb, l, 1.0), s)
-          .getResult();
-    };
     Value scale, zp;
     if (!asym) {
-      double qmax = double((int64_t(1) << (bits - 1)) - 1);
       scale = buildGeneric(
           b, loc, {stats.getResult(0)}, sInit, {sid, sid}, sit,
           [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value s = arith::MulFOp::create(nb, l, f32Const(nb, l, clip), a[0]);
-            s = arith::DivFOp::create(nb, l, s, f32Const(nb, l, qmax));
-            linalg::YieldOp::create(nb, l, safe(nb, l, s));
+            linalg::YieldOp::create(
+                nb, l, quantmath::symmetricScale(nb, l, a[0], clip, bits));
           });
     } else {
-      double levels = double((int64_t(1) << bits) - 1);
-      double half = double(int64_t(1) << (bits - 1));
       Value zInit = emptyTensor(b, loc, statSizes, b.getI8Type());
       auto sz = linalg::GenericOp::create(
           b, loc, TypeRange{sInit.getType(), zInit.getType()},
           ValueRange{stats.getResult(0), stats.getResult(1)},
           ValueRange{sInit, zInit}, {sid, sid, sid, sid}, sit,
           [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value c = f32Const(nb, l, clip);
-            Value lo = arith::MulFOp::create(nb, l, c, a[0]);
-            Value hi = arith::MulFOp::create(nb, l, c, a[1]);
-            Value s = arith::SubFOp::create(nb, l, hi, lo);
-            s = safe(nb, l, arith::DivFOp::create(nb, l, s,
-                                                  f32Const(nb, l, levels)));
-            Value z = arith::DivFOp::create(
-                nb, l, arith::NegFOp::create(nb, l, lo), s);
-            z = math::RoundEvenOp::create(nb, l, z);
-            z = arith::SubFOp::create(nb, l, z, f32Const(nb, l, half));
-            Value zi = arith::FPToSIOp::create(nb, l, nb.getI8Type(), z);
-            linalg::YieldOp::create(nb, l, ValueRange{s, zi});
+            auto [s, z] =
+                quantmath::asymmetricScale(nb, l, a[0], a[1], clip, bits);
+            linalg::YieldOp::create(nb, l, ValueRange{s, z});
           });
       scale = sz.getResult(0);
       zp = sz.getResult(1);
