@@ -3,6 +3,7 @@
 
 void mlir::rotq::registerRotqPipelines() {
   registerLowerToLLVMPipeline();
+  registerLowerToNVVMPipeline();
   registerQuaRotPipeline();
   registerQuantizePipeline();
 }

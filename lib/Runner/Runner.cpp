@@ -1,15 +1,17 @@
 //===- Runner.cpp - JIT-run a function of a rotq/tensor module ------------===//
 #include "rotq/Runner/Runner.h"
 
+#include "rotq/Dialect/Rotq/IR/RotqDialect.h"
+#include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Runtime/CudaDriver.h"
+#include "rotq/Support/Random.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "rotq/Support/Random.h"
-
-#include "rotq/Dialect/Rotq/IR/RotqDialect.h"
-#include "rotq/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -31,6 +33,9 @@
 using namespace mlir;
 using namespace ::rotq;
 using namespace ::rotq::run;
+
+/// The first error of the GPU runtime (GpuRuntimeABI.cpp), if any.
+extern "C" int rotqGpuTakeError(char *buffer, size_t size);
 
 namespace {
 
@@ -248,6 +253,21 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   MLIRContext *ctx = module.getContext();
+  bool onGpu = opts.device == "cuda";
+  if (opts.device != "cpu" && !onGpu)
+    return err("unknown device '" + opts.device + "' (expected cpu or cuda)");
+  mlir::rotq::NVVMTarget target;
+  if (onGpu) {
+    std::string why;
+    if (!cudaAvailable(&why))
+      return err("cannot run on the GPU: " + why);
+    target.chip = opts.chip.empty() ? ::rotq::cuda::deviceChip() : opts.chip;
+    target.format = opts.gpuFormat;
+    target.kernels = opts.gpuKernels;
+    std::string bad;
+    if (failed(mlir::rotq::checkNVVMTarget(target, bad)))
+      return err(bad);
+  }
   auto f = module.lookupSymbol<func::FuncOp>(func);
   if (!f)
     return err("no function @" + func);
@@ -260,9 +280,14 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
     return success();
   });
   PassManager pm(ctx);
-  mlir::rotq::buildLowerToLLVMPipeline(pm);
+  if (onGpu)
+    mlir::rotq::buildLowerToNVVMPipeline(pm, target);
+  else
+    mlir::rotq::buildLowerToLLVMPipeline(pm);
   if (failed(pm.run(module)))
-    return err("lowering to LLVM failed:\n" + diagText);
+    return err(std::string(onGpu ? "lowering for the GPU (" + target.chip + ")"
+                                 : "lowering to LLVM") +
+               " failed:\n" + diagText);
   if (opts.dumpLowered)
     module.print(llvm::errs());
 
@@ -281,12 +306,17 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
   if (!engine)
     return err("JIT compilation failed: " + toString(engine.takeError()));
   return std::unique_ptr<Compiled>(
-      new Compiled(std::move(*engine), func, sig));
+      new Compiled(std::move(*engine), func, sig, onGpu));
+}
+
+bool cudaAvailable(std::string *why) {
+  return ::rotq::cuda::load(why) != nullptr;
 }
 
 Compiled::Compiled(std::unique_ptr<mlir::ExecutionEngine> engine,
-                   std::string func, Signature sig)
-    : engine(std::move(engine)), func(std::move(func)), sig(std::move(sig)) {}
+                   std::string func, Signature sig, bool onGpu)
+    : engine(std::move(engine)), func(std::move(func)), sig(std::move(sig)),
+      onGpu(onGpu) {}
 Compiled::~Compiled() = default;
 
 llvm::Expected<std::vector<HostTensor>>
@@ -297,9 +327,37 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
   // Argument descriptors, then a buffer for the result descriptors (a struct
   // of descriptors when there are several results).
   std::vector<std::vector<int64_t>> argDescs;
-  for (const HostTensor &h : inputs)
-    argDescs.push_back(makeDescriptor(const_cast<char *>(h.array.data.data()),
-                                      h.array.shape));
+  // On the GPU, arguments are copied to managed memory (kernels and host
+  // code both read it) and freed after the run.
+  std::vector<::rotq::cuda::CUdeviceptr> gpuArgs;
+  const ::rotq::cuda::Driver *cu = nullptr;
+  auto freeGpuArgs = [&] {
+    for (auto p : gpuArgs)
+      cu->cuMemFree(p);
+  };
+  if (onGpu) {
+    std::string why;
+    cu = ::rotq::cuda::load(&why);
+    if (!cu)
+      return err("cannot run on the GPU: " + why);
+  }
+  for (const HostTensor &h : inputs) {
+    void *data = const_cast<char *>(h.array.data.data());
+    if (onGpu) {
+      ::rotq::cuda::CUdeviceptr p = 0;
+      size_t bytes = std::max<size_t>(h.array.data.size(), 1);
+      if (auto r = cu->cuMemAllocManaged(&p, bytes,
+                                         ::rotq::cuda::CU_MEM_ATTACH_GLOBAL)) {
+        freeGpuArgs();
+        return err("cannot allocate " + llvm::Twine(bytes) +
+                   " bytes of managed memory: " + ::rotq::cuda::errorString(r));
+      }
+      gpuArgs.push_back(p);
+      std::memcpy(reinterpret_cast<void *>(p), data, h.array.data.size());
+      data = reinterpret_cast<void *>(p);
+    }
+    argDescs.push_back(makeDescriptor(data, h.array.shape));
+  }
   std::vector<size_t> resultOffsets;
   size_t resultWords = 0;
   for (RankedTensorType t : sig.results) {
@@ -315,8 +373,19 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
   argPtrs.push_back(&resultPtr);
   for (auto &p : descPtrs)
     argPtrs.push_back(&p);
-  if (llvm::Error e = engine->invokePacked("_mlir_ciface_" + func, argPtrs))
+  if (llvm::Error e = engine->invokePacked("_mlir_ciface_" + func, argPtrs)) {
+    if (onGpu)
+      freeGpuArgs();
     return err("running @" + func + " failed: " + toString(std::move(e)));
+  }
+  if (onGpu) {
+    char gpuError[8192];
+    if (rotqGpuTakeError(gpuError, sizeof(gpuError))) {
+      freeGpuArgs();
+      return err("running @" + func + " on the GPU failed: " +
+                 std::string(gpuError));
+    }
+  }
 
   std::vector<HostTensor> results;
   for (auto [i, t] : llvm::enumerate(sig.results)) {
@@ -347,6 +416,9 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
     }
     results.push_back(std::move(h));
   }
+  // Results are read; they may alias arguments, so arguments go last.
+  if (onGpu)
+    freeGpuArgs();
   return results;
 }
 
@@ -400,5 +472,8 @@ void ::rotq::run::registerDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
   mlir::registerBuiltinDialectTranslation(registry);
   mlir::registerLLVMDialectTranslation(registry);
+  // gpu.binary / launch_func and the NVVM target, for --device=cuda.
+  mlir::registerAllToLLVMIRTranslations(registry);
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
   registry.insert<mlir::rotq::RotqDialect>();
 }

@@ -1,17 +1,21 @@
-//===- rotq-run.cpp - run a function of a rotq module on the CPU ----------===//
+//===- rotq-run.cpp - run a function of a rotq module on the CPU or GPU ---===//
 //
 //   rotq-run FILE.mlir -e FUNC --input a.npy [--input b.npy ...]
-//            [--output out.npy ...]
+//            [--output out.npy ...] [--device=cpu|cuda]
 //   rotq-run FILE.mlir -e FUNC --random-inputs --seed N
 //   rotq-run --compare A.mlir B.mlir -e FUNC (inputs as above)
+//            [--device=cuda --ref-device=cpu]
+//   rotq-run --cuda-check
 //
-// The module is lowered with rotq-lower-to-llvm and run through the MLIR
-// ExecutionEngine. --compare runs both modules on the same inputs and prints
-// one line per result: max_abs_err=... rel_err=... with
-// rel_err = ||a - b|| / ||b|| (B is the reference).
+// The module is lowered with rotq-lower-to-llvm (CPU) or rotq-lower-to-nvvm
+// (CUDA, for the GPU's own chip) and run through the MLIR ExecutionEngine.
+// --compare runs both modules on the same inputs and prints one line per
+// result: max_abs_err=... rel_err=... with rel_err = ||a - b|| / ||b|| (B is
+// the reference, run on --ref-device).
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Runner/Runner.h"
+#include "rotq/Runtime/CudaDriver.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 
@@ -32,7 +36,7 @@ using namespace rotq::run;
 
 static cl::OptionCategory cat("rotq-run options");
 static cl::list<std::string> files(cl::Positional, cl::desc("<file.mlir>..."),
-                                   cl::OneOrMore, cl::cat(cat));
+                                   cl::cat(cat));
 static cl::opt<std::string> entry("e", cl::desc("Function to run"),
                                   cl::init("main"), cl::value_desc("name"),
                                   cl::cat(cat));
@@ -64,6 +68,31 @@ static cl::opt<double> relTol(
     cl::init(-1.0), cl::cat(cat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(2), cl::Prefix, cl::cat(cat));
+static cl::opt<std::string> device(
+    "device", cl::desc("Where to run: cpu (default) or cuda (GPU 0)"),
+    cl::init("cpu"), cl::cat(cat));
+static cl::opt<std::string> refDevice(
+    "ref-device",
+    cl::desc("With --compare, where B runs (default: --device)"),
+    cl::init(""), cl::cat(cat));
+static cl::opt<std::string> chip(
+    "chip", cl::desc("GPU to compile for (default: the device's, e.g. sm_90)"),
+    cl::init(""), cl::cat(cat));
+static cl::opt<std::string> gpuFormat(
+    "gpu-format",
+    cl::desc("Device code: isa (PTX, compiled by the driver; default), bin "
+             "or fatbin (need ptxas)"),
+    cl::init("isa"), cl::cat(cat));
+static cl::opt<bool> gpuKernels(
+    "gpu-kernels",
+    cl::desc("Use rotq's GPU kernels for Hadamard/quantize (default true; "
+             "false lowers everything through linalg)"),
+    cl::init(true), cl::cat(cat));
+static cl::opt<bool> cudaCheck(
+    "cuda-check",
+    cl::desc("Print the GPU that --device=cuda would use and exit 0, or why "
+             "there is none and exit 1"),
+    cl::cat(cat));
 static cl::opt<bool> dumpLowered(
     "dump-lowered", cl::desc("Print the LLVM-dialect module to stderr"),
     cl::cat(cat));
@@ -90,6 +119,15 @@ int main(int argc, char **argv) {
       "rotq-run: execute a function of an MLIR module (rotq + upstream tensor "
       "ops) on the CPU\n");
 
+  if (cudaCheck) {
+    std::string why;
+    if (!cudaAvailable(&why)) {
+      outs() << "no GPU: " << why << "\n";
+      return 1;
+    }
+    outs() << "GPU: " << cuda::describeDevice() << "\n";
+    return 0;
+  }
   if (compare && files.size() != 2)
     return fail("--compare takes exactly two files: A.mlir B.mlir");
   if (!compare && files.size() != 1)
@@ -111,6 +149,9 @@ int main(int argc, char **argv) {
   RunOptions opts;
   opts.optLevel = optLevel;
   opts.dumpLowered = dumpLowered;
+  opts.chip = chip;
+  opts.gpuFormat = gpuFormat;
+  opts.gpuKernels = gpuKernels;
 
   std::vector<std::vector<HostTensor>> allResults;
   std::vector<HostTensor> hostInputs;
@@ -151,6 +192,7 @@ int main(int argc, char **argv) {
                   " and " + files[fi]);
     }
     sigs.push_back(sig);
+    opts.device = (fi == 1 && !refDevice.empty()) ? refDevice : device;
     auto results = runFunction(**module, entry, sig, hostInputs, opts);
     if (!results)
       return fail(toString(results.takeError()));

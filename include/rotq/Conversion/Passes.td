@@ -35,4 +35,111 @@ def ConvertRotqToLinalg : Pass<"convert-rotq-to-linalg"> {
   ];
 }
 
+def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower row-wise rotq ops to hand-scheduled GPU kernels";
+  let description = [{
+    Rewrites the rotq ops that have a dedicated GPU kernel into `gpu.launch`
+    regions on buffers (bracketed by `bufferization.to_buffer` /
+    `to_tensor`, so the pass runs on tensor IR before bufferization):
+
+    * `rotq.quantize` of a `rotq.hadamard` result (the hadamard having no
+      other use), dynamic per-row (`granularity = row`): one **fused**
+      kernel that reads each activation row once and writes its codes and
+      scale (and zero point) once;
+    * `rotq.hadamard`: an online fast Walsh-Hadamard transform, one block
+      per row, the first stages in registers and across warp lanes
+      (`gpu.shuffle xor`), the rest through shared memory, the dense
+      Kronecker factors as unrolled `+-1` sums (order <= 32) or small matrix
+      loops, the signs and `1/sqrt(n)` folded in, f32 arithmetic on
+      f16/bf16/f32 data;
+    * `rotq.quantize`, dynamic per-row: the same kernel without the
+      transform.
+
+    Ops the kernels do not cover (f64 data, other granularities, static
+    scales, rows too long for the chip's shared memory) are left for
+    `convert-rotq-to-linalg`.
+
+    Buffer deallocation rejects GPU ops, so a kernel is first a `func.call`
+    to a private declaration whose `rotq.row_kernel` attribute holds its
+    parameters; `rotq-gpu-materialize-kernels` emits the `gpu.launch` after
+    bufferization.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target GPU (sets the shared memory a kernel may use)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def RotqGpuMaterializeKernels : Pass<"rotq-gpu-materialize-kernels", "::mlir::ModuleOp"> {
+  let summary = "Emit the GPU kernels that convert-rotq-to-gpu left as calls";
+  let description = [{
+    Replaces each call to a `rotq.row_kernel` declaration (made by
+    `convert-rotq-to-gpu`, run after bufferization and deallocation) by the
+    kernel's `gpu.launch`, and erases the declarations.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def RotqGpuMapParallelLoops : Pass<"rotq-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Map outermost scf.parallel loops to GPU blocks and threads";
+  let description = [{
+    Prepares the loops that `convert-linalg-to-parallel-loops` made for
+    `convert-parallel-loops-to-gpu`: every outermost `scf.parallel` without
+    reductions (and outside any `gpu.launch`) is collapsed to one dimension,
+    tiled by `block-size` and mapped to block x (tiles) and thread x
+    (elements of a tile, with a bounds check); loops nested in it run
+    sequentially in each thread. So every element-wise op, norm, softmax or
+    contraction of a model runs with one GPU thread per output element.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def RotqGpuDeviceMemory : Pass<"rotq-gpu-device-memory", "::mlir::func::FuncOp"> {
+  let summary = "Place host-side buffers where GPU kernels can read them";
+  let description = [{
+    After bufferization, rewrites the host code of a function so that every
+    buffer a kernel may touch lives in memory the GPU can address:
+
+    * `memref.alloc` / `memref.dealloc` become `gpu.alloc host_shared` /
+      `gpu.dealloc` (CUDA managed memory: kernels and the remaining host
+      loops both see it);
+    * `memref.get_global` (weights and other constants) is copied into such
+      a buffer when the function starts, and freed before it returns;
+    * `memref.copy` between contiguous buffers becomes `gpu.memcpy`.
+
+    Function arguments must already be device-accessible: `rotq-run
+    --device=cuda` passes them in managed memory.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // ROTQ_CONVERSION_PASSES_TD

@@ -4,6 +4,8 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace mlir::rotq {
 
 /// rotq + upstream tensor IR down to the LLVM dialect for the CPU:
@@ -15,6 +17,36 @@ void buildLowerToLLVMPipeline(OpPassManager &pm);
 /// runner uses; the other pipelines are in RotqPipelines).
 void registerLowerToLLVMPipeline();
 
+/// Where and how rotq-lower-to-nvvm compiles device code.
+struct NVVMTarget {
+  std::string chip = "sm_90a";
+  /// PTX features; empty means defaultPtxFeatures(chip).
+  std::string features;
+  /// isa (PTX text), bin (cubin, needs ptxas) or fatbin.
+  std::string format = "fatbin";
+  int optLevel = 3;
+  /// Use rotq's own kernels for Hadamard / quantize (else all via linalg).
+  bool kernels = true;
+  /// Threads per block of the kernels made from linalg.
+  int64_t blockSize = 256;
+};
+
+/// The PTX version a chip needs ("+ptx80" for sm_90a); "" if `chip` is not
+/// of the form sm_XY.
+std::string defaultPtxFeatures(llvm::StringRef chip);
+
+/// Checks chip and format; `error` says what is wrong.
+LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error);
+
+/// rotq + upstream tensor IR down to a host LLVM-dialect module with the
+/// kernels in gpu.binary ops: rotq's GPU kernels, the rest through linalg,
+/// parallel loops and gpu.launch, buffers in managed memory, then upstream's
+/// gpu-lower-to-nvvm-pipeline.
+void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &target);
+
+/// Registers `rotq-lower-to-nvvm` (library RotqGPUPipeline).
+void registerLowerToNVVMPipeline();
+
 /// QuaRot with default options (see `rotq-quarot`).
 void buildQuaRotPipeline(OpPassManager &pm);
 
@@ -24,7 +56,8 @@ void registerQuaRotPipeline();
 /// Registers `rotq-quantize`.
 void registerQuantizePipeline();
 
-/// Registers `rotq-lower-to-llvm`, `rotq-quarot` and `rotq-quantize`.
+/// Registers `rotq-lower-to-llvm`, `rotq-lower-to-nvvm`, `rotq-quarot` and
+/// `rotq-quantize`.
 void registerRotqPipelines();
 
 } // namespace mlir::rotq

@@ -62,13 +62,25 @@ llvm::Expected<HostTensor> randomInput(const Signature &sig, unsigned index,
 struct RunOptions {
   unsigned optLevel = 2;
   bool dumpLowered = false;
+  /// "cpu" (rotq-lower-to-llvm) or "cuda" (rotq-lower-to-nvvm, run on GPU 0).
+  std::string device = "cpu";
+  /// GPU chip to compile for; empty means the device's own (e.g. sm_90).
+  std::string chip;
+  /// Device code format for "cuda": isa (PTX, compiled by the driver), bin
+  /// or fatbin (need ptxas).
+  std::string gpuFormat = "isa";
+  /// Use rotq's own GPU kernels (off: everything through linalg).
+  bool gpuKernels = true;
 };
+
+/// Whether `rotq-run --device=cuda` can run here; `why` says why not.
+bool cudaAvailable(std::string *why);
 
 /// A JIT-compiled function, to be run on many inputs.
 class Compiled {
 public:
   Compiled(std::unique_ptr<mlir::ExecutionEngine> engine, std::string func,
-           Signature sig);
+           Signature sig, bool onGpu);
   ~Compiled();
   llvm::Expected<std::vector<HostTensor>>
   run(const std::vector<HostTensor> &inputs);
@@ -77,6 +89,8 @@ private:
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::string func;
   Signature sig;
+  /// Arguments go to (and results come from) CUDA managed memory.
+  bool onGpu;
 };
 
 /// Lowers the module to LLVM in place and JIT-compiles @func.

@@ -1,0 +1,112 @@
+//===- GpuDeviceMemory.cpp - buffers the GPU can address ------------------===//
+//
+// After bufferization the host code allocates with memref.alloc (malloc)
+// and reads constants from memref.global (host data): neither is visible to
+// a kernel. This pass moves them to CUDA managed memory, which the kernels
+// and the host loops that remain can both address, so the program stays
+// correct whichever side touches a buffer. Kernel bodies are left alone.
+// Copies use the async forms (gpu-to-llvm lowers only those), each fenced
+// by a gpu.wait so the host order is kept.
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Conversion/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::rotq {
+#define GEN_PASS_DEF_ROTQGPUDEVICEMEMORY
+#include "rotq/Conversion/Passes.h.inc"
+} // namespace mlir::rotq
+
+using namespace mlir;
+
+namespace {
+
+bool inKernel(Operation *op) {
+  return op->getParentOfType<gpu::LaunchOp>() != nullptr;
+}
+
+/// gpu.wait async; OP async [token]; gpu.wait [result token].
+/// Returns the op `build` made.
+template <typename Build>
+Operation *fenced(OpBuilder &b, Location loc, Build build) {
+  Type tok = gpu::AsyncTokenType::get(b.getContext());
+  Value t = gpu::WaitOp::create(b, loc, tok, ValueRange{}).getAsyncToken();
+  Value done = build(tok, t);
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{done});
+  return done.getDefiningOp();
+}
+
+void freeBuffer(OpBuilder &b, Location loc, Value buf) {
+  fenced(b, loc, [&](Type tok, Value t) {
+    return gpu::DeallocOp::create(b, loc, tok, ValueRange{t}, buf)
+        .getAsyncToken();
+  });
+}
+
+Operation *copyBuffer(OpBuilder &b, Location loc, Value dst, Value src) {
+  return fenced(b, loc, [&](Type tok, Value t) {
+    return gpu::MemcpyOp::create(b, loc, tok, ValueRange{t}, dst, src)
+        .getAsyncToken();
+  });
+}
+
+Value managedAlloc(OpBuilder &b, Location loc, MemRefType t,
+                   ValueRange dynamicSizes, ValueRange symbols = {}) {
+  return gpu::AllocOp::create(b, loc, t, Type(), ValueRange{}, dynamicSizes,
+                              symbols, b.getUnitAttr())
+      .getMemref();
+}
+
+bool contiguous(Value v) {
+  auto t = dyn_cast<MemRefType>(v.getType());
+  return t && t.getLayout().isIdentity() && t.getMemorySpace() == nullptr;
+}
+
+struct RotqGpuDeviceMemory
+    : mlir::rotq::impl::RotqGpuDeviceMemoryBase<RotqGpuDeviceMemory> {
+  void runOnOperation() override {
+    SmallVector<Operation *> work;
+    getOperation().walk([&](Operation *op) {
+      if (!inKernel(op) &&
+          isa<memref::AllocOp, memref::DeallocOp, memref::GetGlobalOp,
+              memref::CopyOp>(op))
+        work.push_back(op);
+    });
+    IRRewriter rw(&getContext());
+    for (Operation *op : work) {
+      Location loc = op->getLoc();
+      rw.setInsertionPoint(op);
+      if (auto a = dyn_cast<memref::AllocOp>(op)) {
+        if (!a.getType().getLayout().isIdentity())
+          continue;
+        rw.replaceOp(a, managedAlloc(rw, loc, a.getType(), a.getDynamicSizes(),
+                                     a.getSymbolOperands()));
+      } else if (auto d = dyn_cast<memref::DeallocOp>(op)) {
+        freeBuffer(rw, loc, d.getMemref());
+        rw.eraseOp(d);
+      } else if (auto g = dyn_cast<memref::GetGlobalOp>(op)) {
+        // Constants: a managed copy for this call, freed at the end of the
+        // block unless it escapes through a terminator.
+        rw.setInsertionPointAfter(g);
+        Value copy = managedAlloc(rw, loc, g.getType(), ValueRange{});
+        Operation *memcpy = copyBuffer(rw, loc, copy, g.getResult());
+        bool escapes = llvm::any_of(g->getUsers(), [](Operation *u) {
+          return u->hasTrait<OpTrait::IsTerminator>();
+        });
+        rw.replaceAllUsesExcept(g.getResult(), copy, memcpy);
+        if (!escapes) {
+          rw.setInsertionPoint(g->getBlock()->getTerminator());
+          freeBuffer(rw, loc, copy);
+        }
+      } else if (auto c = dyn_cast<memref::CopyOp>(op)) {
+        if (!contiguous(c.getSource()) || !contiguous(c.getTarget()))
+          continue;
+        copyBuffer(rw, loc, c.getTarget(), c.getSource());
+        rw.eraseOp(c);
+      }
+    }
+  }
+};
+
+} // namespace

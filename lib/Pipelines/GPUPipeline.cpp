@@ -1,0 +1,162 @@
+//===- GPUPipeline.cpp - rotq-lower-to-nvvm -------------------------------===//
+//
+// rotq + upstream tensor IR (a whole rotated, quantized model included) to
+// a host module in the LLVM dialect whose kernels are embedded as PTX or
+// cubin/fatbin (gpu.binary), ready for the JIT or mlir-translate:
+//
+//   convert-rotq-to-gpu           rotq's own kernels (FWHT, quantize, fused),
+//                                 as calls until buffers are final
+//   convert-rotq-to-linalg        everything else, as on the CPU
+//   one-shot-bufferize + deallocation
+//   rotq-gpu-materialize-kernels  the calls become gpu.launch
+//   convert-linalg-to-parallel-loops, rotq-gpu-map-parallel-loops,
+//   convert-parallel-loops-to-gpu  every linalg op becomes a kernel
+//   rotq-gpu-device-memory        buffers and constants in managed memory
+//   gpu-kernel-outlining, host math to LLVM/libm
+//   gpu-lower-to-nvvm-pipeline    NVVM, gpu-module-to-binary, gpu-to-llvm
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+struct LowerToNVVMOptions : PassPipelineOptions<LowerToNVVMOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("Target GPU: sm_80, sm_90a, ..."),
+                           llvm::cl::init("sm_90a")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (default: the PTX version the chip needs)"),
+      llvm::cl::init("")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Device code: isa (PTX), bin (cubin) or fatbin"),
+      llvm::cl::init("fatbin")};
+  Option<int> optLevel{*this, "opt-level",
+                       llvm::cl::desc("Device code optimization level"),
+                       llvm::cl::init(3)};
+  Option<bool> kernels{
+      *this, "kernels",
+      llvm::cl::desc("Use rotq's GPU kernels (off: everything via linalg)"),
+      llvm::cl::init(true)};
+  Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Threads per block for linalg-derived kernels"),
+      llvm::cl::init(256)};
+};
+} // namespace
+
+namespace mlir::rotq {
+
+std::string defaultPtxFeatures(StringRef chip) {
+  unsigned sm = 0;
+  if (!chip.starts_with("sm_") ||
+      chip.drop_front(3).take_while(llvm::isDigit).getAsInteger(10, sm))
+    return "";
+  if (sm >= 100)
+    return "+ptx86";
+  if (sm >= 90)
+    return "+ptx80";
+  return "+ptx70";
+}
+
+LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error) {
+  StringRef rest = StringRef(t.chip).drop_front(3).drop_while(llvm::isDigit);
+  if (defaultPtxFeatures(t.chip).empty() || rest.size() > 1 ||
+      (rest.size() == 1 && rest != "a" && rest != "f")) {
+    error = "unknown chip '" + t.chip + "' (expected sm_XY, e.g. sm_80, sm_90a)";
+    return failure();
+  }
+  if (t.format != "isa" && t.format != "bin" && t.format != "fatbin") {
+    error = "unknown format '" + t.format + "' (expected isa, bin or fatbin)";
+    return failure();
+  }
+  return success();
+}
+
+void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
+  if (t.kernels) {
+    ConvertRotqToGPUOptions k;
+    k.chip = t.chip;
+    pm.addPass(createConvertRotqToGPU(k));
+  }
+  pm.addPass(createConvertRotqToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCSEPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  if (t.kernels)
+    pm.addPass(createRotqGpuMaterializeKernels());
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  RotqGpuMapParallelLoopsOptions map;
+  map.blockSize = t.blockSize;
+  pm.addNestedPass<func::FuncOp>(createRotqGpuMapParallelLoops(map));
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addNestedPass<func::FuncOp>(createRotqGpuDeviceMemory());
+  pm.addPass(createGpuKernelOutliningPass());
+  // Host only: the kernels now live in gpu.module, and their math goes to
+  // libdevice in the NVVM lowering.
+  pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
+  pm.addNestedPass<func::FuncOp>(createConvertMathToLLVMPass());
+  pm.addNestedPass<func::FuncOp>(createConvertMathToLibmPass());
+  pm.addPass(createCanonicalizerPass());
+
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = t.chip;
+  nvvm.cubinFeatures = t.features.empty() ? defaultPtxFeatures(t.chip) : t.features;
+  nvvm.cubinFormat = t.format;
+  nvvm.optLevel = t.optLevel;
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
+void registerLowerToNVVMPipeline() {
+  // registerPassPipeline rather than PassPipelineRegistration: a bad chip
+  // or format is reported when the pipeline is parsed.
+  registerPassPipeline(
+      "rotq-lower-to-nvvm",
+      "Lower rotq and upstream tensor IR to host LLVM IR with embedded "
+      "NVIDIA GPU kernels (PTX, cubin or fatbin)",
+      [](OpPassManager &pm, StringRef optionsStr,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        LowerToNVVMOptions o;
+        if (failed(o.parseFromString(optionsStr)))
+          return failure();
+        NVVMTarget t;
+        t.chip = o.chip;
+        t.features = o.features;
+        t.format = o.format;
+        t.optLevel = o.optLevel;
+        t.kernels = o.kernels;
+        t.blockSize = o.blockSize;
+        std::string error;
+        if (failed(checkNVVMTarget(t, error)))
+          return errorHandler("rotq-lower-to-nvvm: " + error);
+        buildLowerToNVVMPipeline(pm, t);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+        optHandler(LowerToNVVMOptions());
+      });
+}
+
+} // namespace mlir::rotq

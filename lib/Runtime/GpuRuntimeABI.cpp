@@ -1,0 +1,271 @@
+//===- GpuRuntimeABI.cpp - the mgpu* host ABI over the CUDA driver --------===//
+//
+// The host code that gpu-to-llvm and the GPU module translation emit calls
+// these C functions (module load, launch, streams, events, allocation,
+// copies, host registration). They run on the driver API loaded with dlopen
+// (CudaDriver.h). A failing call does not abort the process: the first
+// error is kept (rotqGpuTakeError hands it to the caller that drives the
+// run), later calls still try to do their part, and allocations that fail
+// return null.
+//
+//===----------------------------------------------------------------------===//
+#include "rotq/Runtime/CudaDriver.h"
+
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+using namespace rotq::cuda;
+
+namespace {
+
+std::mutex errorMutex;
+std::string firstError;
+
+void record(const std::string &what) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  if (firstError.empty())
+    firstError = what;
+}
+
+/// The driver, or null after recording why there is none.
+const Driver *driver() {
+  std::string why;
+  const Driver *d = load(&why);
+  if (!d)
+    record(why);
+  return d;
+}
+
+bool check(CUresult r, const char *call) {
+  if (r == CUDA_SUCCESS)
+    return true;
+  record(std::string(call) + " failed: " + errorString(r));
+  return false;
+}
+
+/// Kernels may ask for more than the 48 KiB of dynamic shared memory that is
+/// allowed without opting in.
+constexpr unsigned kDefaultSharedLimit = 48 * 1024;
+
+} // namespace
+
+#define ROTQ_EXPORT extern "C" __attribute__((visibility("default")))
+
+ROTQ_EXPORT int rotqGpuTakeError(char *buffer, size_t size) {
+  std::lock_guard<std::mutex> lock(errorMutex);
+  if (firstError.empty())
+    return 0;
+  if (buffer && size) {
+    std::strncpy(buffer, firstError.c_str(), size - 1);
+    buffer[size - 1] = 0;
+  }
+  firstError.clear();
+  return 1;
+}
+
+ROTQ_EXPORT CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
+  const Driver *d = driver();
+  CUmodule m = nullptr;
+  if (d)
+    check(d->cuModuleLoadData(&m, data), "cuModuleLoadData");
+  return m;
+}
+
+ROTQ_EXPORT CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
+  const Driver *d = driver();
+  CUmodule m = nullptr;
+  if (!d)
+    return m;
+  char log[8192] = {0};
+  int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                   CU_JIT_OPTIMIZATION_LEVEL};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof(log)),
+                    reinterpret_cast<void *>(static_cast<intptr_t>(optLevel))};
+  CUresult r = d->cuModuleLoadDataEx(&m, data, 3, options, values);
+  if (r != CUDA_SUCCESS)
+    record("JIT compilation of the PTX failed: " + errorString(r) +
+           (log[0] ? std::string("\n") + log : ""));
+  return m;
+}
+
+ROTQ_EXPORT void mgpuModuleUnload(CUmodule module) {
+  if (const Driver *d = driver(); d && module)
+    check(d->cuModuleUnload(module), "cuModuleUnload");
+}
+
+ROTQ_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
+                                             const char *name) {
+  const Driver *d = driver();
+  CUfunction f = nullptr;
+  if (d && module)
+    check(d->cuModuleGetFunction(&f, module, name), "cuModuleGetFunction");
+  return f;
+}
+
+ROTQ_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
+                                  intptr_t gridY, intptr_t gridZ,
+                                  intptr_t blockX, intptr_t blockY,
+                                  intptr_t blockZ, int32_t smem,
+                                  CUstream stream, void **params,
+                                  void **extra, size_t /*paramsCount*/) {
+  const Driver *d = driver();
+  if (!d || !function)
+    return;
+  if (unsigned(smem) > kDefaultSharedLimit &&
+      !check(d->cuFuncSetAttribute(
+                 function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                 smem),
+             "cuFuncSetAttribute(dynamic shared memory)"))
+    return;
+  check(d->cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
+                          blockZ, smem, stream, params, extra),
+        "cuLaunchKernel");
+}
+
+ROTQ_EXPORT CUstream mgpuStreamCreate() {
+  const Driver *d = driver();
+  CUstream s = nullptr;
+  if (d)
+    check(d->cuStreamCreate(&s, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  return s;
+}
+
+ROTQ_EXPORT void mgpuStreamDestroy(CUstream stream) {
+  if (const Driver *d = driver(); d && stream)
+    check(d->cuStreamDestroy(stream), "cuStreamDestroy");
+}
+
+ROTQ_EXPORT void mgpuStreamSynchronize(CUstream stream) {
+  if (const Driver *d = driver())
+    check(d->cuStreamSynchronize(stream), "cuStreamSynchronize");
+}
+
+ROTQ_EXPORT void mgpuStreamWaitEvent(CUstream stream, CUevent event) {
+  if (const Driver *d = driver(); d && event)
+    check(d->cuStreamWaitEvent(stream, event, 0), "cuStreamWaitEvent");
+}
+
+ROTQ_EXPORT CUevent mgpuEventCreate() {
+  const Driver *d = driver();
+  CUevent e = nullptr;
+  // CU_EVENT_DISABLE_TIMING (2): these events only order work.
+  if (d)
+    check(d->cuEventCreate(&e, 2), "cuEventCreate");
+  return e;
+}
+
+ROTQ_EXPORT void mgpuEventDestroy(CUevent event) {
+  if (const Driver *d = driver(); d && event)
+    check(d->cuEventDestroy(event), "cuEventDestroy");
+}
+
+ROTQ_EXPORT void mgpuEventSynchronize(CUevent event) {
+  if (const Driver *d = driver(); d && event)
+    check(d->cuEventSynchronize(event), "cuEventSynchronize");
+}
+
+ROTQ_EXPORT void mgpuEventRecord(CUevent event, CUstream stream) {
+  if (const Driver *d = driver(); d && event)
+    check(d->cuEventRecord(event, stream), "cuEventRecord");
+}
+
+/// Device memory, or managed memory (reachable from the host too) when
+/// `isHostShared`. Zero-byte requests get a small block so that every
+/// allocation has a distinct, freeable address.
+ROTQ_EXPORT void *mgpuMemAlloc(uint64_t size, CUstream /*stream*/,
+                               bool isHostShared) {
+  const Driver *d = driver();
+  CUdeviceptr p = 0;
+  if (!d)
+    return nullptr;
+  size_t bytes = size ? size : 256;
+  if (isHostShared)
+    check(d->cuMemAllocManaged(&p, bytes, CU_MEM_ATTACH_GLOBAL),
+          "cuMemAllocManaged");
+  else
+    check(d->cuMemAlloc(&p, bytes), "cuMemAlloc");
+  return reinterpret_cast<void *>(p);
+}
+
+ROTQ_EXPORT void mgpuMemFree(void *ptr, CUstream /*stream*/) {
+  if (const Driver *d = driver(); d && ptr)
+    check(d->cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
+}
+
+ROTQ_EXPORT void mgpuMemcpy(void *dst, void *src, size_t size,
+                            CUstream stream) {
+  if (const Driver *d = driver(); d && size)
+    check(d->cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                           reinterpret_cast<CUdeviceptr>(src), size, stream),
+          "cuMemcpyAsync");
+}
+
+ROTQ_EXPORT void mgpuMemset32(void *dst, unsigned value, size_t count,
+                              CUstream stream) {
+  if (const Driver *d = driver(); d && count)
+    check(d->cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                              stream),
+          "cuMemsetD32Async");
+}
+
+ROTQ_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                              CUstream stream) {
+  if (const Driver *d = driver(); d && count)
+    check(d->cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                              stream),
+          "cuMemsetD16Async");
+}
+
+/// Page-locks host memory and maps it for the device; registering twice is
+/// not an error.
+ROTQ_EXPORT void mgpuMemHostRegister(void *ptr, uint64_t size) {
+  const Driver *d = driver();
+  if (!d || !size)
+    return;
+  CUresult r = d->cuMemHostRegister(ptr, size, /*PORTABLE*/ 1);
+  if (r != CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED)
+    check(r, "cuMemHostRegister");
+}
+
+ROTQ_EXPORT void mgpuMemHostUnregister(void *ptr) {
+  if (const Driver *d = driver(); d && ptr)
+    d->cuMemHostUnregister(ptr);
+}
+
+namespace {
+/// A ranked descriptor {allocated, aligned, offset, sizes[r], strides[r]}:
+/// the bytes from the first element to one past the last.
+void *descriptorSpan(int64_t rank, void *desc, int64_t elementSize,
+                     uint64_t &bytes) {
+  auto *words = static_cast<int64_t *>(desc);
+  char *aligned = reinterpret_cast<char *>(words[1]);
+  int64_t offset = words[2];
+  int64_t extent = 1;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (words[3 + i] == 0)
+      extent = 0;
+    else if (extent)
+      extent += (words[3 + i] - 1) * words[3 + rank + i];
+  }
+  bytes = uint64_t(extent) * elementSize;
+  return aligned + offset * elementSize;
+}
+} // namespace
+
+ROTQ_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank, void *desc,
+                                           int64_t elementSize) {
+  uint64_t bytes;
+  void *p = descriptorSpan(rank, desc, elementSize, bytes);
+  mgpuMemHostRegister(p, bytes);
+}
+
+ROTQ_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank, void *desc,
+                                             int64_t elementSize) {
+  uint64_t bytes;
+  mgpuMemHostUnregister(descriptorSpan(rank, desc, elementSize, bytes));
+}
+
+/// One GPU (device 0) is used; the call exists for the ABI.
+ROTQ_EXPORT void mgpuSetDefaultDevice(int32_t) {}
