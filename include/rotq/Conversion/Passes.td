@@ -53,7 +53,12 @@ def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
       loops, the signs and `1/sqrt(n)` folded in, f32 arithmetic on
       f16/bf16/f32 data;
     * `rotq.quantize`, dynamic per-row: the same kernel without the
-      transform.
+      transform;
+    * `rotq.qmatmul` without zero points (sm_80 and newer): int8 tensor
+      cores (`nvgpu.mma.sync` m16n8k32 s8), 128x128 block tiles staged in
+      shared memory, i32 accumulation per scale group, scales and bias in an
+      f32 epilogue; with weights from a 4-bit `rotq.unpack`, the packed bytes
+      are read and unpacked to int8 in registers.
 
     Ops the kernels do not cover (f64 data, other granularities, static
     scales, rows too long for the chip's shared memory) are left for
@@ -74,6 +79,7 @@ def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",
@@ -92,6 +98,7 @@ def RotqGpuMaterializeKernels : Pass<"rotq-gpu-materialize-kernels", "::mlir::Mo
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
   ];

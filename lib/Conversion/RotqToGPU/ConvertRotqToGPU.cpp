@@ -12,6 +12,7 @@
 // so that a Hadamard feeding a quantizer is never lowered on its own.
 //
 //===----------------------------------------------------------------------===//
+#include "QMatmulKernel.h"
 #include "RowKernels.h"
 
 #include "rotq/Conversion/Passes.h"
@@ -100,17 +101,83 @@ Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
       b.getUnitAttr());
 }
 
-/// A private declaration `@__rotq_row_kernel_N(args)` carrying `spec`.
-func::FuncOp declareKernel(RewriterBase &rw, ModuleOp module,
-                           TypeRange argTypes, const RowKernelSpec &spec) {
-  OpBuilder::InsertionGuard g(rw);
-  rw.setInsertionPointToEnd(module.getBody());
-  auto f = func::FuncOp::create(rw, module.getLoc(), "__rotq_row_kernel",
-                                rw.getFunctionType(argTypes, {}));
-  f.setPrivate();
-  f->setAttr(kRowKernelAttr, gpukernels::rowKernelAttr(rw.getContext(), spec));
-  SymbolTable(module).insert(f);
-  return f;
+/// A call to a private declaration `@name_N(args)` whose attribute `kind`
+/// carries the kernel's parameters.
+void callKernel(RewriterBase &rw, ModuleOp module, Location loc,
+                StringRef name, StringRef kind, DictionaryAttr params,
+                ValueRange args) {
+  func::FuncOp f;
+  {
+    OpBuilder::InsertionGuard g(rw);
+    rw.setInsertionPointToEnd(module.getBody());
+    f = func::FuncOp::create(rw, module.getLoc(), name,
+                             rw.getFunctionType(args.getTypes(), {}));
+    f.setPrivate();
+    f->setAttr(kind, params);
+    SymbolTable(module).insert(f);
+  }
+  func::CallOp::create(rw, loc, f, args);
+}
+
+/// rotq.qmatmul without zero points, scales with matching group counts.
+std::optional<gpukernels::QMatmulSpec> qmatmulSpec(QMatmulOp op,
+                                                   UnpackOp &packedFrom) {
+  if (op.getLhsZeroPoint() || op.getRhsZeroPoint())
+    return std::nullopt;
+  auto lt = op.getLhs().getType(), rt = op.getRhs().getType();
+  auto lst = op.getLhsScale().getType(), rst = op.getRhsScale().getType();
+  if (lt.getRank() != 2 || rt.getRank() != 2 || lst.getRank() != 2 ||
+      rst.getRank() != 2 || lst.getDimSize(1) != rst.getDimSize(1))
+    return std::nullopt;
+  gpukernels::QMatmulSpec s;
+  s.k = ShapedType::isDynamic(lt.getDimSize(1)) ? rt.getDimSize(1)
+                                               : lt.getDimSize(1);
+  s.groups = lst.getDimSize(1);
+  if (ShapedType::isDynamic(s.k) || ShapedType::isDynamic(s.groups))
+    return std::nullopt;
+  s.lhsScaleBroadcast = lst.getDimSize(0) == 1 && lt.getDimSize(0) != 1;
+  s.rhsScaleBroadcast = rst.getDimSize(0) == 1 && rt.getDimSize(0) != 1;
+  s.bias = bool(op.getBias());
+  packedFrom = op.getRhs().getDefiningOp<UnpackOp>();
+  if (packedFrom && packedFrom.getBits() == 4)
+    s.rhsBits = 4;
+  else
+    packedFrom = UnpackOp();
+  if (!gpukernels::qmatmulSupported(s))
+    return std::nullopt;
+  return s;
+}
+
+/// The tensor-core kernel for `op`, reading packed weights when they come
+/// from a 4-bit rotq.unpack (which goes away once unused).
+void replaceQMatmul(RewriterBase &rw, ModuleOp module, QMatmulOp op,
+                    const gpukernels::QMatmulSpec &spec, UnpackOp packedFrom) {
+  Location loc = op.getLoc();
+  rw.setInsertionPoint(op);
+  Value rhs = packedFrom ? packedFrom.getPacked() : op.getRhs();
+  SmallVector<Value> args = {toBuffer(rw, loc, op.getLhs()),
+                             toBuffer(rw, loc, op.getLhsScale()),
+                             toBuffer(rw, loc, rhs),
+                             toBuffer(rw, loc, op.getRhsScale())};
+  if (op.getBias())
+    args.push_back(toBuffer(rw, loc, op.getBias()));
+  auto resultType = op.getResult().getType();
+  SmallVector<Value> dyn;
+  if (resultType.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(rw, loc, op.getLhs(), 0));
+  if (resultType.isDynamicDim(1))
+    dyn.push_back(tensor::DimOp::create(rw, loc, op.getRhs(), 0));
+  Value out = memref::AllocOp::create(
+      rw, loc, MemRefType::get(resultType.getShape(), rw.getF32Type()), dyn);
+  args.push_back(out);
+  callKernel(rw, module, loc, "__rotq_qmatmul_kernel",
+             gpukernels::kQMatmulKernelAttr,
+             gpukernels::qmatmulKernelAttr(rw.getContext(), spec), args);
+  rw.replaceOp(op, bufferization::ToTensorOp::create(
+                       rw, loc, resultType, out, rw.getUnitAttr(),
+                       rw.getUnitAttr()).getResult());
+  if (packedFrom && packedFrom->use_empty())
+    rw.eraseOp(packedFrom);
 }
 
 /// Replaces `root`'s results (one data result, or codes, scale and zero
@@ -130,8 +197,8 @@ void replaceWithKernel(RewriterBase &rw, ModuleOp module, Operation *root,
   for (Value o : outs)
     args.push_back(rowsOf(rw, loc, o));
   args.append(constants);
-  func::FuncOp f = declareKernel(rw, module, ValueRange(args).getTypes(), spec);
-  func::CallOp::create(rw, loc, f, args);
+  callKernel(rw, module, loc, "__rotq_row_kernel", kRowKernelAttr,
+             gpukernels::rowKernelAttr(rw.getContext(), spec), args);
   SmallVector<Value> results;
   for (auto [r, buf] : llvm::zip(root->getResults(), outs))
     results.push_back(bufferization::ToTensorOp::create(
@@ -169,6 +236,18 @@ struct ConvertRotqToGPU
     for (HadamardOp h : hadamards)
       if (std::optional<RowKernelSpec> s = hadamardSpec(h); s && fits(*s))
         replaceWithKernel(rw, module, h, h.getInput(), *s);
+    // Tensor cores: mma.sync s8 needs sm_80 or newer.
+    unsigned sm = 0;
+    StringRef(chip).drop_front(3).take_while(llvm::isDigit).getAsInteger(10, sm);
+    if (sm >= 80) {
+      SmallVector<QMatmulOp> matmuls;
+      getOperation()->walk([&](QMatmulOp m) { matmuls.push_back(m); });
+      for (QMatmulOp m : matmuls) {
+        UnpackOp packedFrom;
+        if (auto s = qmatmulSpec(m, packedFrom))
+          replaceQMatmul(rw, module, m, *s, packedFrom);
+      }
+    }
     quantizers.clear();
     getOperation()->walk([&](QuantizeOp q) { quantizers.push_back(q); });
     for (QuantizeOp q : quantizers) {
