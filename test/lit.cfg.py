@@ -22,8 +22,8 @@ config.substitutions.insert(0, ("%python", config.rotq_python))
 config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
+import subprocess
 try:
-    import subprocess
     subprocess.check_call([config.rotq_python, "-c", "import numpy"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     config.available_features.add("numpy")
@@ -31,3 +31,14 @@ except Exception:
     pass
 if config.ptxas and os.path.exists(config.ptxas):
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.ptxas))
+# Tests that launch kernels need a CUDA driver and a GPU: rotq-run says
+# whether it can use one.
+try:
+    subprocess.check_call([os.path.join(config.rotq_tools_dir, "rotq-run"),
+                           "--cuda-check"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=60)
+    config.available_features.add("cuda")
+except Exception:
+    pass

@@ -13,7 +13,9 @@
 //   convert-parallel-loops-to-gpu  every linalg op becomes a kernel
 //   rotq-gpu-device-memory        buffers and constants in managed memory
 //   gpu-kernel-outlining, host math to LLVM/libm
-//   gpu-lower-to-nvvm-pipeline    NVVM, gpu-module-to-binary, gpu-to-llvm
+//   then the steps of upstream's gpu-lower-to-nvvm-pipeline (NVVM, host
+//   LLVM, gpu-module-to-binary), with the CUDA toolkit located so that
+//   `bin`/`fatbin` find ptxas without any environment set up
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Pipelines/Pipelines.h"
@@ -22,11 +24,14 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
-#include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -54,6 +59,11 @@ struct LowerToNVVMOptions : PassPipelineOptions<LowerToNVVMOptions> {
       *this, "block-size",
       llvm::cl::desc("Threads per block for linalg-derived kernels"),
       llvm::cl::init(256)};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit for bin/fatbin (default: $CUDA_ROOT, "
+                     "$CUDA_HOME, $CUDA_PATH or /usr/local/cuda)"),
+      llvm::cl::init("")};
 };
 } // namespace
 
@@ -121,12 +131,48 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
   pm.addNestedPass<func::FuncOp>(createConvertMathToLibmPass());
   pm.addPass(createCanonicalizerPass());
 
-  gpu::GPUToNVVMPipelineOptions nvvm;
-  nvvm.cubinChip = t.chip;
-  nvvm.cubinFeatures = t.features.empty() ? defaultPtxFeatures(t.chip) : t.features;
-  nvvm.cubinFormat = t.format;
-  nvvm.optLevel = t.optLevel;
-  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+  // Upstream's gpu-lower-to-nvvm-pipeline, step by step.
+  pm.addPass(createConvertNVGPUToNVVMPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertNVVMToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = t.chip;
+  target.features = t.features.empty() ? defaultPtxFeatures(t.chip) : t.features;
+  target.optLevel = t.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createStripDebugInfoPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = t.format;
+  binary.toolkitPath = t.toolkit.empty() ? cudaToolkitPath() : t.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+std::string cudaToolkitPath() {
+  for (const char *var : {"CUDA_ROOT", "CUDA_HOME", "CUDA_PATH"})
+    if (const char *v = std::getenv(var); v && *v)
+      return v;
+  // Where the CUDA toolkit installs itself; otherwise ptxas is looked up on
+  // PATH.
+  if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/ptxas"))
+    return "/usr/local/cuda";
+  return "";
 }
 
 void registerLowerToNVVMPipeline() {
@@ -148,6 +194,7 @@ void registerLowerToNVVMPipeline() {
         t.optLevel = o.optLevel;
         t.kernels = o.kernels;
         t.blockSize = o.blockSize;
+        t.toolkit = o.toolkit;
         std::string error;
         if (failed(checkNVVMTarget(t, error)))
           return errorHandler("rotq-lower-to-nvvm: " + error);

@@ -29,7 +29,13 @@ struct NVVMTarget {
   bool kernels = true;
   /// Threads per block of the kernels made from linalg.
   int64_t blockSize = 256;
+  /// CUDA toolkit whose ptxas makes bin/fatbin; empty: cudaToolkitPath().
+  std::string toolkit;
 };
+
+/// $CUDA_ROOT, $CUDA_HOME or $CUDA_PATH, else /usr/local/cuda if it has
+/// ptxas, else "" (ptxas from PATH).
+std::string cudaToolkitPath();
 
 /// The PTX version a chip needs ("+ptx80" for sm_90a); "" if `chip` is not
 /// of the form sm_XY.

@@ -6,7 +6,8 @@
 // per block) unless it is already tiled. Here an outermost loop is
 // collapsed to one dimension (so its trip count, not its shape, decides the
 // launch) and tiled by the block size: tiles run on block x, elements of a
-// tile on thread x with a bounds check, nested loops sequentially. Loops
+// tile on thread x with a bounds check; loops nested in it become scf.for
+// (convert-parallel-loops-to-gpu gives up on nested parallel loops). Loops
 // with reductions stay on the host, which is correct (host code reads
 // managed memory) if slow; linalg's lowering puts reductions in scf.for
 // inside parallel loops, so models have none.
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::rotq {
 #define GEN_PASS_DEF_ROTQGPUMAPPARALLELLOOPS
@@ -28,14 +30,27 @@ using namespace mlir;
 
 namespace {
 
-LogicalResult mapAll(scf::ParallelOp op, gpu::Processor first) {
+/// Maps a one-dimensional loop to `processor`.
+LogicalResult mapTo(scf::ParallelOp op, gpu::Processor processor) {
   MLIRContext *ctx = op.getContext();
   AffineMap id = AffineMap::getMultiDimIdentityMap(1, ctx);
-  SmallVector<gpu::ParallelLoopDimMappingAttr> m;
-  for (unsigned i = 0; i < op.getNumLoops(); ++i)
-    m.push_back(gpu::ParallelLoopDimMappingAttr::get(
-        ctx, i == 0 ? first : gpu::Processor::Sequential, id, id));
-  return gpu::setMappingAttr(op, m);
+  return gpu::setMappingAttr(
+      op, {gpu::ParallelLoopDimMappingAttr::get(ctx, processor, id, id)});
+}
+
+/// Rewrites a parallel loop without results as a nest of scf.for.
+void toSequentialLoops(RewriterBase &rw, scf::ParallelOp p) {
+  rw.setInsertionPoint(p);
+  scf::LoopNest nest =
+      scf::buildLoopNest(rw, p.getLoc(), p.getLowerBound(), p.getUpperBound(),
+                         p.getStep());
+  rw.eraseOp(p.getBody()->getTerminator());
+  Block *inner = nest.loops.back().getBody();
+  SmallVector<Value> ivs;
+  for (scf::ForOp f : nest.loops)
+    ivs.push_back(f.getInductionVar());
+  rw.inlineBlockBefore(p.getBody(), inner->getTerminator(), ivs);
+  rw.eraseOp(p);
 }
 
 struct RotqGpuMapParallelLoops
@@ -46,7 +61,7 @@ struct RotqGpuMapParallelLoops
     if (blockSize < 1 || blockSize > 1024) {
       getOperation().emitError("rotq-gpu-map-parallel-loops: block-size must "
                                "be in [1, 1024], got ")
-          << blockSize;
+          << int64_t(blockSize);
       return signalPassFailure();
     }
     SmallVector<scf::ParallelOp> outermost;
@@ -69,16 +84,30 @@ struct RotqGpuMapParallelLoops
       }
       auto [tiles, elements] =
           scf::tileParallelLoop(op, {blockSize}, /*noMinMaxBounds=*/true);
-      if (failed(mapAll(tiles, gpu::Processor::BlockX)) ||
-          failed(mapAll(elements, gpu::Processor::ThreadX)))
+      if (failed(mapTo(tiles, gpu::Processor::BlockX)) ||
+          failed(mapTo(elements, gpu::Processor::ThreadX)))
         return signalPassFailure();
-      bool ok = true;
-      elements.getBody()->walk([&](scf::ParallelOp nested) {
-        ok &= succeeded(mapAll(nested, gpu::Processor::Sequential));
-      });
-      if (!ok)
-        return signalPassFailure();
+      // Post-order: innermost loops first.
+      SmallVector<scf::ParallelOp> nested;
+      elements.getBody()->walk([&](scf::ParallelOp n) { nested.push_back(n); });
+      for (scf::ParallelOp n : nested) {
+        if (n.getNumResults()) {
+          n.emitError("rotq-gpu-map-parallel-loops: a reduction loop nested "
+                      "in a parallel loop is not supported");
+          return signalPassFailure();
+        }
+        toSequentialLoops(rw, n);
+      }
     }
+    // Tiling leaves the tile size as `1 * size`; convert-parallel-loops-to-gpu
+    // needs constant launch sizes. Fold arith only: scf's canonicalizations
+    // would merge the mapped loops and drop their mapping.
+    SmallVector<Operation *> arithOps;
+    getOperation().walk([&](Operation *op) {
+      if (isa<arith::ArithDialect>(op->getDialect()))
+        arithOps.push_back(op);
+    });
+    (void)applyOpPatternsGreedily(arithOps, FrozenRewritePatternSet());
   }
 };
 

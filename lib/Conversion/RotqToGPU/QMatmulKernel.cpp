@@ -1,7 +1,8 @@
 //===- QMatmulKernel.cpp - rotq.qmatmul on int8 tensor cores --------------===//
 //
 // A 128x128 output tile per block of 8 warps (2 x 4), each warp 64x32 as
-// 4 x 4 mma.sync.m16n8k32 s8 tiles with i32 accumulators. K advances in
+// 4 x 4 mma.sync.m16n8k32 s8 tiles with i32 accumulators (64x128 and 2 x 4
+// tiles per warp when several scale groups need f32 partial sums too). K advances in
 // steps of 64 bytes: the block stages its A and B slices in shared memory
 // with 16-byte vector loads (zero-filled past M, N and K, so no shape needs
 // to be a tile multiple), then each warp reads its fragments as 32-bit
@@ -28,13 +29,19 @@ using namespace mlir;
 namespace mlir::rotq::gpukernels {
 namespace {
 
-constexpr int64_t BM = 128, BN = 128, BK = 64, kThreads = 256, kPad = 16;
-constexpr int64_t kWarpRows = 64, kWarpCols = 32, MT = 4, NT = 4;
+constexpr int64_t BN = 128, BK = 64, kThreads = 256, kPad = 16;
+constexpr int64_t kWarpCols = 32, NT = 4;
+
+/// m16 tiles per warp: 4 (a 128-row block tile), or 2 with several scale
+/// groups, whose f32 partial sums would not fit in registers beside the
+/// i32 accumulators.
+int64_t mTiles(const QMatmulSpec &s) { return s.groups > 1 ? 2 : 4; }
 
 struct QEmitter {
   OpBuilder &b;
   Location loc;
   const QMatmulSpec &spec;
+  const int64_t MT = mTiles(spec), kWarpRows = 16 * MT, BM = 2 * kWarpRows;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value i32c(int64_t v) {
@@ -170,7 +177,7 @@ void QEmitter::emit(Value lhs, Value lhsScale, Value rhs, Value rhsScale,
       b.setInsertionPointToStart(kLoop.getBody());
       Value k0 = mul(kLoop.getInductionVar(), idx(BK));
       gpu::BarrierOp::create(b, loc);
-      // Stage A: BM x BK bytes in 16-byte chunks, two per thread.
+      // Stage A: BM x BK bytes in 16-byte chunks, one or two per thread.
       for (int64_t c = 0; c < BM * BK / 16 / kThreads; ++c) {
         Value chunk = add(tid, idx(c * kThreads));
         Value r = arith::DivUIOp::create(b, loc, chunk, idx(BK / 16));
@@ -341,11 +348,16 @@ void emitQMatmulKernel(OpBuilder &b, Location loc, const QMatmulSpec &spec,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(guard.thenBlock());
   int64_t rowB = (spec.rhsBits == 4 ? BK / 2 : BK) + kPad;
+  int64_t BM = 32 * mTiles(spec);
   int64_t smem = BM * (BK + kPad) + BN * rowB;
   Value c1 = cidx(1);
+  StringRef name = spec.rhsBits == 4 ? "rotq_qmatmul_w4a8" : "rotq_qmatmul_w8a8";
   auto launch = gpu::LaunchOp::create(
       b, loc, ceilDiv(N, BN), ceilDiv(M, BM), c1, cidx(kThreads), c1, c1,
-      arith::ConstantIntOp::create(b, loc, b.getI32Type(), smem));
+      arith::ConstantIntOp::create(b, loc, b.getI32Type(), smem), Type(),
+      ValueRange{}, TypeRange{}, TypeRange{}, Value(), Value(), Value(),
+      FlatSymbolRefAttr::get(b.getContext(), name),
+      FlatSymbolRefAttr::get(b.getContext(), name));
   b.setInsertionPointToStart(&launch.getBody().front());
   auto ws = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   Value dyn = gpu::DynamicSharedMemoryOp::create(

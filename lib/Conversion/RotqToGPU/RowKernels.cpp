@@ -560,7 +560,15 @@ void emitRowKernel(OpBuilder &b, Location loc, const RowKernelSpec &spec,
   auto guard = scf::IfOp::create(b, loc, any, /*withElseRegion=*/false);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(guard.thenBlock());
-  auto launch = gpu::LaunchOp::create(b, loc, rows, c1, c1, threads, c1, c1, smem);
+  // Named after what it computes, so kernels are recognizable in PTX and
+  // profiles.
+  StringRef name = spec.hadamard ? (spec.quantize ? "rotq_fwht_quantize" : "rotq_fwht")
+                                 : "rotq_quantize_rows";
+  auto launch = gpu::LaunchOp::create(
+      b, loc, rows, c1, c1, threads, c1, c1, smem, Type(), ValueRange{},
+      TypeRange{}, TypeRange{}, Value(), Value(), Value(),
+      FlatSymbolRefAttr::get(b.getContext(), name),
+      FlatSymbolRefAttr::get(b.getContext(), name));
   Block &body = launch.getBody().front();
   b.setInsertionPointToStart(&body);
   auto ws = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);

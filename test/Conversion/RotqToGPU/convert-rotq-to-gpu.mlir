@@ -1,0 +1,124 @@
+// What convert-rotq-to-gpu hands to kernels, what it fuses and what it
+// leaves for convert-rotq-to-linalg.
+// RUN: rotq-opt %s --convert-rotq-to-gpu -split-input-file | FileCheck %s
+// RUN: rotq-opt %s --convert-rotq-to-gpu="chip=sm_75" -split-input-file | FileCheck %s --check-prefix=SM75
+
+// A Hadamard whose only user is a per-row quantizer: one fused kernel that
+// reads the activation and writes codes and scales.
+// CHECK-LABEL: func.func @fused
+// CHECK-NOT: rotq.
+// CHECK: %[[X:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x4096xf16> to memref<?x4096xf16>
+// CHECK: %[[Q:.*]] = memref.alloc(%{{.*}}) : memref<?x4096xi8>
+// CHECK: %[[S:.*]] = memref.alloc(%{{.*}}) : memref<?x1xf32>
+// CHECK: call @__rotq_row_kernel(%[[X]], %[[Q]], %[[S]])
+// CHECK: bufferization.to_tensor %[[Q]] restrict writable
+// CHECK: bufferization.to_tensor %[[S]] restrict writable
+// CHECK-NOT: call @__rotq_row_kernel
+// CHECK: func.func private @__rotq_row_kernel(memref<?x4096xf16>, memref<?x4096xi8>, memref<?x1xf32>)
+// CHECK-SAME: rotq.row_kernel = {bits = 4 : i64, block_size = 4096 : i64, clip_ratio = 9.000000e-01 : f64}
+func.func @fused(%x: tensor<?x4096xf16>) -> (tensor<?x4096xi8>, tensor<?x1xf32>) {
+  %y = rotq.hadamard %x : tensor<?x4096xf16>
+  %q, %s = rotq.quantize %y {bits = 4, granularity = #rotq.granularity<row>, clip_ratio = 0.9}
+      : tensor<?x4096xf16> -> tensor<?x4096xi8>, tensor<?x1xf32>
+  return %q, %s : tensor<?x4096xi8>, tensor<?x1xf32>
+}
+// SM75-LABEL: func.func @fused
+// SM75: call @__rotq_row_kernel
+
+// -----
+
+// The Hadamard result is also returned: two kernels, nothing fused. Signs,
+// blocks, transpose and the asymmetric zero point travel in the attribute;
+// the sign vector becomes a constant buffer.
+// CHECK-LABEL: func.func @unfused
+// CHECK: %[[SG:.*]] = arith.constant dense<[1.000000e+00, -1.000000e+00, 1.000000e+00, 1.000000e+00, -1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00]> : tensor<8xf32>
+// CHECK: call @__rotq_row_kernel(%{{.*}}, %{{.*}}, %{{.*}}) : (memref<3x8xbf16>, memref<3x8xbf16>, memref<8xf32>)
+// CHECK: call @__rotq_row_kernel_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (memref<3x8xbf16>, memref<3x8xi8>, memref<3x1xf32>, memref<3x1xi8>)
+// CHECK: func.func private @__rotq_row_kernel({{.*}}) attributes {rotq.row_kernel = {block_size = 4 : i64, signs = array<i8: 1, -1, 1, 1, -1, 1, 1, 1>, transpose}}
+// CHECK: func.func private @__rotq_row_kernel_0({{.*}}) attributes {rotq.row_kernel = {asymmetric, bits = 8 : i64, clip_ratio = 1.000000e+00 : f64}}
+func.func @unfused(%x: tensor<3x8xbf16>) -> (tensor<3x8xbf16>, tensor<3x8xi8>, tensor<3x1xf32>, tensor<3x1xi8>) {
+  %y = rotq.hadamard %x {signs = array<i8: 1, -1, 1, 1, -1, 1, 1, 1>, block_size = 4, transpose} : tensor<3x8xbf16>
+  %q, %s, %z = rotq.quantize %y {bits = 8, granularity = #rotq.granularity<row>, asymmetric}
+      : tensor<3x8xbf16> -> tensor<3x8xi8>, tensor<3x1xf32>, tensor<3x1xi8>
+  return %y, %q, %s, %z : tensor<3x8xbf16>, tensor<3x8xi8>, tensor<3x1xf32>, tensor<3x1xi8>
+}
+
+// -----
+
+// Rank-3 activations are flattened to rows.
+// CHECK-LABEL: func.func @rank3
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : memref<2x?x64xf32> into memref<?x64xf32>
+// CHECK: call @__rotq_row_kernel
+func.func @rank3(%x: tensor<2x?x64xf32>) -> tensor<2x?x64xf32> {
+  %y = rotq.hadamard %x : tensor<2x?x64xf32>
+  return %y : tensor<2x?x64xf32>
+}
+
+// -----
+
+// Left for convert-rotq-to-linalg: f64 data, per-group and static
+// quantization.
+// CHECK-LABEL: func.func @not_covered
+// CHECK-NOT: call
+// CHECK: rotq.hadamard %{{.*}} : tensor<4x64xf64>
+// CHECK: rotq.quantize %{{.*}} {bits = 4 : i64, granularity = #rotq.granularity<group>, group_size = 16 : i64}
+// CHECK: rotq.quantize %{{.*}} scale(
+func.func @not_covered(%x: tensor<4x64xf64>, %a: tensor<4x64xf32>, %s: tensor<4x1xf32>)
+    -> (tensor<4x64xf64>, tensor<4x64xi8>, tensor<4x4xf32>, tensor<4x64xi8>) {
+  %y = rotq.hadamard %x : tensor<4x64xf64>
+  %q, %qs = rotq.quantize %a {bits = 4, granularity = #rotq.granularity<group>, group_size = 16}
+      : tensor<4x64xf32> -> tensor<4x64xi8>, tensor<4x4xf32>
+  %q2 = rotq.quantize %a scale(%s : tensor<4x1xf32>) {bits = 4, granularity = #rotq.granularity<row>}
+      : tensor<4x64xf32> -> tensor<4x64xi8>
+  return %y, %q, %qs, %q2 : tensor<4x64xf64>, tensor<4x64xi8>, tensor<4x4xf32>, tensor<4x64xi8>
+}
+
+// -----
+
+// A row that does not fit in shared memory stays on the linalg path
+// (2^17 f32 values take 512 KiB).
+// CHECK-LABEL: func.func @too_long
+// CHECK: rotq.hadamard
+func.func @too_long(%x: tensor<2x131072xf32>) -> tensor<2x131072xf32> {
+  %y = rotq.hadamard %x : tensor<2x131072xf32>
+  return %y : tensor<2x131072xf32>
+}
+
+// -----
+
+// qmatmul with weights from a 4-bit unpack: the kernel reads the packed
+// bytes (the unpack disappears); bias and the broadcast weight scale travel
+// in the attribute.
+// CHECK-LABEL: func.func @w4a8
+// CHECK-NOT: rotq.unpack
+// CHECK: call @__rotq_qmatmul_kernel(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x128xi8>, memref<?x1xf32>, memref<96x64xi8>, memref<1x1xf32>, memref<96xf32>, memref<?x96xf32>)
+// CHECK: func.func private @__rotq_qmatmul_kernel({{.*}}) attributes {rotq.qmatmul_kernel = {bias, groups = 1 : i64, k = 128 : i64, rhs_bits = 4 : i64, rhs_scale_broadcast}}
+// SM75-LABEL: func.func @w4a8
+// SM75: rotq.qmatmul
+func.func @w4a8(%a: tensor<?x128xi8>, %as: tensor<?x1xf32>, %wp: tensor<96x64xi8>,
+                %ws: tensor<1x1xf32>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
+  %w = rotq.unpack %wp {bits = 4} : tensor<96x64xi8> -> tensor<96x128xi8>
+  %y = rotq.qmatmul %a scale(%as : tensor<?x1xf32>), %w scale(%ws : tensor<1x1xf32>)
+      bias(%b : tensor<96xf32>) : tensor<?x128xi8>, tensor<96x128xi8> -> tensor<?x96xf32>
+  return %y : tensor<?x96xf32>
+}
+
+// -----
+
+// Groups of 128 on both sides: one kernel; zero points or groups smaller
+// than the 64-wide K tile stay on the linalg path.
+// CHECK-LABEL: func.func @groups
+// CHECK: call @__rotq_qmatmul_kernel({{.*}}) : (memref<16x256xi8>, memref<16x2xf32>, memref<8x256xi8>, memref<8x2xf32>, memref<16x8xf32>)
+// CHECK: rotq.qmatmul
+// CHECK: rotq.qmatmul
+func.func @groups(%a: tensor<16x256xi8>, %as: tensor<16x2xf32>, %w: tensor<8x256xi8>,
+                  %ws: tensor<8x2xf32>, %az: tensor<16x2xi8>, %as8: tensor<16x8xf32>,
+                  %ws8: tensor<8x8xf32>) -> (tensor<16x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>) {
+  %y = rotq.qmatmul %a scale(%as : tensor<16x2xf32>), %w scale(%ws : tensor<8x2xf32>)
+      : tensor<16x256xi8>, tensor<8x256xi8> -> tensor<16x8xf32>
+  %z = rotq.qmatmul %a scale(%as : tensor<16x2xf32>) zero_point(%az : tensor<16x2xi8>),
+      %w scale(%ws : tensor<8x2xf32>) : tensor<16x256xi8>, tensor<8x256xi8> -> tensor<16x8xf32>
+  %g = rotq.qmatmul %a scale(%as8 : tensor<16x8xf32>), %w scale(%ws8 : tensor<8x8xf32>)
+      : tensor<16x256xi8>, tensor<8x256xi8> -> tensor<16x8xf32>
+  return %y, %z, %g : tensor<16x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>
+}
