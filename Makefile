@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 MLIR_DIR ?= /usr/lib/llvm-22/lib/cmake/mlir
 
-.PHONY: all deps configure build demo check clean docs
+.PHONY: all deps configure build demo check check-gpu bench clean docs
 
 all: build
 
@@ -25,6 +25,15 @@ demo: build
 
 check: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target check-rotq
+
+# The tests that need a GPU (test/GPU); `make check` runs them too where
+# rotq-run finds a CUDA driver and a GPU, and skips them elsewhere.
+check-gpu: build
+	@$(BUILD_DIR)/bin/rotq-run --cuda-check
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target check-rotq-gpu
+
+bench: build
+	@bash bench/run.sh $(BUILD_DIR)
 
 docs: build
 	cmake --build $(BUILD_DIR) --target rotq-docs

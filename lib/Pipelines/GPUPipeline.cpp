@@ -9,9 +9,9 @@
 //   convert-rotq-to-linalg        everything else, as on the CPU
 //   one-shot-bufferize + deallocation
 //   rotq-gpu-materialize-kernels  the calls become gpu.launch
+//   rotq-gpu-device-memory        buffers and constants in GPU memory
 //   convert-linalg-to-parallel-loops, rotq-gpu-map-parallel-loops,
 //   convert-parallel-loops-to-gpu  every linalg op becomes a kernel
-//   rotq-gpu-device-memory        buffers and constants in managed memory
 //   gpu-kernel-outlining, host math to LLVM/libm
 //   then the steps of upstream's gpu-lower-to-nvvm-pipeline (NVVM, host
 //   LLVM, gpu-module-to-binary), with the CUDA toolkit located so that
@@ -59,6 +59,11 @@ struct LowerToNVVMOptions : PassPipelineOptions<LowerToNVVMOptions> {
       *this, "block-size",
       llvm::cl::desc("Threads per block for linalg-derived kernels"),
       llvm::cl::init(256)};
+  Option<std::string> memory{
+      *this, "memory",
+      llvm::cl::desc("Buffers: auto (device memory unless host code reads "
+                     "them), device or managed"),
+      llvm::cl::init("auto")};
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit for bin/fatbin (default: $CUDA_ROOT, "
@@ -88,6 +93,10 @@ LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error) {
     error = "unknown chip '" + t.chip + "' (expected sm_XY, e.g. sm_80, sm_90a)";
     return failure();
   }
+  if (t.memory != "auto" && t.memory != "device" && t.memory != "managed") {
+    error = "unknown memory '" + t.memory + "' (expected auto, device or managed)";
+    return failure();
+  }
   if (t.format != "isa" && t.format != "bin" && t.format != "fatbin") {
     error = "unknown format '" + t.format + "' (expected isa, bin or fatbin)";
     return failure();
@@ -115,6 +124,9 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
   pm.addPass(createConvertBufferizationToMemRefPass());
   if (t.kernels)
     pm.addPass(createRotqGpuMaterializeKernels());
+  RotqGpuDeviceMemoryOptions memory;
+  memory.memory = t.memory;
+  pm.addNestedPass<func::FuncOp>(createRotqGpuDeviceMemory(memory));
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
@@ -122,7 +134,6 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
   map.blockSize = t.blockSize;
   pm.addNestedPass<func::FuncOp>(createRotqGpuMapParallelLoops(map));
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
-  pm.addNestedPass<func::FuncOp>(createRotqGpuDeviceMemory());
   pm.addPass(createGpuKernelOutliningPass());
   // Host only: the kernels now live in gpu.module, and their math goes to
   // libdevice in the NVVM lowering.
@@ -195,6 +206,7 @@ void registerLowerToNVVMPipeline() {
         t.kernels = o.kernels;
         t.blockSize = o.blockSize;
         t.toolkit = o.toolkit;
+        t.memory = o.memory;
         std::string error;
         if (failed(checkNVVMTarget(t, error)))
           return errorHandler("rotq-lower-to-nvvm: " + error);

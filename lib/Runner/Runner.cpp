@@ -4,6 +4,7 @@
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Pipelines/Pipelines.h"
 #include "rotq/Runtime/CudaDriver.h"
+#include "rotq/Runtime/GpuRuntime.h"
 #include "rotq/Support/Random.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -34,8 +35,8 @@ using namespace mlir;
 using namespace ::rotq;
 using namespace ::rotq::run;
 
-/// The first error of the GPU runtime (GpuRuntimeABI.cpp), if any.
-extern "C" int rotqGpuTakeError(char *buffer, size_t size);
+/// Frees (pools) a block from the GPU runtime's allocator.
+extern "C" void mgpuMemFree(void *ptr, ::rotq::cuda::CUstream stream);
 
 namespace {
 
@@ -319,14 +320,54 @@ Compiled::Compiled(std::unique_ptr<mlir::ExecutionEngine> engine,
       onGpu(onGpu) {}
 Compiled::~Compiled() = default;
 
+llvm::Expected<std::vector<std::vector<int64_t>>>
+Compiled::invoke(ArrayRef<void *> data,
+                 ArrayRef<std::vector<int64_t>> shapes) {
+  if (data.size() != sig.args.size() || shapes.size() != data.size())
+    return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
+               " arguments, " + llvm::Twine(data.size()) + " given");
+  // Argument descriptors, then a buffer for the result descriptors (a struct
+  // of descriptors when there are several results).
+  std::vector<std::vector<int64_t>> argDescs;
+  for (auto [p, shape] : llvm::zip(data, shapes))
+    argDescs.push_back(makeDescriptor(p, shape));
+  std::vector<size_t> resultOffsets;
+  size_t resultWords = 0;
+  for (RankedTensorType t : sig.results) {
+    resultOffsets.push_back(resultWords);
+    resultWords += 3 + 2 * t.getRank();
+  }
+  std::vector<int64_t> resultBuf(resultWords, 0);
+  void *resultPtr = resultBuf.data();
+  std::vector<void *> argPtrs;
+  std::vector<void *> descPtrs;
+  for (auto &d : argDescs)
+    descPtrs.push_back(d.data());
+  argPtrs.push_back(&resultPtr);
+  for (auto &p : descPtrs)
+    argPtrs.push_back(&p);
+  if (llvm::Error e = engine->invokePacked("_mlir_ciface_" + func, argPtrs))
+    return err("running @" + func + " failed: " + toString(std::move(e)));
+  if (onGpu) {
+    std::string gpuError = ::rotq::cuda::takeRuntimeError();
+    if (!gpuError.empty())
+      return err("running @" + func + " on the GPU failed: " + gpuError);
+  }
+  std::vector<std::vector<int64_t>> results;
+  for (auto [i, t] : llvm::enumerate(sig.results))
+    results.emplace_back(resultBuf.begin() + resultOffsets[i],
+                         resultBuf.begin() + resultOffsets[i] + 3 +
+                             2 * t.getRank());
+  return results;
+}
+
 llvm::Expected<std::vector<HostTensor>>
 Compiled::run(const std::vector<HostTensor> &inputs) {
   if (inputs.size() != sig.args.size())
     return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
                " arguments, " + llvm::Twine(inputs.size()) + " given");
-  // Argument descriptors, then a buffer for the result descriptors (a struct
-  // of descriptors when there are several results).
-  std::vector<std::vector<int64_t>> argDescs;
+  std::vector<void *> args;
+  std::vector<std::vector<int64_t>> shapes;
   // On the GPU, arguments are copied to managed memory (kernels and host
   // code both read it) and freed after the run.
   std::vector<::rotq::cuda::CUdeviceptr> gpuArgs;
@@ -356,40 +397,20 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
       std::memcpy(reinterpret_cast<void *>(p), data, h.array.data.size());
       data = reinterpret_cast<void *>(p);
     }
-    argDescs.push_back(makeDescriptor(data, h.array.shape));
+    args.push_back(data);
+    shapes.push_back(h.array.shape);
   }
-  std::vector<size_t> resultOffsets;
-  size_t resultWords = 0;
-  for (RankedTensorType t : sig.results) {
-    resultOffsets.push_back(resultWords);
-    resultWords += 3 + 2 * t.getRank();
-  }
-  std::vector<int64_t> resultBuf(resultWords, 0);
-  void *resultPtr = resultBuf.data();
-  std::vector<void *> argPtrs;
-  std::vector<void *> descPtrs;
-  for (auto &d : argDescs)
-    descPtrs.push_back(d.data());
-  argPtrs.push_back(&resultPtr);
-  for (auto &p : descPtrs)
-    argPtrs.push_back(&p);
-  if (llvm::Error e = engine->invokePacked("_mlir_ciface_" + func, argPtrs)) {
+  auto descs = invoke(args, shapes);
+  if (!descs) {
     if (onGpu)
       freeGpuArgs();
-    return err("running @" + func + " failed: " + toString(std::move(e)));
-  }
-  if (onGpu) {
-    char gpuError[8192];
-    if (rotqGpuTakeError(gpuError, sizeof(gpuError))) {
-      freeGpuArgs();
-      return err("running @" + func + " on the GPU failed: " +
-                 std::string(gpuError));
-    }
+    return descs.takeError();
   }
 
   std::vector<HostTensor> results;
+  std::vector<void *> gpuResults;
   for (auto [i, t] : llvm::enumerate(sig.results)) {
-    const int64_t *d = resultBuf.data() + resultOffsets[i];
+    const int64_t *d = (*descs)[i].data();
     int64_t rank = t.getRank();
     auto ht = hostType(t.getElementType());
     HostTensor h;
@@ -401,6 +422,31 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
     size_t es = npy::elementSize(h.array.dtype);
     h.array.data.resize(n * es);
     const char *base = reinterpret_cast<const char *>(d[1]) + d[2] * es;
+    // GPU results may be in device memory: copy the span they cover first.
+    std::vector<char> staged;
+    if (onGpu && n) {
+      int64_t last = 0;
+      for (int64_t r = 0; r < rank; ++r)
+        last += (d[3 + r] - 1) * d[3 + rank + r];
+      staged.resize((last + 1) * es);
+      if (auto r = cu->cuMemcpyAsync(
+              reinterpret_cast<::rotq::cuda::CUdeviceptr>(staged.data()),
+              reinterpret_cast<::rotq::cuda::CUdeviceptr>(base), staged.size(),
+              nullptr);
+          r || (r = cu->cuCtxSynchronize())) {
+        freeGpuArgs();
+        return err("cannot read result " + llvm::Twine(i) + " from the GPU: " +
+                   ::rotq::cuda::errorString(r));
+      }
+      base = staged.data();
+    }
+    if (onGpu) {
+      void *alloc = reinterpret_cast<void *>(d[0]);
+      bool isArg = llvm::is_contained(
+          gpuArgs, reinterpret_cast<::rotq::cuda::CUdeviceptr>(alloc));
+      if (!isArg && !llvm::is_contained(gpuResults, alloc))
+        gpuResults.push_back(alloc);
+    }
     // Copy element by element through the strides.
     std::vector<int64_t> idx(rank, 0);
     for (int64_t e = 0; e < n; ++e) {
@@ -416,6 +462,9 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
     }
     results.push_back(std::move(h));
   }
+  // Results are the caller's: back to the runtime's pool.
+  for (void *p : gpuResults)
+    mgpuMemFree(p, nullptr);
   // Results are read; they may alias arguments, so arguments go last.
   if (onGpu)
     freeGpuArgs();

@@ -4,17 +4,26 @@
 // these C functions (module load, launch, streams, events, allocation,
 // copies, host registration). They run on the driver API loaded with dlopen
 // (CudaDriver.h). A failing call does not abort the process: the first
-// error is kept (rotqGpuTakeError hands it to the caller that drives the
+// error is kept (takeRuntimeError hands it to the caller that drives the
 // run), later calls still try to do their part, and allocations that fail
 // return null.
 //
+// Lowered code allocates its buffers and streams on every call and frees
+// them before returning; both are pooled here (freed blocks are kept by
+// size for the next request, streams are reused), so a model run many times
+// does not pay cuMemAlloc / cuStreamCreate each time.
+//
 //===----------------------------------------------------------------------===//
 #include "rotq/Runtime/CudaDriver.h"
+#include "rotq/Runtime/GpuRuntime.h"
 
-#include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 using namespace rotq::cuda;
 
@@ -49,21 +58,79 @@ bool check(CUresult r, const char *call) {
 /// allowed without opting in.
 constexpr unsigned kDefaultSharedLimit = 48 * 1024;
 
+/// Allocations: what each live block is, and the free blocks by kind/size.
+struct Pool {
+  std::mutex mutex;
+  struct Block {
+    size_t bytes;
+    bool managed;
+  };
+  std::unordered_map<void *, Block> live;
+  std::multimap<std::pair<bool, size_t>, void *> free;
+  std::vector<CUstream> streams;
+} pool;
+
+/// Kernel timing.
+struct Profile {
+  std::mutex mutex;
+  bool enabled = false;
+  std::unordered_map<CUfunction, std::string> names;
+  struct Pending {
+    std::string kernel;
+    CUevent start, end;
+  };
+  std::vector<Pending> pending;
+} profile;
+
 } // namespace
 
-#define ROTQ_EXPORT extern "C" __attribute__((visibility("default")))
+namespace rotq::cuda {
 
-ROTQ_EXPORT int rotqGpuTakeError(char *buffer, size_t size) {
+std::string takeRuntimeError() {
   std::lock_guard<std::mutex> lock(errorMutex);
-  if (firstError.empty())
-    return 0;
-  if (buffer && size) {
-    std::strncpy(buffer, firstError.c_str(), size - 1);
-    buffer[size - 1] = 0;
-  }
-  firstError.clear();
-  return 1;
+  std::string e;
+  std::swap(e, firstError);
+  return e;
 }
+
+void setKernelTiming(bool enabled) {
+  std::lock_guard<std::mutex> lock(profile.mutex);
+  profile.enabled = enabled;
+}
+
+std::vector<KernelTime> takeKernelTimes() {
+  std::vector<Profile::Pending> pending;
+  {
+    std::lock_guard<std::mutex> lock(profile.mutex);
+    std::swap(pending, profile.pending);
+  }
+  std::vector<KernelTime> times;
+  const Driver *d = driver();
+  if (!d)
+    return times;
+  for (Profile::Pending &p : pending) {
+    float ms = 0;
+    if (check(d->cuEventSynchronize(p.end), "cuEventSynchronize") &&
+        check(d->cuEventElapsedTime(&ms, p.start, p.end), "cuEventElapsedTime"))
+      times.push_back({p.kernel, ms});
+    d->cuEventDestroy(p.start);
+    d->cuEventDestroy(p.end);
+  }
+  return times;
+}
+
+void releasePooledMemory() {
+  const Driver *d = driver();
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  if (d)
+    for (auto &[key, ptr] : pool.free)
+      d->cuMemFree(reinterpret_cast<CUdeviceptr>(ptr));
+  pool.free.clear();
+}
+
+} // namespace rotq::cuda
+
+#define ROTQ_EXPORT extern "C" __attribute__((visibility("default")))
 
 ROTQ_EXPORT CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
   const Driver *d = driver();
@@ -99,8 +166,11 @@ ROTQ_EXPORT CUfunction mgpuModuleGetFunction(CUmodule module,
                                              const char *name) {
   const Driver *d = driver();
   CUfunction f = nullptr;
-  if (d && module)
-    check(d->cuModuleGetFunction(&f, module, name), "cuModuleGetFunction");
+  if (d && module &&
+      check(d->cuModuleGetFunction(&f, module, name), "cuModuleGetFunction")) {
+    std::lock_guard<std::mutex> lock(profile.mutex);
+    profile.names[f] = name;
+  }
   return f;
 }
 
@@ -119,12 +189,38 @@ ROTQ_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                  smem),
              "cuFuncSetAttribute(dynamic shared memory)"))
     return;
+  Profile::Pending timed;
+  bool timing;
+  {
+    std::lock_guard<std::mutex> lock(profile.mutex);
+    timing = profile.enabled;
+    if (timing)
+      timed.kernel = profile.names[function];
+  }
+  if (timing) {
+    d->cuEventCreate(&timed.start, 0);
+    d->cuEventCreate(&timed.end, 0);
+    d->cuEventRecord(timed.start, stream);
+  }
   check(d->cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
                           blockZ, smem, stream, params, extra),
         "cuLaunchKernel");
+  if (timing) {
+    d->cuEventRecord(timed.end, stream);
+    std::lock_guard<std::mutex> lock(profile.mutex);
+    profile.pending.push_back(timed);
+  }
 }
 
 ROTQ_EXPORT CUstream mgpuStreamCreate() {
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    if (!pool.streams.empty()) {
+      CUstream s = pool.streams.back();
+      pool.streams.pop_back();
+      return s;
+    }
+  }
   const Driver *d = driver();
   CUstream s = nullptr;
   if (d)
@@ -132,9 +228,14 @@ ROTQ_EXPORT CUstream mgpuStreamCreate() {
   return s;
 }
 
+/// The stream is kept for reuse once its work is done.
 ROTQ_EXPORT void mgpuStreamDestroy(CUstream stream) {
-  if (const Driver *d = driver(); d && stream)
-    check(d->cuStreamDestroy(stream), "cuStreamDestroy");
+  const Driver *d = driver();
+  if (!d || !stream)
+    return;
+  check(d->cuStreamSynchronize(stream), "cuStreamSynchronize");
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  pool.streams.push_back(stream);
 }
 
 ROTQ_EXPORT void mgpuStreamSynchronize(CUstream stream) {
@@ -177,21 +278,49 @@ ROTQ_EXPORT void mgpuEventRecord(CUevent event, CUstream stream) {
 ROTQ_EXPORT void *mgpuMemAlloc(uint64_t size, CUstream /*stream*/,
                                bool isHostShared) {
   const Driver *d = driver();
-  CUdeviceptr p = 0;
   if (!d)
     return nullptr;
-  size_t bytes = size ? size : 256;
-  if (isHostShared)
-    check(d->cuMemAllocManaged(&p, bytes, CU_MEM_ATTACH_GLOBAL),
-          "cuMemAllocManaged");
-  else
-    check(d->cuMemAlloc(&p, bytes), "cuMemAlloc");
+  // Rounded up to 256 bytes (the driver's alignment) so that pooled blocks
+  // match more requests.
+  size_t bytes = std::max<size_t>((size + 255) / 256 * 256, 256);
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    auto it = pool.free.find({isHostShared, bytes});
+    if (it != pool.free.end()) {
+      void *p = it->second;
+      pool.free.erase(it);
+      pool.live[p] = {bytes, isHostShared};
+      return p;
+    }
+  }
+  CUdeviceptr p = 0;
+  bool ok = isHostShared ? check(d->cuMemAllocManaged(&p, bytes,
+                                                      CU_MEM_ATTACH_GLOBAL),
+                                 "cuMemAllocManaged")
+                         : check(d->cuMemAlloc(&p, bytes), "cuMemAlloc");
+  if (!ok)
+    return nullptr;
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  pool.live[reinterpret_cast<void *>(p)] = {bytes, isHostShared};
   return reinterpret_cast<void *>(p);
 }
 
-ROTQ_EXPORT void mgpuMemFree(void *ptr, CUstream /*stream*/) {
-  if (const Driver *d = driver(); d && ptr)
+/// Blocks from mgpuMemAlloc go back to the pool once `stream` (if any) has
+/// finished with them; other pointers are freed.
+ROTQ_EXPORT void mgpuMemFree(void *ptr, CUstream stream) {
+  const Driver *d = driver();
+  if (!d || !ptr)
+    return;
+  if (stream)
+    check(d->cuStreamSynchronize(stream), "cuStreamSynchronize");
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  auto it = pool.live.find(ptr);
+  if (it == pool.live.end()) {
     check(d->cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
+    return;
+  }
+  pool.free.insert({{it->second.managed, it->second.bytes}, ptr});
+  pool.live.erase(it);
 }
 
 ROTQ_EXPORT void mgpuMemcpy(void *dst, void *src, size_t size,

@@ -130,21 +130,32 @@ def RotqGpuMapParallelLoops : Pass<"rotq-gpu-map-parallel-loops", "::mlir::func:
 def RotqGpuDeviceMemory : Pass<"rotq-gpu-device-memory", "::mlir::func::FuncOp"> {
   let summary = "Place host-side buffers where GPU kernels can read them";
   let description = [{
-    After bufferization, rewrites the host code of a function so that every
-    buffer a kernel may touch lives in memory the GPU can address:
+    After bufferization (and before linalg becomes kernels), rewrites the
+    host code of a function so that every buffer lives in GPU memory:
 
-    * `memref.alloc` / `memref.dealloc` become `gpu.alloc host_shared` /
-      `gpu.dealloc` (CUDA managed memory: kernels and the remaining host
-      loops both see it);
+    * `memref.alloc` / `memref.dealloc` become `gpu.alloc` / `gpu.dealloc`;
     * `memref.get_global` (weights and other constants) is copied into such
-      a buffer when the function starts, and freed before it returns;
-    * `memref.copy` between contiguous buffers becomes `gpu.memcpy`.
+      a buffer where it is read, and freed at the end of its block;
+    * `memref.copy` becomes `gpu.memcpy` between contiguous buffers and
+      `linalg.copy` (a kernel, later) otherwise.
 
-    Function arguments must already be device-accessible: `rotq-run
-    --device=cuda` passes them in managed memory.
+    `memory=device` allocates plain device memory: the host never touches
+    the data. `memory=managed` allocates CUDA managed memory (`host_shared`),
+    which host code can read too. `memory=auto` (the default) picks device
+    memory unless the function's host code reads or writes buffers itself
+    (memref/vector/affine loads and stores, calls taking buffers, or a
+    linalg op without parallel dimensions, which would become a host loop).
+
+    Function arguments must be GPU-accessible: `rotq-run --device=cuda`
+    passes them in managed memory and reads results with `cuMemcpy`.
   }];
+  let options = [
+    Option<"memory", "memory", "std::string", /*default=*/"\"auto\"",
+           "auto, device or managed">,
+  ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
     "::mlir::memref::MemRefDialect",
   ];
 }

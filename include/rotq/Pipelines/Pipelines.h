@@ -31,6 +31,8 @@ struct NVVMTarget {
   int64_t blockSize = 256;
   /// CUDA toolkit whose ptxas makes bin/fatbin; empty: cudaToolkitPath().
   std::string toolkit;
+  /// Where buffers live: auto, device or managed (rotq-gpu-device-memory).
+  std::string memory = "auto";
 };
 
 /// $CUDA_ROOT, $CUDA_HOME or $CUDA_PATH, else /usr/local/cuda if it has
@@ -41,7 +43,7 @@ std::string cudaToolkitPath();
 /// of the form sm_XY.
 std::string defaultPtxFeatures(llvm::StringRef chip);
 
-/// Checks chip and format; `error` says what is wrong.
+/// Checks chip, format and memory; `error` says what is wrong.
 LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error);
 
 /// rotq + upstream tensor IR down to a host LLVM-dialect module with the

@@ -85,6 +85,14 @@ public:
   llvm::Expected<std::vector<HostTensor>>
   run(const std::vector<HostTensor> &inputs);
 
+  /// Calls the function on caller-owned row-major buffers of the given
+  /// shapes (on the GPU: device or managed memory) and returns the result
+  /// descriptors {allocated, aligned, offset, sizes..., strides...}; the
+  /// results belong to the caller.
+  llvm::Expected<std::vector<std::vector<int64_t>>>
+  invoke(llvm::ArrayRef<void *> data,
+         llvm::ArrayRef<std::vector<int64_t>> shapes);
+
 private:
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::string func;

@@ -2,16 +2,18 @@
 //
 // After bufferization the host code allocates with memref.alloc (malloc)
 // and reads constants from memref.global (host data): neither is visible to
-// a kernel. This pass moves them to CUDA managed memory, which the kernels
-// and the host loops that remain can both address, so the program stays
-// correct whichever side touches a buffer. Kernel bodies are left alone.
-// Copies use the async forms (gpu-to-llvm lowers only those), each fenced
-// by a gpu.wait so the host order is kept.
+// a kernel. This pass moves them to GPU memory: plain device memory when
+// the host code never touches the data itself (the kernels do all the
+// work: copies become gpu.memcpy or linalg.copy, a kernel later), managed
+// memory otherwise, which host loops can address too. Kernel bodies are
+// left alone. GPU copies and frees use the async forms (gpu-to-llvm lowers
+// only those), each fenced by a gpu.wait so the host order is kept.
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Conversion/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 
 namespace mlir::rotq {
 #define GEN_PASS_DEF_ROTQGPUDEVICEMEMORY
@@ -51,11 +53,43 @@ Operation *copyBuffer(OpBuilder &b, Location loc, Value dst, Value src) {
   });
 }
 
-Value managedAlloc(OpBuilder &b, Location loc, MemRefType t,
-                   ValueRange dynamicSizes, ValueRange symbols = {}) {
-  return gpu::AllocOp::create(b, loc, t, Type(), ValueRange{}, dynamicSizes,
-                              symbols, b.getUnitAttr())
-      .getMemref();
+/// gpu-to-llvm lowers managed (host_shared) allocations only in the
+/// synchronous form and device ones only in the async form.
+Value gpuAlloc(OpBuilder &b, Location loc, MemRefType t, bool managed,
+               ValueRange dynamicSizes, ValueRange symbols = {}) {
+  if (managed)
+    return gpu::AllocOp::create(b, loc, t, Type(), ValueRange{}, dynamicSizes,
+                                symbols, b.getUnitAttr())
+        .getMemref();
+  Value memref;
+  fenced(b, loc, [&](Type tok, Value dep) {
+    auto a = gpu::AllocOp::create(b, loc, t, tok, ValueRange{dep},
+                                  dynamicSizes, symbols, UnitAttr());
+    memref = a.getMemref();
+    return a.getAsyncToken();
+  });
+  return memref;
+}
+
+/// Whether host code (outside kernels) reads or writes buffer contents.
+bool hostTouchesData(func::FuncOp f) {
+  WalkResult r = f.walk([](Operation *op) {
+    if (inKernel(op))
+      return WalkResult::advance();
+    if (isa<memref::LoadOp, memref::StoreOp, affine::AffineLoadOp,
+            affine::AffineStoreOp>(op) ||
+        op->getDialect()->getNamespace() == "vector")
+      return WalkResult::interrupt();
+    if (auto l = dyn_cast<linalg::LinalgOp>(op);
+        l && l.getNumParallelLoops() == 0)
+      return WalkResult::interrupt();
+    if (isa<CallOpInterface>(op) &&
+        llvm::any_of(op->getOperandTypes(),
+                     [](Type t) { return isa<BaseMemRefType>(t); }))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return r.wasInterrupted();
 }
 
 bool contiguous(Value v) {
@@ -65,7 +99,17 @@ bool contiguous(Value v) {
 
 struct RotqGpuDeviceMemory
     : mlir::rotq::impl::RotqGpuDeviceMemoryBase<RotqGpuDeviceMemory> {
+  using RotqGpuDeviceMemoryBase::RotqGpuDeviceMemoryBase;
+
   void runOnOperation() override {
+    if (memory != "auto" && memory != "device" && memory != "managed") {
+      getOperation().emitError("rotq-gpu-device-memory: memory must be auto, "
+                               "device or managed, got '")
+          << memory << "'";
+      return signalPassFailure();
+    }
+    bool managed = memory == "managed" ||
+                   (memory == "auto" && hostTouchesData(getOperation()));
     SmallVector<Operation *> work;
     getOperation().walk([&](Operation *op) {
       if (!inKernel(op) &&
@@ -80,8 +124,8 @@ struct RotqGpuDeviceMemory
       if (auto a = dyn_cast<memref::AllocOp>(op)) {
         if (!a.getType().getLayout().isIdentity())
           continue;
-        rw.replaceOp(a, managedAlloc(rw, loc, a.getType(), a.getDynamicSizes(),
-                                     a.getSymbolOperands()));
+        rw.replaceOp(a, gpuAlloc(rw, loc, a.getType(), managed,
+                                 a.getDynamicSizes(), a.getSymbolOperands()));
       } else if (auto d = dyn_cast<memref::DeallocOp>(op)) {
         freeBuffer(rw, loc, d.getMemref());
         rw.eraseOp(d);
@@ -89,7 +133,7 @@ struct RotqGpuDeviceMemory
         // Constants: a managed copy for this call, freed at the end of the
         // block unless it escapes through a terminator.
         rw.setInsertionPointAfter(g);
-        Value copy = managedAlloc(rw, loc, g.getType(), ValueRange{});
+        Value copy = gpuAlloc(rw, loc, g.getType(), managed, ValueRange{});
         Operation *memcpy = copyBuffer(rw, loc, copy, g.getResult());
         bool escapes = llvm::any_of(g->getUsers(), [](Operation *u) {
           return u->hasTrait<OpTrait::IsTerminator>();
@@ -100,9 +144,10 @@ struct RotqGpuDeviceMemory
           freeBuffer(rw, loc, copy);
         }
       } else if (auto c = dyn_cast<memref::CopyOp>(op)) {
-        if (!contiguous(c.getSource()) || !contiguous(c.getTarget()))
-          continue;
-        copyBuffer(rw, loc, c.getTarget(), c.getSource());
+        if (contiguous(c.getSource()) && contiguous(c.getTarget()))
+          copyBuffer(rw, loc, c.getTarget(), c.getSource());
+        else
+          linalg::CopyOp::create(rw, loc, c.getSource(), c.getTarget());
         rw.eraseOp(c);
       }
     }
