@@ -71,3 +71,24 @@ echo
 echo "== 7. Quantized vs float: W8A8 and W4A4KV4, without and with QuaRot, RTN and GPTQ weights"
 echo "(rotq-quantize after rotq-raise-model or rotq-quarot; rotq-eval on 128 tokens sampled from the float model)"
 bash scripts/quant-table.sh "$BUILD" "W8A8=8,8,16 W4A4KV4=4,4,4"
+
+echo
+echo "== 8. The W4A4KV4 model for the GPU: rotq-lower-to-nvvm (sm_90a, PTX)"
+"$BIN/rotq-opt" "$OUT/rotated.mlir" --rotq-quantize="w-bits=4 a-bits=4 kv-bits=4 seed=5" -o "$OUT/w4a4kv4.mlir"
+"$BIN/rotq-opt" "$OUT/w4a4kv4.mlir" --rotq-lower-to-nvvm="chip=sm_90a format=isa" -o "$OUT/gpu.mlir"
+echo "rotq's own kernels in the lowered module:"
+grep -o '\.entry rotq_[a-z0-9_]*' <("$PY" - "$OUT/gpu.mlir" <<'PYEOF'
+import re, sys
+text = open(sys.argv[1]).read()
+for m in re.finditer(r'assembly = "((?:[^"\\]|\\.)*)"', text):
+    print(re.sub(r'\\([0-9A-Fa-f]{2})', lambda h: chr(int(h.group(1), 16)), m.group(1)))
+PYEOF
+) | sed -e 's/\.entry //' -e 's/_[0-9]*$//' | sort | uniq -c
+echo "$(grep -c 'gpu.binary' "$OUT/gpu.mlir") GPU modules in all (norms, RoPE, attention and the rest come from linalg)"
+if "$BIN/rotq-run" --cuda-check; then
+  echo "logits on the GPU vs the CPU:"
+  "$BIN/rotq-run" --compare "$OUT/w4a4kv4.mlir" "$OUT/w4a4kv4.mlir" -e forward \
+    --input "$OUT/tokens.npy" --device=cuda --ref-device=cpu --rel-tol 1e-3
+else
+  echo "(no GPU here: with one, the demo also runs this model on it and compares the logits with the CPU's)"
+fi

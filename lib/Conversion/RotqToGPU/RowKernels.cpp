@@ -196,7 +196,8 @@ void Emitter::emit(Value input, Value output, Value scale, Value zeroPoint,
   auto vecT = VectorType::get({V}, et);
   auto vecF = VectorType::get({V}, f32);
   llvm::MaybeAlign globalAlign(V * et.getIntOrFloatBitWidth() / 8);
-  llvm::MaybeAlign sharedAlign(V * 4);
+  // The dynamic shared memory base is only known to be 16-byte aligned.
+  llvm::MaybeAlign sharedAlign(std::min<int64_t>(V * 4, 16));
 
   // 1. Load, signs, register and lane butterflies, to shared memory.
   int64_t seg = kWarp * V;
