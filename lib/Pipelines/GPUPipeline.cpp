@@ -135,12 +135,6 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
   pm.addNestedPass<func::FuncOp>(createRotqGpuMapParallelLoops(map));
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
-  // Host only: the kernels now live in gpu.module, and their math goes to
-  // libdevice in the NVVM lowering.
-  pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
-  pm.addNestedPass<func::FuncOp>(createConvertMathToLLVMPass());
-  pm.addNestedPass<func::FuncOp>(createConvertMathToLibmPass());
-  pm.addPass(createCanonicalizerPass());
 
   // Upstream's gpu-lower-to-nvvm-pipeline, step by step.
   pm.addPass(createConvertNVGPUToNVVMPass());
@@ -169,7 +163,11 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
   binary.compilationTarget = t.format;
   binary.toolkitPath = t.toolkit.empty() ? cudaToolkitPath() : t.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
+  // Host math last, once the kernels (whose math goes to libdevice) are
+  // binaries: LLVM intrinsics, then libm for the rest (as on the CPU).
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

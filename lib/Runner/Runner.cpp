@@ -248,11 +248,9 @@ llvm::Expected<HostTensor> randomInput(const Signature &sig,
   return prepareInput(sig, index, a, "random input");
 }
 
-llvm::Expected<std::unique_ptr<Compiled>>
-compile(ModuleOp module, const std::string &func, const Signature &sig,
-        const RunOptions &opts) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
+llvm::Error
+lower(ModuleOp module, const std::string &func, const RunOptions &opts,
+      bool needDevice) {
   MLIRContext *ctx = module.getContext();
   bool onGpu = opts.device == "cuda";
   if (opts.device != "cpu" && !onGpu)
@@ -260,9 +258,11 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
   mlir::rotq::NVVMTarget target;
   if (onGpu) {
     std::string why;
-    if (!cudaAvailable(&why))
+    if (needDevice && !cudaAvailable(&why))
       return err("cannot run on the GPU: " + why);
-    target.chip = opts.chip.empty() ? ::rotq::cuda::deviceChip() : opts.chip;
+    target.chip = !opts.chip.empty() ? opts.chip
+                  : needDevice       ? ::rotq::cuda::deviceChip()
+                                     : "sm_90a";
     target.format = opts.gpuFormat;
     target.kernels = opts.gpuKernels;
     std::string bad;
@@ -291,6 +291,17 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
                " failed:\n" + diagText);
   if (opts.dumpLowered)
     module.print(llvm::errs());
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<Compiled>>
+compile(ModuleOp module, const std::string &func, const Signature &sig,
+        const RunOptions &opts) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  if (llvm::Error e = lower(module, func, opts, /*needDevice=*/true))
+    return std::move(e);
+  bool onGpu = opts.device == "cuda";
 
   ExecutionEngineOptions eo;
   // ExecutionEngineOptions::transformer is a function_ref: keep the callee.

@@ -132,6 +132,19 @@ void releasePooledMemory() {
 
 #define ROTQ_EXPORT extern "C" __attribute__((visibility("default")))
 
+/// takeRuntimeError for C callers (e.g. Python's ctypes): copies the first
+/// error into `buffer` and returns 1, or returns 0 if there was none.
+ROTQ_EXPORT int rotqGpuTakeError(char *buffer, size_t size) {
+  std::string e = rotq::cuda::takeRuntimeError();
+  if (e.empty())
+    return 0;
+  if (buffer && size) {
+    std::strncpy(buffer, e.c_str(), size - 1);
+    buffer[size - 1] = 0;
+  }
+  return 1;
+}
+
 ROTQ_EXPORT CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
   const Driver *d = driver();
   CUmodule m = nullptr;

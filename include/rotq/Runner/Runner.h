@@ -101,6 +101,23 @@ private:
   bool onGpu;
 };
 
+/// Lowers the module in place for opts.device (rotq-lower-to-llvm, or
+/// rotq-lower-to-nvvm for opts.chip, else the GPU's own chip when
+/// `needDevice`, else sm_90a), with a C interface for @func.
+llvm::Error lower(mlir::ModuleOp module, const std::string &func,
+                  const RunOptions &opts, bool needDevice);
+
+/// Lowers the module and writes a shared library with @func's C interface
+/// `_mlir_ciface_FUNC` and its signature as the string `rotq_signature_FUNC`
+/// ("device=cuda args=f16:?x4096,i64:7 results=i8:?x4096,f32:?x1"), compiled
+/// for this
+/// host and linked with the system C compiler (for "cuda": against
+/// librotq_cuda_runtime.so, found next to the library or in `runtimeDir`).
+llvm::Error compileLibrary(mlir::ModuleOp module, const std::string &func,
+                           const Signature &sig, const RunOptions &opts,
+                           const std::string &output,
+                           const std::string &runtimeDir);
+
 /// Lowers the module to LLVM in place and JIT-compiles @func.
 llvm::Expected<std::unique_ptr<Compiled>>
 compile(mlir::ModuleOp module, const std::string &func, const Signature &sig,
