@@ -45,7 +45,8 @@ def _parse(kind):
 class Library:
     def __init__(self, path, func):
         path = os.path.abspath(path)
-        self.lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        # RTLD_LOCAL: several libraries may each export the same function.
+        self.lib = ctypes.CDLL(path, mode=os.RTLD_LOCAL | os.RTLD_NOW)
         self.func = func
         sig = ctypes.cast(ctypes.addressof(ctypes.c_char.in_dll(
             self.lib, "rotq_signature_" + func)), ctypes.c_char_p).value.decode()
@@ -63,6 +64,19 @@ class Library:
             rt.mgpuMemFree.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
             rt.mgpuMemcpy.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
             rt.mgpuStreamSynchronize.argtypes = [ctypes.c_void_p]
+
+    def _error(self):
+        msg = ctypes.create_string_buffer(8192)
+        if self.rt.rotqGpuTakeError(msg, len(msg)):
+            self.last_error = msg.value.decode()
+            return True
+        return False
+
+    def _raise(self):
+        if not getattr(self, "last_error", None):
+            self._error()
+        raise RuntimeError("running %s on the GPU failed: %s"
+                           % (self.func, getattr(self, "last_error", "unknown error")))
 
     def _descriptor(self, ptr, shape):
         rank = len(shape)
@@ -90,6 +104,10 @@ class Library:
             ptr = a.ctypes.data
             if self.gpu:
                 d = self.rt.mgpuMemAlloc(max(a.nbytes, 1), None, False)
+                if not d:
+                    for p in device:
+                        self.rt.mgpuMemFree(p, None)
+                    self._raise()
                 self.rt.mgpuMemcpy(d, ptr, a.nbytes, None)
                 device.append(d)
                 ptr = d
@@ -101,13 +119,10 @@ class Library:
         args = [ctypes.byref(out)] + [ctypes.byref(d) for d in descs]
         self.entry.restype = None
         self.entry(*args)
-        if self.gpu:
-            msg = ctypes.create_string_buffer(8192)
-            if self.rt.rotqGpuTakeError(msg, len(msg)):
-                for d in device:
-                    self.rt.mgpuMemFree(d, None)
-                raise RuntimeError("running %s on the GPU failed: %s"
-                                   % (self.func, msg.value.decode()))
+        if self.gpu and self._error():
+            for d in device:
+                self.rt.mgpuMemFree(d, None)
+            self._raise()
         results, pos, freed = [], 0, set()
         for et, shape in self.results:
             rank = len(shape)

@@ -21,6 +21,7 @@ llvm_config.add_tool_substitutions(
 config.substitutions.insert(0, ("%python", config.rotq_python))
 config.substitutions.append(
     ("%inputs", os.path.join(config.test_source_root, "Inputs")))
+config.substitutions.append(("%rotq_build", config.rotq_obj_root))
 config.substitutions.append(
     ("%rotq_lib", os.path.join(config.test_source_root, "..", "python",
                                "rotq_lib.py")))

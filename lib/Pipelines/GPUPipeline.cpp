@@ -22,6 +22,7 @@
 #include "rotq/Conversion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -135,6 +136,11 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
   pm.addNestedPass<func::FuncOp>(createRotqGpuMapParallelLoops(map));
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
+  // Host bf16 conversions as integer arithmetic (see CPUPipeline.cpp); the
+  // kernels keep the GPU's own.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addNestedPass<func::FuncOp>(arith::createArithExpandOpsPass(expand));
 
   // Upstream's gpu-lower-to-nvvm-pipeline, step by step.
   pm.addPass(createConvertNVGPUToNVVMPass());

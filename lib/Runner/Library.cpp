@@ -27,6 +27,7 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
@@ -73,12 +74,13 @@ llvm::Error compileLibrary(ModuleOp module, const std::string &func,
   std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, llvmCtx);
   if (!m)
     return err("translation to LLVM IR failed");
-  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!jtmb)
-    return jtmb.takeError();
-  jtmb->setRelocationModel(llvm::Reloc::PIC_);
-  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
-  auto tm = jtmb->createTargetMachine();
+  // This host's triple with the generic CPU (no -march=native): the library
+  // may run on another machine of the same architecture.
+  llvm::orc::JITTargetMachineBuilder jtmb(
+      llvm::Triple(llvm::sys::getDefaultTargetTriple()));
+  jtmb.setRelocationModel(llvm::Reloc::PIC_);
+  jtmb.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto tm = jtmb.createTargetMachine();
   if (!tm)
     return tm.takeError();
   ExecutionEngine::setupTargetTripleAndDataLayout(m.get(), tm->get());
@@ -118,9 +120,16 @@ llvm::Error compileLibrary(ModuleOp module, const std::string &func,
     cc = llvm::sys::findProgramByName("gcc");
   if (!cc)
     return err("no C compiler (cc) on PATH to link the shared library");
-  std::vector<std::string> args = {*cc, "-shared", "-o", output,
-                                   std::string(object), "-lm"};
-  if (opts.device == "cuda") {
+  // -Bsymbolic: calls inside the library stay inside it, even when another
+  // loaded library exports a function of the same name.
+  std::vector<std::string> args = {*cc, "-shared", "-Wl,-Bsymbolic", "-o",
+                                   output, std::string(object), "-lm"};
+  if (opts.device == "cpu") {
+    // Strided memref.copy calls MLIR's C runner utilities on the CPU.
+    args.push_back("-L" ROTQ_MLIR_LIB_DIR);
+    args.push_back("-Wl,-rpath," ROTQ_MLIR_LIB_DIR);
+    args.push_back("-lmlir_c_runner_utils");
+  } else {
     // The library calls the mgpu* runtime: found next to it ($ORIGIN) or
     // in the build's lib directory.
     args.push_back("-L" + runtimeDir);

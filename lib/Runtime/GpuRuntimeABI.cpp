@@ -145,6 +145,29 @@ ROTQ_EXPORT int rotqGpuTakeError(char *buffer, size_t size) {
   return 1;
 }
 
+/// Kernel timing for C callers: rotqGpuSetKernelTiming(1) starts recording;
+/// rotqGpuTakeKernelTimes fills up to `max` entries (names as one string of
+/// '\n'-terminated lines, at most `namesSize` bytes) and returns how many.
+ROTQ_EXPORT void rotqGpuSetKernelTiming(int enabled) {
+  rotq::cuda::setKernelTiming(enabled != 0);
+}
+
+ROTQ_EXPORT int rotqGpuTakeKernelTimes(char *names, size_t namesSize,
+                                       float *milliseconds, int max) {
+  std::vector<rotq::cuda::KernelTime> times = rotq::cuda::takeKernelTimes();
+  std::string text;
+  int n = 0;
+  for (const rotq::cuda::KernelTime &t : times) {
+    if (n == max || text.size() + t.kernel.size() + 2 > namesSize)
+      break;
+    text += t.kernel + "\n";
+    milliseconds[n++] = t.milliseconds;
+  }
+  if (namesSize)
+    std::memcpy(names, text.c_str(), text.size() + 1);
+  return n;
+}
+
 ROTQ_EXPORT CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
   const Driver *d = driver();
   CUmodule m = nullptr;
