@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 MLIR_DIR ?= /usr/lib/llvm-22/lib/cmake/mlir
 
-.PHONY: all deps configure build demo check check-gpu bench clean docs
+.PHONY: all deps configure build demo check check-gpu bench gpu-cases clean docs
 
 all: build
 
@@ -34,6 +34,12 @@ check-gpu: build
 
 bench: build
 	@bash bench/run.sh $(BUILD_DIR)
+
+# For a GPU machine without MLIR/LLVM (only a driver, Python and NumPy):
+# the GPU cases and benchmarks compiled ahead of time into .gpu-cases/;
+# there, `python3 scripts/gpu_cases.py run .gpu-cases` and `... bench`.
+gpu-cases: build
+	$$(grep -m1 "^ROTQ_PYTHON:" $(BUILD_DIR)/CMakeCache.txt | cut -d= -f2) scripts/gpu_cases.py prepare $(BUILD_DIR) .gpu-cases
 
 docs: build
 	cmake --build $(BUILD_DIR) --target rotq-docs

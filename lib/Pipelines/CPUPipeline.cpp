@@ -18,7 +18,7 @@
 
 using namespace mlir;
 
-void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
+void rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createConvertRotqToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
@@ -32,6 +32,10 @@ void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   // Clones the deallocation pipeline inserts (e.g. for returned arguments).
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
+  buildTensorToBuffersPipeline(pm);
 
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());

@@ -6,16 +6,17 @@
 //
 //   convert-rotq-to-gpu           rotq's own kernels (FWHT, quantize, fused),
 //                                 as calls until buffers are final
-//   convert-rotq-to-linalg        everything else, as on the CPU
-//   one-shot-bufferize + deallocation
+//   buildTensorToBuffersPipeline  everything else to linalg, bufferization
+//                                 and deallocation, as on the CPU
 //   rotq-gpu-materialize-kernels  the calls become gpu.launch
 //   rotq-gpu-device-memory        buffers and constants in GPU memory
 //   convert-linalg-to-parallel-loops, rotq-gpu-map-parallel-loops,
 //   convert-parallel-loops-to-gpu  every linalg op becomes a kernel
-//   gpu-kernel-outlining, host math to LLVM/libm
+//   gpu-kernel-outlining, host bf16 conversions expanded
 //   then the steps of upstream's gpu-lower-to-nvvm-pipeline (NVVM, host
 //   LLVM, gpu-module-to-binary), with the CUDA toolkit located so that
-//   `bin`/`fatbin` find ptxas without any environment set up
+//   `bin`/`fatbin` find ptxas without any environment set up, and host
+//   math to LLVM / libm last
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Pipelines/Pipelines.h"
@@ -23,8 +24,6 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
-#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -111,18 +110,7 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
     k.chip = t.chip;
     pm.addPass(createConvertRotqToGPU(k));
   }
-  pm.addPass(createConvertRotqToLinalg());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCSEPass());
-
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  buildTensorToBuffersPipeline(pm);
   if (t.kernels)
     pm.addPass(createRotqGpuMaterializeKernels());
   RotqGpuDeviceMemoryOptions memory;

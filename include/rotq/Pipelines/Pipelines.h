@@ -8,6 +8,11 @@
 
 namespace mlir::rotq {
 
+/// The front both lowerings share: convert-rotq-to-linalg, elementwise
+/// fusion, one-shot bufferization (identity layouts at function
+/// boundaries), buffer deallocation.
+void buildTensorToBuffersPipeline(OpPassManager &pm);
+
 /// rotq + upstream tensor IR down to the LLVM dialect for the CPU:
 /// convert-rotq-to-linalg, one-shot bufferization (identity layouts at
 /// function boundaries), buffer deallocation, loops, and LLVM conversion.

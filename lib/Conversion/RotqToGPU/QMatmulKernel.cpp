@@ -94,6 +94,23 @@ struct QEmitter {
                                      VectorType::get({4}, b.getI8Type()), v);
   }
 
+  /// Copies rows [row0, row0 + rows) x bytes [col0, col0 + bytes) of `mem`
+  /// (limits rowEnd x colEnd) to `tile`, 16 bytes per thread and step.
+  void stage(Value mem, Value tile, Value row0, Value rowEnd, Value col0,
+             int64_t colEnd, int64_t rows, int64_t bytes, Value tid) {
+    for (int64_t c = 0; c < rows * bytes / 16 / kThreads; ++c) {
+      Value chunk = add(tid, idx(c * kThreads));
+      Value r = arith::DivUIOp::create(b, loc, chunk, idx(bytes / 16));
+      Value col = mul(arith::RemUIOp::create(b, loc, chunk, idx(bytes / 16)),
+                      idx(16));
+      Value gr = add(row0, r), gc = add(col0, col);
+      Value v = guardedLoad(andi(ult(gr, rowEnd), ult(gc, idx(colEnd))), mem,
+                            gr, gc, 16);
+      vector::StoreOp::create(b, loc, v, tile, ValueRange{r, col}, false,
+                              llvm::MaybeAlign(16));
+    }
+  }
+
   Value stack(ArrayRef<Value> rows, VectorType t) {
     Value acc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(t, b.getI8IntegerAttr(0)));
@@ -177,29 +194,12 @@ void QEmitter::emit(Value lhs, Value lhsScale, Value rhs, Value rhsScale,
       b.setInsertionPointToStart(kLoop.getBody());
       Value k0 = mul(kLoop.getInductionVar(), idx(BK));
       gpu::BarrierOp::create(b, loc);
-      // Stage A: BM x BK bytes in 16-byte chunks, one or two per thread.
-      for (int64_t c = 0; c < BM * BK / 16 / kThreads; ++c) {
-        Value chunk = add(tid, idx(c * kThreads));
-        Value r = arith::DivUIOp::create(b, loc, chunk, idx(BK / 16));
-        Value col = mul(arith::RemUIOp::create(b, loc, chunk, idx(BK / 16)), idx(16));
-        Value m = add(m0, r), k = add(k0, col);
-        Value v = guardedLoad(andi(ult(m, M), ult(k, idx(K))), lhs, m, k, 16);
-        vector::StoreOp::create(b, loc, v, tileA, ValueRange{r, col}, false,
-                                llvm::MaybeAlign(16));
-      }
-      // Stage B: BN rows of BK codes (or BK/2 packed bytes).
+      // Stage A (BM rows of BK codes) and B (BN rows of BK codes, or BK/2
+      // packed bytes) in 16-byte chunks, zero past the matrix.
       int64_t bytesB = packed ? BK / 2 : BK;
-      int64_t kBytes = packed ? K / 2 : K;
       Value kb0 = packed ? arith::DivUIOp::create(b, loc, k0, idx(2)).getResult() : k0;
-      for (int64_t c = 0; c < BN * bytesB / 16 / kThreads; ++c) {
-        Value chunk = add(tid, idx(c * kThreads));
-        Value r = arith::DivUIOp::create(b, loc, chunk, idx(bytesB / 16));
-        Value col = mul(arith::RemUIOp::create(b, loc, chunk, idx(bytesB / 16)), idx(16));
-        Value n = add(n0, r), kb = add(kb0, col);
-        Value v = guardedLoad(andi(ult(n, N), ult(kb, idx(kBytes))), rhs, n, kb, 16);
-        vector::StoreOp::create(b, loc, v, tileB, ValueRange{r, col}, false,
-                                llvm::MaybeAlign(16));
-      }
+      stage(lhs, tileA, m0, M, k0, K, BM, BK, tid);
+      stage(rhs, tileB, n0, N, kb0, packed ? K / 2 : K, BN, bytesB, tid);
       gpu::BarrierOp::create(b, loc);
 
       SmallVector<Value> acc(kLoop.getRegionIterArgs());
