@@ -85,8 +85,8 @@ for m in re.finditer(r'assembly = "((?:[^"\\]|\\.)*)"', text):
 PYEOF
 ) | sed -e 's/\.entry //' -e 's/_[0-9]*$//' | sort | uniq -c
 echo "$(grep -c 'gpu.binary' "$OUT/gpu.mlir") GPU modules in all (norms, RoPE, attention and the rest come from linalg)"
-if "$BIN/rotq-run" --cuda-check; then
-  echo "logits on the GPU vs the CPU:"
+if gpu=$("$BIN/rotq-run" --cuda-check); then
+  echo "$gpu; logits on the GPU vs the CPU:"
   "$BIN/rotq-run" --compare "$OUT/w4a4kv4.mlir" "$OUT/w4a4kv4.mlir" -e forward \
     --input "$OUT/tokens.npy" --device=cuda --ref-device=cpu --rel-tol 1e-3
 else

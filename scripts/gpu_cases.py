@@ -52,7 +52,7 @@ def prepare(build, out, device="cuda"):
     cases = []
     r = np.random.default_rng(11)
 
-    def add(name, source, func, inputs, tol, mode="rel", chip="sm_90a"):
+    def add(name, source, func, inputs, tol, mode="rel", chip="sm_90a", extra=()):
         src = os.path.join(out, name + ".mlir")
         with open(src, "w") as f:
             f.write(source if "\n" in source else open(source).read())
@@ -72,7 +72,8 @@ def prepare(build, out, device="cuda"):
             cmd += ["--output", os.path.join(out, refs[-1])]
         subprocess.run(cmd, check=True)
         subprocess.run([os.path.join(binp, "rotq-compile"), src, "-e", func, "--device=" + device,
-                        "--chip=" + chip, "-o", os.path.join(out, name + ".so")], check=True)
+                        "--chip=" + chip, "-o", os.path.join(out, name + ".so")] + list(extra),
+                       check=True)
         os.remove(src)
         cases.append({"name": name, "func": func, "inputs": names, "refs": refs,
                       "tol": tol, "mode": mode})
@@ -111,6 +112,17 @@ def prepare(build, out, device="cuda"):
     add("qmatmul_w4a8", qm, "w4a8",
         [r.integers(-8, 8, (37, 96)).astype(np.int8), r.uniform(0.01, 1, (37, 1)).astype(np.float32),
          r.integers(-128, 128, (200, 48)).astype(np.int8), r.uniform(0.01, 1, (200, 1)).astype(np.float32)], 1e-6)
+
+    # Hopper's wgmma kernel (single scale group).
+    a8 = r.integers(-128, 128, (300, 256)).astype(np.int8)
+    w8 = r.integers(-128, 128, (200, 256)).astype(np.int8)
+    add("qmatmul_w8a8_wgmma", qm, "w8a8g1",
+        [a8, r.uniform(0.01, 1, (300, 1)).astype(np.float32), w8,
+         r.uniform(0.01, 1, (200, 1)).astype(np.float32)], 1e-6, extra=["--gpu-mma=wgmma"])
+    add("qmatmul_w4a8_wgmma", qm, "w4a8",
+        [r.integers(-8, 8, (37, 96)).astype(np.int8), r.uniform(0.01, 1, (37, 1)).astype(np.float32),
+         r.integers(-128, 128, (200, 48)).astype(np.int8), r.uniform(0.01, 1, (200, 1)).astype(np.float32)],
+        1e-6, extra=["--gpu-mma=wgmma"])
 
     ck = os.path.join(out, "ckpt")
     shutil.rmtree(ck, ignore_errors=True)
@@ -158,17 +170,19 @@ def prepare(build, out, device="cuda"):
                        "  %%w = rotq.unpack %%wp {bits = 4} : tensor<%dx%dxi8> -> tensor<%dx%dxi8>\n  %%y = %s\n"
                        "  return %%y : tensor<%dx%dxf32>\n}\n" % (sig, nn, k // 2, m, nn, nn, k // 2, nn, k, mm, m, nn))
             bench.append(compile_bench(binp, out, "w%da8_%d_%d_%d" % (bits, m, nn, k), src))
+            bench.append(compile_bench(binp, out, "w%da8_%d_%d_%d_wgmma" % (bits, m, nn, k), src,
+                                       ["--gpu-mma=wgmma"]))
     with open(os.path.join(out, "cases.json"), "w") as f:
         json.dump({"cases": cases, "bench": bench}, f, indent=1)
     print("%d cases and %d benchmarks in %s" % (len(cases), len(bench), out))
 
 
-def compile_bench(binp, out, name, src):
+def compile_bench(binp, out, name, src, extra=()):
     path = os.path.join(out, name + ".mlir")
     with open(path, "w") as f:
         f.write(src)
     subprocess.run([os.path.join(binp, "rotq-compile"), path, "-e", "f", "--device=cuda",
-                    "--chip=sm_90a", "-o", os.path.join(out, name + ".so")], check=True)
+                    "--chip=sm_90a", "-o", os.path.join(out, name + ".so")] + list(extra), check=True)
     os.remove(path)
     print("prepared", name)
     return name
@@ -265,8 +279,8 @@ def bench(d, reps=20):
         print("| %d | %.0f | %.1f | %.2f | %.1f | %.2f |" % (
             n, bw, f * 1e3, 2 * x.nbytes / (f * 1e6) / bw, q * 1e3,
             (x.nbytes * 1.5 + 4 * 8192) / (q * 1e6) / bw))
-    print("\n| M | N | K | torch bf16 us | torch int8 us | W8A8 us | W8A8 vs bf16 | W4A8 us | W4A8 vs bf16 |\n"
-          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| M | N | K | torch bf16 us | torch int8 us | W8A8 us | W8A8 vs bf16 | W4A8 us | W4A8 vs bf16 "
+          "| W8A8 wgmma us | W4A8 wgmma us |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     r = np.random.default_rng(0)
     for (m, nn, k) in ((8192, 8192, 8192), (2048, 11008, 4096), (16, 4096, 4096)):
         a = r.integers(-8, 8, (m, k)).astype(np.int8)
@@ -284,8 +298,11 @@ def bench(d, reps=20):
             i8 = float("nan")
         w8 = time_rotq("w8a8_%d_%d_%d" % (m, nn, k), [a, as_, ws, w], "rotq_qmatmul")
         w4 = time_rotq("w4a8_%d_%d_%d" % (m, nn, k), [a, as_, ws, wp], "rotq_qmatmul")
-        print("| %d | %d | %d | %.1f | %.1f | %.1f | %.2fx | %.1f | %.2fx |" % (
-            m, nn, k, bf16 * 1e3, i8 * 1e3, w8 * 1e3, bf16 / w8, w4 * 1e3, bf16 / w4))
+        w8g = time_rotq("w8a8_%d_%d_%d_wgmma" % (m, nn, k), [a, as_, ws, w], "rotq_qmatmul")
+        w4g = time_rotq("w4a8_%d_%d_%d_wgmma" % (m, nn, k), [a, as_, ws, wp], "rotq_qmatmul")
+        print("| %d | %d | %d | %.1f | %.1f | %.1f | %.2fx | %.1f | %.2fx | %.1f | %.1f |" % (
+            m, nn, k, bf16 * 1e3, i8 * 1e3, w8 * 1e3, bf16 / w8, w4 * 1e3, bf16 / w4,
+            w8g * 1e3, w4g * 1e3))
 
 
 if __name__ == "__main__":

@@ -64,6 +64,11 @@ struct LowerToNVVMOptions : PassPipelineOptions<LowerToNVVMOptions> {
       llvm::cl::desc("Buffers: auto (device memory unless host code reads "
                      "them), device or managed"),
       llvm::cl::init("auto")};
+  Option<std::string> mma{
+      *this, "mma",
+      llvm::cl::desc("Tensor-core instruction for rotq.qmatmul: mma.sync "
+                     "(default) or wgmma (sm_90a)"),
+      llvm::cl::init("mma.sync")};
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit for bin/fatbin (default: $CUDA_ROOT, "
@@ -97,6 +102,15 @@ LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error) {
     error = "unknown memory '" + t.memory + "' (expected auto, device or managed)";
     return failure();
   }
+  if (t.mma != "mma.sync" && t.mma != "wgmma") {
+    error = "unknown mma '" + t.mma + "' (expected mma.sync or wgmma)";
+    return failure();
+  }
+  if (t.mma == "wgmma" && !(StringRef(t.chip).starts_with("sm_9") &&
+                            StringRef(t.chip).ends_with("a"))) {
+    error = "mma=wgmma needs chip=sm_90a";
+    return failure();
+  }
   if (t.format != "isa" && t.format != "bin" && t.format != "fatbin") {
     error = "unknown format '" + t.format + "' (expected isa, bin or fatbin)";
     return failure();
@@ -108,6 +122,7 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
   if (t.kernels) {
     ConvertRotqToGPUOptions k;
     k.chip = t.chip;
+    k.mma = t.mma;
     pm.addPass(createConvertRotqToGPU(k));
   }
   buildTensorToBuffersPipeline(pm);
@@ -199,6 +214,7 @@ void registerLowerToNVVMPipeline() {
         t.blockSize = o.blockSize;
         t.toolkit = o.toolkit;
         t.memory = o.memory;
+        t.mma = o.mma;
         std::string error;
         if (failed(checkNVVMTarget(t, error)))
           return errorHandler("rotq-lower-to-nvvm: " + error);

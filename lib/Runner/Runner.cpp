@@ -265,6 +265,11 @@ lower(ModuleOp module, const std::string &func, const RunOptions &opts,
                                      : "sm_90a";
     target.format = opts.gpuFormat;
     target.kernels = opts.gpuKernels;
+    target.mma = opts.gpuMma;
+    // wgmma needs the arch-specific target (sm_90 -> sm_90a).
+    if (target.mma == "wgmma" && opts.chip.empty() &&
+        !StringRef(target.chip).ends_with("a"))
+      target.chip += "a";
     std::string bad;
     if (failed(mlir::rotq::checkNVVMTarget(target, bad)))
       return err(bad);

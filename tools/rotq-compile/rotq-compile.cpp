@@ -42,6 +42,11 @@ static cl::opt<std::string> chip("chip",
 static cl::opt<std::string> gpuFormat(
     "gpu-format", cl::desc("Kernels as bin (cubin, default), fatbin or isa (PTX)"),
     cl::init("bin"), cl::cat(cat));
+static cl::opt<std::string> gpuMma(
+    "gpu-mma",
+    cl::desc("Tensor-core instruction for rotq.qmatmul: mma.sync (default) "
+             "or wgmma (sm_90a)"),
+    cl::init("mma.sync"), cl::cat(cat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(cat));
 
@@ -72,6 +77,7 @@ int main(int argc, char **argv) {
   opts.device = device;
   opts.chip = chip;
   opts.gpuFormat = gpuFormat;
+  opts.gpuMma = gpuMma;
   opts.optLevel = optLevel;
   // The runtime library lives in the build's lib/ beside bin/.
   SmallString<256> runtimeDir(

@@ -66,6 +66,11 @@ static cl::opt<bool> compare(
 static cl::opt<double> relTol(
     "rel-tol", cl::desc("With --compare, exit 1 if any rel_err exceeds this"),
     cl::init(-1.0), cl::cat(cat));
+static cl::opt<std::string> gpuMma(
+    "gpu-mma",
+    cl::desc("Tensor-core instruction for rotq.qmatmul: mma.sync (default) "
+             "or wgmma (sm_90a)"),
+    cl::init("mma.sync"), cl::cat(cat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(2), cl::Prefix, cl::cat(cat));
 static cl::opt<std::string> device(
@@ -151,6 +156,7 @@ int main(int argc, char **argv) {
   opts.dumpLowered = dumpLowered;
   opts.chip = chip;
   opts.gpuFormat = gpuFormat;
+  opts.gpuMma = gpuMma;
   opts.gpuKernels = gpuKernels;
 
   std::vector<std::vector<HostTensor>> allResults;

@@ -58,7 +58,10 @@ def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
       cores (`nvgpu.mma.sync` m16n8k32 s8), 128x128 block tiles staged in
       shared memory, i32 accumulation per scale group, scales and bias in an
       f32 epilogue; with weights from a 4-bit `rotq.unpack`, the packed bytes
-      are read and unpacked to int8 in registers.
+      are read and unpacked to int8 in registers. With `mma=wgmma`
+      (sm_90a): one warpgroup per 64x64 tile, operands staged in the
+      unswizzled core-matrix layout and multiplied by
+      `nvvm.wgmma.mma_async` m64n64k32 s8 from shared-memory descriptors.
 
     Ops the kernels do not cover (f64 data, other granularities, static
     scales, rows too long for the chip's shared memory) are left for
@@ -72,6 +75,9 @@ def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target GPU (sets the shared memory a kernel may use)">,
+    Option<"mma", "mma", "std::string", /*default=*/"\"mma.sync\"",
+           "Tensor-core instruction for rotq.qmatmul: mma.sync (sm_80+) or "
+           "wgmma (sm_90a, one scale group; not yet validated on hardware)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -97,7 +103,9 @@ def RotqGpuMaterializeKernels : Pass<"rotq-gpu-materialize-kernels", "::mlir::Mo
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
     "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",

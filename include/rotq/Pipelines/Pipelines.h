@@ -38,6 +38,8 @@ struct NVVMTarget {
   std::string toolkit;
   /// Where buffers live: auto, device or managed (rotq-gpu-device-memory).
   std::string memory = "auto";
+  /// rotq.qmatmul's tensor-core instruction: mma.sync or wgmma (sm_90a).
+  std::string mma = "mma.sync";
 };
 
 /// $CUDA_ROOT, $CUDA_HOME or $CUDA_PATH, else /usr/local/cuda if it has
@@ -48,7 +50,7 @@ std::string cudaToolkitPath();
 /// of the form sm_XY.
 std::string defaultPtxFeatures(llvm::StringRef chip);
 
-/// Checks chip, format and memory; `error` says what is wrong.
+/// Checks chip, format, memory and mma; `error` says what is wrong.
 LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error);
 
 /// rotq + upstream tensor IR down to a host LLVM-dialect module with the

@@ -71,6 +71,8 @@ struct RunOptions {
   std::string gpuFormat = "isa";
   /// Use rotq's own GPU kernels (off: everything through linalg).
   bool gpuKernels = true;
+  /// rotq.qmatmul's tensor-core instruction: mma.sync or wgmma (sm_90a).
+  std::string gpuMma = "mma.sync";
 };
 
 /// Whether `rotq-run --device=cuda` can run here; `why` says why not.

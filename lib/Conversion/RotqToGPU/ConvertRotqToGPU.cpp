@@ -236,16 +236,34 @@ struct ConvertRotqToGPU
     for (HadamardOp h : hadamards)
       if (std::optional<RowKernelSpec> s = hadamardSpec(h); s && fits(*s))
         replaceWithKernel(rw, module, h, h.getInput(), *s);
-    // Tensor cores: mma.sync s8 needs sm_80 or newer.
+    // Tensor cores: mma.sync s8 needs sm_80 or newer, wgmma sm_90a.
     unsigned sm = 0;
     StringRef(chip).drop_front(3).take_while(llvm::isDigit).getAsInteger(10, sm);
+    if (mma != "mma.sync" && mma != "wgmma") {
+      module.emitError("convert-rotq-to-gpu: mma must be mma.sync or wgmma, got '")
+          << mma << "'";
+      return signalPassFailure();
+    }
+    bool wgmma = mma == "wgmma";
+    if (wgmma && !(sm >= 90 && StringRef(chip).ends_with("a"))) {
+      module.emitError("convert-rotq-to-gpu: mma=wgmma needs an sm_90a-class "
+                       "chip, got '")
+          << chip << "'";
+      return signalPassFailure();
+    }
     if (sm >= 80) {
       SmallVector<QMatmulOp> matmuls;
       getOperation()->walk([&](QMatmulOp m) { matmuls.push_back(m); });
       for (QMatmulOp m : matmuls) {
         UnpackOp packedFrom;
-        if (auto s = qmatmulSpec(m, packedFrom))
-          replaceQMatmul(rw, module, m, *s, packedFrom);
+        auto s = qmatmulSpec(m, packedFrom);
+        if (!s)
+          continue;
+        // wgmma covers one scale group; others keep mma.sync.
+        gpukernels::QMatmulSpec w = *s;
+        w.wgmma = wgmma;
+        replaceQMatmul(rw, module, m, gpukernels::qmatmulSupported(w) ? w : *s,
+                       packedFrom);
       }
     }
     quantizers.clear();

@@ -19,6 +19,9 @@ struct QMatmulSpec {
   /// A scale with one row broadcasts over M (lhs) or N (rhs).
   bool lhsScaleBroadcast = false, rhsScaleBroadcast = false;
   bool bias = false;
+  /// Hopper's warpgroup MMA (wgmma.mma_async s8, sm_90a) instead of
+  /// mma.sync: one scale group only.
+  bool wgmma = false;
 };
 
 /// Whether the kernel handles `spec` (K and group sizes it tiles exactly).
@@ -29,7 +32,8 @@ FailureOr<QMatmulSpec> qmatmulSpecFrom(DictionaryAttr attr);
 
 /// Emits the kernel on 2-D buffers: lhs [M, K] i8, lhsScale [M|1, G] f32,
 /// rhs [N, K] i8 (or [N, K/2] packed), rhsScale [N|1, G] f32, bias [N]
-/// (or null), out [M, N] f32. Uses nvgpu.mma.sync m16n8k32 (s8, sm_80+).
+/// (or null), out [M, N] f32. Uses nvgpu.mma.sync m16n8k32 (s8, sm_80+),
+/// or nvvm.wgmma.mma_async m64n64k32 (s8, sm_90a) with `spec.wgmma`.
 void emitQMatmulKernel(OpBuilder &b, Location loc, const QMatmulSpec &spec,
                        Value lhs, Value lhsScale, Value rhs, Value rhsScale,
                        Value bias, Value out);

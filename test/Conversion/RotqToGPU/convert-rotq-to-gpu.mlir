@@ -2,6 +2,9 @@
 // leaves for convert-rotq-to-linalg.
 // RUN: rotq-opt %s --convert-rotq-to-gpu -split-input-file | FileCheck %s
 // RUN: rotq-opt %s --convert-rotq-to-gpu="chip=sm_75" -split-input-file | FileCheck %s --check-prefix=SM75
+// RUN: rotq-opt %s --convert-rotq-to-gpu="chip=sm_90a mma=wgmma" -split-input-file | FileCheck %s --check-prefix=WGMMA
+// RUN: not rotq-opt %s --convert-rotq-to-gpu="chip=sm_80 mma=wgmma" -split-input-file 2>&1 | FileCheck %s --check-prefix=WGMMA-ERR
+// WGMMA-ERR: convert-rotq-to-gpu: mma=wgmma needs an sm_90a-class chip, got 'sm_80'
 
 // A Hadamard whose only user is a per-row quantizer: one fused kernel that
 // reads the activation and writes codes and scales.
@@ -95,6 +98,8 @@ func.func @too_long(%x: tensor<2x131072xf32>) -> tensor<2x131072xf32> {
 // CHECK: func.func private @__rotq_qmatmul_kernel({{.*}}) attributes {rotq.qmatmul_kernel = {bias, groups = 1 : i64, k = 128 : i64, rhs_bits = 4 : i64, rhs_scale_broadcast}}
 // SM75-LABEL: func.func @w4a8
 // SM75: rotq.qmatmul
+// WGMMA-LABEL: func.func @w4a8
+// WGMMA: rotq.qmatmul_kernel = {bias, groups = 1 : i64, k = 128 : i64, rhs_bits = 4 : i64, rhs_scale_broadcast, wgmma}
 func.func @w4a8(%a: tensor<?x128xi8>, %as: tensor<?x1xf32>, %wp: tensor<96x64xi8>,
                 %ws: tensor<1x1xf32>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
   %w = rotq.unpack %wp {bits = 4} : tensor<96x64xi8> -> tensor<96x128xi8>
@@ -111,6 +116,9 @@ func.func @w4a8(%a: tensor<?x128xi8>, %as: tensor<?x1xf32>, %wp: tensor<96x64xi8
 // CHECK: call @__rotq_qmatmul_kernel({{.*}}) : (memref<16x256xi8>, memref<16x2xf32>, memref<8x256xi8>, memref<8x2xf32>, memref<16x8xf32>)
 // CHECK: rotq.qmatmul
 // CHECK: rotq.qmatmul
+// wgmma takes one scale group only: two groups keep mma.sync.
+// WGMMA-LABEL: func.func @groups
+// WGMMA: rotq.qmatmul_kernel = {groups = 2 : i64, k = 256 : i64, rhs_bits = 8 : i64}}
 func.func @groups(%a: tensor<16x256xi8>, %as: tensor<16x2xf32>, %w: tensor<8x256xi8>,
                   %ws: tensor<8x2xf32>, %az: tensor<16x2xi8>, %as8: tensor<16x8xf32>,
                   %ws8: tensor<8x8xf32>) -> (tensor<16x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>) {

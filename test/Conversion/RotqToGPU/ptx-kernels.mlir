@@ -7,6 +7,19 @@
 // RUN: %python %inputs/ptx_check.py %t.90.mlir %ptxas sm_90a --print-ptx | FileCheck %s --check-prefixes=CHECK,SM90
 // RUN: rotq-opt %s --rotq-lower-to-nvvm="chip=sm_80 format=isa" -o %t.80.mlir
 // RUN: %python %inputs/ptx_check.py %t.80.mlir %ptxas sm_80 --print-ptx | FileCheck %s --check-prefixes=CHECK,SM80
+// Hopper's wgmma for the single-group qmatmul (the two-group one keeps
+// mma.sync):
+// RUN: rotq-opt %s --rotq-lower-to-nvvm="chip=sm_90a format=isa mma=wgmma" -o %t.wg.mlir
+// RUN: %python %inputs/ptx_check.py %t.wg.mlir %ptxas sm_90a --print-ptx | FileCheck %s --check-prefix=WGMMA
+// WGMMA: spill bytes: 0
+// WGMMA-DAG: kernel rotq_qmatmul_w8a8: {{[0-9]+}} registers, 0 spill bytes, 0 bytes local memory
+// WGMMA-DAG: kernel rotq_qmatmul_w4a8_wgmma: {{[0-9]+}} registers, 0 spill bytes, 0 bytes local memory
+// WGMMA: .entry rotq_qmatmul_w4a8_wgmma(
+// WGMMA: fence.proxy.async.shared::cta
+// WGMMA: wgmma.fence.sync.aligned
+// WGMMA: wgmma.mma_async.sync.aligned.m64n64k32.s32.s8.s8
+// WGMMA: wgmma.commit_group.sync.aligned
+// WGMMA: wgmma.wait_group.sync.aligned 0
 // cubin through ptxas inside the pipeline:
 // RUN: rotq-opt %s --rotq-lower-to-nvvm="chip=sm_90a format=bin" | FileCheck %s --check-prefix=BIN
 
