@@ -322,6 +322,14 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
   auto engine = ExecutionEngine::create(module, eo);
   if (!engine)
     return err("JIT compilation failed: " + toString(engine.takeError()));
+  // Global constructors load the GPU modules: run them now, so that a
+  // failure to load shows up before the first call.
+  (*engine)->initialize();
+  if (onGpu) {
+    std::string loadError = ::rotq::cuda::takeRuntimeError();
+    if (!loadError.empty())
+      return err("loading the GPU kernels failed: " + loadError);
+  }
   return std::unique_ptr<Compiled>(
       new Compiled(std::move(*engine), func, sig, onGpu));
 }
