@@ -97,7 +97,7 @@ struct Emitter {
   Location loc;
   const RowKernelSpec &spec;
   const Plan &plan;
-  Type f32, idxT;
+  Type f32;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value fc(double v) { return quantmath::f32(b, loc, v); }
@@ -576,7 +576,7 @@ void emitRowKernel(OpBuilder &b, Location loc, const RowKernelSpec &spec,
   Value dyn = gpu::DynamicSharedMemoryOp::create(
       b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
                               MemRefLayoutAttrInterface{}, ws));
-  Emitter e{b, loc, spec, plan, b.getF32Type(), b.getIndexType()};
+  Emitter e{b, loc, spec, plan, b.getF32Type()};
   e.emit(input, output, scale, zeroPoint, constants, launch.getBlockIds().x,
          launch.getThreadIds().x, dyn);
   gpu::TerminatorOp::create(b, loc);
