@@ -19,6 +19,7 @@
 #include "rotq/Runner/Runner.h"
 #include "rotq/Runtime/CudaDriver.h"
 #include "rotq/Runtime/GpuRuntime.h"
+#include "rotq/Support/FloatBits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -61,36 +62,36 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-/// A device buffer of `bytes` random bytes (or fp16 N(0,1) values).
-CUdeviceptr deviceRandom(size_t bytes, bool fp16, uint32_t seed) {
-  std::vector<uint8_t> host(bytes);
-  std::mt19937 rng(seed);
-  if (fp16) {
-    std::normal_distribution<float> n;
-    for (size_t i = 0; i + 1 < bytes; i += 2) {
-      // Normal-range float -> half (truncating the mantissa is enough here).
-      float f = n(rng);
-      uint32_t x;
-      std::memcpy(&x, &f, 4);
-      uint32_t sign = (x >> 16) & 0x8000;
-      int exp = int((x >> 23) & 0xFF) - 127 + 15;
-      uint16_t h = exp <= 0 ? uint16_t(sign)
-                            : uint16_t(sign | (std::min(exp, 30) << 10) |
-                                       ((x >> 13) & 0x3FF));
-      std::memcpy(&host[i], &h, 2);
-    }
-  } else {
-    for (auto &b : host)
-      b = uint8_t(rng());
-  }
+/// A device copy of `bytes` host bytes.
+CUdeviceptr deviceCopy(const void *host, size_t bytes) {
   CUdeviceptr p;
   if (CUresult r = cu->cuMemAlloc(&p, bytes))
     die("cuMemAlloc(" + Twine(bytes) + "): " + errorString(r));
-  if (CUresult r = cu->cuMemcpyAsync(p, reinterpret_cast<CUdeviceptr>(host.data()),
+  if (CUresult r = cu->cuMemcpyAsync(p, reinterpret_cast<CUdeviceptr>(host),
                                      bytes, nullptr))
     die("cuMemcpy: " + errorString(r));
   cu->cuCtxSynchronize();
   return p;
+}
+
+enum class Fill { Bytes, F16, BF16 };
+
+/// A device buffer of `bytes` random bytes, or of N(0,1) values in f16 or
+/// bf16.
+CUdeviceptr deviceRandom(size_t bytes, Fill fill, uint32_t seed) {
+  std::vector<uint8_t> host(bytes);
+  std::mt19937 rng(seed);
+  if (fill == Fill::Bytes) {
+    for (auto &b : host)
+      b = uint8_t(rng());
+  } else {
+    std::normal_distribution<float> n;
+    for (size_t i = 0; i + 1 < bytes; i += 2) {
+      uint16_t h = fill == Fill::F16 ? floatToHalf(n(rng)) : floatToBF16(n(rng));
+      std::memcpy(&host[i], &h, 2);
+    }
+  }
+  return deviceCopy(host.data(), bytes);
 }
 
 /// Median device time (ms) of `run` enqueued on `stream`, by events.
@@ -229,7 +230,7 @@ void benchFwht(mlir::DialectRegistry &registry) {
   cu->cuStreamCreate(&s, CU_STREAM_NON_BLOCKING);
   for (int64_t n : {4096, 11008, 14336}) {
     size_t bytes = size_t(M) * n * 2;
-    CUdeviceptr x = deviceRandom(bytes, true, unsigned(n)), y;
+    CUdeviceptr x = deviceRandom(bytes, Fill::F16, unsigned(n)), y;
     cu->cuMemAlloc(&y, bytes);
     double copyMs = timeOnStream(s, [&] { cu->cuMemcpyAsync(y, x, bytes, s); });
     double copyGBs = 2.0 * bytes / (copyMs * 1e6);
@@ -273,18 +274,18 @@ void benchQMatmul(mlir::DialectRegistry &registry) {
   for (Shape sh : {Shape{8192, 8192, 8192}, Shape{2048, 11008, 4096},
                    Shape{16, 4096, 4096}}) {
     auto [M, N, K] = sh;
-    CUdeviceptr a = deviceRandom(M * K, false, 1), w = deviceRandom(N * K, false, 2);
-    CUdeviceptr wp = deviceRandom(N * K / 2, false, 3);
-    CUdeviceptr as = deviceRandom(M * 4, false, 4), ws = deviceRandom(N * 4, false, 5);
+    CUdeviceptr a = deviceRandom(M * K, Fill::Bytes, 1),
+                w = deviceRandom(N * K, Fill::Bytes, 2);
+    CUdeviceptr wp = deviceRandom(N * K / 2, Fill::Bytes, 3);
     // Scales: small positive floats (random bytes would be NaN or huge).
     std::vector<float> scales(std::max(M, N), 0.01f);
-    cu->cuMemcpyAsync(as, reinterpret_cast<CUdeviceptr>(scales.data()), M * 4, nullptr);
-    cu->cuMemcpyAsync(ws, reinterpret_cast<CUdeviceptr>(scales.data()), N * 4, nullptr);
-    cu->cuCtxSynchronize();
+    CUdeviceptr as = deviceCopy(scales.data(), M * 4),
+                ws = deviceCopy(scales.data(), N * 4);
 
     double bf16Ms = 0, i8Ms = 0;
     if (blas.ok()) {
-      CUdeviceptr ab = deviceRandom(M * K * 2, true, 6), wb = deviceRandom(N * K * 2, true, 7);
+      CUdeviceptr ab = deviceRandom(M * K * 2, Fill::BF16, 6),
+                  wb = deviceRandom(N * K * 2, Fill::BF16, 7);
       CUdeviceptr c;
       cu->cuMemAlloc(&c, M * N * 4);
       bf16Ms = timeOnStream(s, [&] { blas.gemm(s, M, N, K, ab, wb, c, false); });
