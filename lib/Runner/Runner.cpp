@@ -387,9 +387,7 @@ Compiled::invoke(ArrayRef<void *> data,
 
 llvm::Expected<std::vector<HostTensor>>
 Compiled::run(const std::vector<HostTensor> &inputs) {
-  if (inputs.size() != sig.args.size())
-    return err("@" + func + " takes " + llvm::Twine(sig.args.size()) +
-               " arguments, " + llvm::Twine(inputs.size()) + " given");
+  // invoke() checks the argument count.
   std::vector<void *> args;
   std::vector<std::vector<int64_t>> shapes;
   // On the GPU, arguments are copied to managed memory (kernels and host
@@ -448,11 +446,10 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
     const char *base = reinterpret_cast<const char *>(d[1]) + d[2] * es;
     // GPU results may be in device memory: copy the span they cover first.
     std::vector<char> staged;
-    if (onGpu && n) {
-      int64_t last = 0;
-      for (int64_t r = 0; r < rank; ++r)
-        last += (d[3 + r] - 1) * d[3 + rank + r];
-      staged.resize((last + 1) * es);
+    uint64_t span = 0;
+    ::rotq::cuda::memrefSpan(rank, d, es, span);
+    if (onGpu && span) {
+      staged.resize(span);
       if (auto r = cu->cuMemcpyAsync(
               reinterpret_cast<::rotq::cuda::CUdeviceptr>(staged.data()),
               reinterpret_cast<::rotq::cuda::CUdeviceptr>(base), staged.size(),

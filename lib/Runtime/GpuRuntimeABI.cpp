@@ -399,12 +399,8 @@ ROTQ_EXPORT void mgpuMemHostUnregister(void *ptr) {
     d->cuMemHostUnregister(ptr);
 }
 
-namespace {
-/// A ranked descriptor {allocated, aligned, offset, sizes[r], strides[r]}:
-/// the bytes from the first element to one past the last.
-void *descriptorSpan(int64_t rank, void *desc, int64_t elementSize,
-                     uint64_t &bytes) {
-  auto *words = static_cast<int64_t *>(desc);
+void *rotq::cuda::memrefSpan(int64_t rank, const int64_t *words,
+                             int64_t elementSize, uint64_t &bytes) {
   char *aligned = reinterpret_cast<char *>(words[1]);
   int64_t offset = words[2];
   int64_t extent = 1;
@@ -417,19 +413,20 @@ void *descriptorSpan(int64_t rank, void *desc, int64_t elementSize,
   bytes = uint64_t(extent) * elementSize;
   return aligned + offset * elementSize;
 }
-} // namespace
 
 ROTQ_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank, void *desc,
                                            int64_t elementSize) {
   uint64_t bytes;
-  void *p = descriptorSpan(rank, desc, elementSize, bytes);
+  void *p = rotq::cuda::memrefSpan(rank, static_cast<int64_t *>(desc),
+                                   elementSize, bytes);
   mgpuMemHostRegister(p, bytes);
 }
 
 ROTQ_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank, void *desc,
                                              int64_t elementSize) {
   uint64_t bytes;
-  mgpuMemHostUnregister(descriptorSpan(rank, desc, elementSize, bytes));
+  mgpuMemHostUnregister(rotq::cuda::memrefSpan(
+      rank, static_cast<int64_t *>(desc), elementSize, bytes));
 }
 
 /// One GPU (device 0) is used; the call exists for the ABI.

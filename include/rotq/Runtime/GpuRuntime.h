@@ -7,6 +7,7 @@
 #ifndef ROTQ_RUNTIME_GPURUNTIME_H
 #define ROTQ_RUNTIME_GPURUNTIME_H
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ std::vector<KernelTime> takeKernelTimes();
 
 /// Frees the blocks the allocator keeps for reuse.
 void releasePooledMemory();
+
+/// For a ranked memref descriptor {allocated, aligned, offset, sizes[rank],
+/// strides[rank]}: the address of its first element and, in `bytes`, the
+/// span from there to one past its last element (0 when empty).
+void *memrefSpan(int64_t rank, const int64_t *descriptor, int64_t elementSize,
+                 uint64_t &bytes);
 
 } // namespace rotq::cuda
 
