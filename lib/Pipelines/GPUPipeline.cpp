@@ -106,8 +106,7 @@ LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error) {
     error = "unknown mma '" + t.mma + "' (expected mma.sync or wgmma)";
     return failure();
   }
-  if (t.mma == "wgmma" && !(StringRef(t.chip).starts_with("sm_9") &&
-                            StringRef(t.chip).ends_with("a"))) {
+  if (t.mma == "wgmma" && !supportsWgmma(t.chip)) {
     error = "mma=wgmma needs chip=sm_90a";
     return failure();
   }

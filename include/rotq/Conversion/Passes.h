@@ -25,6 +25,10 @@ namespace rotq {
 #define GEN_PASS_DECL
 #include "rotq/Conversion/Passes.h.inc"
 
+/// Whether `chip` has Hopper's warpgroup MMA (wgmma): sm_90a only (the
+/// arch-specific target; sm_100a and later replaced it).
+bool supportsWgmma(llvm::StringRef chip);
+
 /// Patterns lowering every rotq op to linalg/tensor/arith/math.
 void populateRotqToLinalgPatterns(RewritePatternSet &patterns);
 

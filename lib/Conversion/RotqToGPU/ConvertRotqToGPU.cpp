@@ -30,6 +30,8 @@ using namespace mlir::rotq;
 using gpukernels::kRowKernelAttr;
 using gpukernels::RowKernelSpec;
 
+bool mlir::rotq::supportsWgmma(StringRef chip) { return chip == "sm_90a"; }
+
 namespace {
 
 bool kernelElementType(Type t) { return t.isF16() || t.isBF16() || t.isF32(); }
@@ -245,7 +247,7 @@ struct ConvertRotqToGPU
       return signalPassFailure();
     }
     bool wgmma = mma == "wgmma";
-    if (wgmma && !(sm >= 90 && StringRef(chip).ends_with("a"))) {
+    if (wgmma && !supportsWgmma(chip)) {
       module.emitError("convert-rotq-to-gpu: mma=wgmma needs an sm_90a-class "
                        "chip, got '")
           << chip << "'";
