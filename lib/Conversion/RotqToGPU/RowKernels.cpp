@@ -118,6 +118,21 @@ struct Emitter {
     body(loop.getInductionVar());
   }
 
+  /// acc = init; for (i = 0; i < count; ++i) acc = body(i, acc); returns
+  /// the final acc.
+  SmallVector<Value>
+  forAccumulate(int64_t count, ValueRange init,
+                function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto loop = scf::ForOp::create(b, loc, idx(0), idx(count), idx(1), init);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      scf::YieldOp::create(
+          b, loc, body(loop.getInductionVar(), loop.getRegionIterArgs()));
+    }
+    return loop.getResults();
+  }
+
   /// if (cond) body().
   void ifThen(Value cond, function_ref<void()> body) {
     auto op = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
@@ -328,21 +343,16 @@ void Emitter::emit(Value input, Value output, Value scale, Value zeroPoint,
             return;
           }
           forRange(K, [&](Value kp) {
-            auto sum = scf::ForOp::create(
-                b, loc, idx(0), idx(K), idx(1), ValueRange{fc(0.0)},
-                [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
-                  OpBuilder::InsertionGuard g(b);
-                  b.setInsertionPoint(nb.getInsertionBlock(),
-                                      nb.getInsertionPoint());
+            Value sum = forAccumulate(
+                K, {fc(0.0)}, [&](Value k, ValueRange acc) -> SmallVector<Value> {
                   Value xv = memref::LoadOp::create(
                       b, loc, bufs[cur], ValueRange{addi(base, muli(k, idx(S)))});
                   Value fv = memref::LoadOp::create(
                       b, loc, matrix,
                       spec.transpose ? ValueRange{kp, k} : ValueRange{k, kp});
-                  Value nacc = arith::AddFOp::create(b, loc, acc[0], mulf(xv, fv));
-                  scf::YieldOp::create(b, loc, nacc);
-                });
-            memref::StoreOp::create(b, loc, sum.getResult(0), bufs[1 - cur],
+                  return {addf(acc[0], mulf(xv, fv))};
+                })[0];
+            memref::StoreOp::create(b, loc, sum, bufs[1 - cur],
                                     ValueRange{addi(base, muli(kp, idx(S)))});
           });
         });
@@ -403,34 +413,29 @@ void Emitter::emit(Value input, Value output, Value scale, Value zeroPoint,
   SmallVector<Value> init = {fc(0.0)};
   if (asym)
     init.push_back(fc(0.0));
-  auto stats = scf::ForOp::create(
-      b, loc, idx(0), idx(iters), idx(1), init,
-      [&](OpBuilder &nb, Location l, Value it, ValueRange acc) {
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+  SmallVector<Value> stats = forAccumulate(
+      iters, init, [&](Value it, ValueRange acc) -> SmallVector<Value> {
         Value c = addi(muli(it, idx(T)), tid);
-        SmallVector<Type> types(acc.getTypes());
-        auto guarded = scf::IfOp::create(b, loc, types, lt(c, idx(chunks)), true);
-        {
-          OpBuilder::InsertionGuard g2(b);
-          b.setInsertionPointToStart(guarded.thenBlock());
-          SmallVector<Value> a(acc);
-          for (Value x : finalValues(muli(c, idx(V)))) {
-            Value mag = math::AbsFOp::create(b, loc, x);
-            if (!asym) {
-              a[0] = arith::MaximumFOp::create(
-                  b, loc, a[0], quantmath::finiteOrZero(b, loc, mag, mag));
-              continue;
-            }
-            Value v = quantmath::finiteOrZero(b, loc, x, mag);
-            a[0] = arith::MinimumFOp::create(b, loc, a[0], v);
-            a[1] = arith::MaximumFOp::create(b, loc, a[1], v);
+        auto guarded =
+            scf::IfOp::create(b, loc, acc.getTypes(), lt(c, idx(chunks)), true);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(guarded.thenBlock());
+        SmallVector<Value> a(acc);
+        for (Value x : finalValues(muli(c, idx(V)))) {
+          Value mag = math::AbsFOp::create(b, loc, x);
+          if (!asym) {
+            a[0] = arith::MaximumFOp::create(
+                b, loc, a[0], quantmath::finiteOrZero(b, loc, mag, mag));
+            continue;
           }
-          scf::YieldOp::create(b, loc, a);
-          b.setInsertionPointToStart(guarded.elseBlock());
-          scf::YieldOp::create(b, loc, acc);
+          Value v = quantmath::finiteOrZero(b, loc, x, mag);
+          a[0] = arith::MinimumFOp::create(b, loc, a[0], v);
+          a[1] = arith::MaximumFOp::create(b, loc, a[1], v);
         }
-        scf::YieldOp::create(b, loc, guarded.getResults());
+        scf::YieldOp::create(b, loc, a);
+        b.setInsertionPointToStart(guarded.elseBlock());
+        scf::YieldOp::create(b, loc, acc);
+        return guarded.getResults();
       });
   auto maxf = [&](Value a, Value c) {
     return arith::MaximumFOp::create(b, loc, a, c).getResult();
@@ -440,11 +445,11 @@ void Emitter::emit(Value input, Value output, Value scale, Value zeroPoint,
   };
   Value s, zp;
   if (!asym) {
-    Value amax = blockReduce(stats.getResult(0), lane, warp, scratch, maxf);
+    Value amax = blockReduce(stats[0], lane, warp, scratch, maxf);
     s = quantmath::symmetricScale(b, loc, amax, spec.clipRatio, spec.bits);
   } else {
-    Value lo = blockReduce(stats.getResult(0), lane, warp, scratch, minf);
-    Value hi = blockReduce(stats.getResult(1), lane, warp, scratch, maxf);
+    Value lo = blockReduce(stats[0], lane, warp, scratch, minf);
+    Value hi = blockReduce(stats[1], lane, warp, scratch, maxf);
     std::tie(s, zp) =
         quantmath::asymmetricScale(b, loc, lo, hi, spec.clipRatio, spec.bits);
   }
