@@ -29,6 +29,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
+from rotq_lib import Library  # noqa: E402
 
 
 def hadamard_module(n, rows, dtype="f32", signs=None, block=None, transpose=False):
@@ -60,20 +61,17 @@ def prepare(build, out, device="cuda"):
         for i, a in enumerate(inputs):
             names.append("%s.in%d.npy" % (name, i))
             np.save(os.path.join(out, names[-1]), a)
-        refs = []
+        lib = os.path.join(out, name + ".so")
+        subprocess.run([os.path.join(binp, "rotq-compile"), src, "-e", func, "--device=" + device,
+                        "--chip=" + chip, "-o", lib] + list(extra), check=True)
+        # The library's signature says how many results the reference has.
+        refs = ["%s.ref%d.npy" % (name, i) for i in range(len(Library(lib, func).results))]
         cmd = [os.path.join(binp, "rotq-run"), src, "-e", func]
         for n in names:
             cmd += ["--input", os.path.join(out, n)]
-        nres = len(subprocess.run([os.path.join(binp, "rotq-run"), src, "-e", func] +
-                                  sum([["--input", os.path.join(out, n)] for n in names], []),
-                                  check=True, capture_output=True, text=True).stdout.split("result ")) - 1
-        for i in range(nres):
-            refs.append("%s.ref%d.npy" % (name, i))
-            cmd += ["--output", os.path.join(out, refs[-1])]
+        for r in refs:
+            cmd += ["--output", os.path.join(out, r)]
         subprocess.run(cmd, check=True)
-        subprocess.run([os.path.join(binp, "rotq-compile"), src, "-e", func, "--device=" + device,
-                        "--chip=" + chip, "-o", os.path.join(out, name + ".so")] + list(extra),
-                       check=True)
         os.remove(src)
         cases.append({"name": name, "func": func, "inputs": names, "refs": refs,
                       "tol": tol, "mode": mode})
@@ -211,7 +209,6 @@ def compare(case, got, refs):
 
 
 def run(d):
-    from rotq_lib import Library
     spec = json.load(open(os.path.join(d, "cases.json")))
     passed = failed = 0
     for c in spec["cases"]:
@@ -231,7 +228,6 @@ def run(d):
 def bench(d, reps=20):
     import ctypes
     import torch
-    from rotq_lib import Library
     spec = json.load(open(os.path.join(d, "cases.json")))
     dev = torch.device("cuda")
     print("device: %s; medians of %d runs (CUDA events)" % (torch.cuda.get_device_name(0), reps))
