@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Runner/Runner.h"
+#include "rotq/Support/SameFile.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/CommandLine.h"
@@ -61,9 +62,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "rotq-compile: compile a function of an MLIR "
                               "module to a shared library (CPU or CUDA)\n");
-  sys::fs::UniqueID in, out;
-  if (!sys::fs::getUniqueID(input, in) && !sys::fs::getUniqueID(output, out) &&
-      in == out)
+  if (sameFile(input, output))
     return fail("refusing to overwrite the input " + input);
 
   mlir::DialectRegistry registry;

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Runner/Runner.h"
 #include "rotq/Runtime/CudaDriver.h"
+#include "rotq/Support/SameFile.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 
@@ -107,13 +108,6 @@ static int fail(const Twine &msg) {
   return 1;
 }
 
-static bool sameFile(const std::string &a, const std::string &b) {
-  sys::fs::UniqueID ia, ib;
-  if (sys::fs::getUniqueID(a, ia) || sys::fs::getUniqueID(b, ib))
-    return false;
-  return ia == ib;
-}
-
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   InitializeNativeTarget();
@@ -122,7 +116,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "rotq-run: execute a function of an MLIR module (rotq + upstream tensor "
-      "ops) on the CPU\n");
+      "ops) on the CPU or a GPU\n");
 
   if (cudaCheck) {
     std::string why;
