@@ -52,16 +52,33 @@ private:
   Value empty(ArrayRef<OpFoldResult> sizes) {
     return tensor::EmptyOp::create(b, loc, sizes, f32);
   }
+  /// x + y as a linalg.generic: the named element-wise ops (linalg.add)
+  /// are gone from newer MLIR, so IR meant for other compilers avoids them.
   Value add(Value x, Value y) {
     Value init = empty(tensor::getMixedSizes(b, loc, x));
-    return linalg::AddOp::create(b, loc, ValueRange{x, y}, ValueRange{init})
-        ->getResult(0);
+    auto rank = cast<RankedTensorType>(x.getType()).getRank();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, &ctx);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{x, y},
+               ValueRange{init}, ArrayRef<AffineMap>{id, id, id},
+               SmallVector<utils::IteratorType>(rank,
+                                                utils::IteratorType::parallel),
+               [](OpBuilder &nb, Location l, ValueRange a) {
+                 linalg::YieldOp::create(
+                     nb, l, arith::AddFOp::create(nb, l, a[0], a[1]).getResult());
+               })
+        .getResult(0);
   }
   Value rope(Value x, int64_t heads);
+  Value dynamicFrequencies(Value defaults);
   Value siluMul(Value gate, Value up);
   llvm::Expected<Value> linear(Value x, const std::string &name, int64_t out,
                                int64_t in, bool bias);
-  llvm::Expected<Value> norm(Value x, const std::string &name);
+  /// RMSNorm over the last dimension, of `size` (default: hidden_size).
+  llvm::Expected<Value> norm(Value x, const std::string &name, int64_t size);
+  llvm::Expected<Value> norm(Value x, const std::string &name) {
+    return norm(x, name, c.hiddenSize);
+  }
 
   MLIRContext &ctx;
   OpBuilder b;
@@ -108,8 +125,9 @@ llvm::Expected<Value> ModelBuilder::linear(Value x, const std::string &name,
       .getResult();
 }
 
-llvm::Expected<Value> ModelBuilder::norm(Value x, const std::string &name) {
-  llvm::Expected<Value> w = weight(name + ".weight", {c.hiddenSize});
+llvm::Expected<Value> ModelBuilder::norm(Value x, const std::string &name,
+                                         int64_t size) {
+  llvm::Expected<Value> w = weight(name + ".weight", {size});
   if (!w)
     return w.takeError();
   return mlir::rotq::RMSNormOp::create(b, named(name), x.getType(), x, *w,
@@ -119,7 +137,8 @@ llvm::Expected<Value> ModelBuilder::norm(Value x, const std::string &name) {
 
 /// Rotary embedding, rotate-half convention, on x [S, heads, d]:
 ///   y[:d/2] = x1 cos - x2 sin, y[d/2:] = x2 cos + x1 sin
-/// with angle(s, i) = s * inv_freq[i] in f32, as the reference classes do.
+/// with angle(s, i) = s * inv_freq[i] in f32 and cos, sin multiplied by the
+/// rope type's attention scaling, as the reference classes do.
 Value ModelBuilder::rope(Value x, int64_t heads) {
   int64_t d = c.headDim, half = d / 2;
   SmallVector<OpFoldResult> full = {seqLen, b.getIndexAttr(heads),
@@ -151,6 +170,11 @@ Value ModelBuilder::rope(Value x, int64_t heads) {
         Value ang = arith::MulFOp::create(nb, l, pos, a[2]);
         Value co = math::CosOp::create(nb, l, ang);
         Value si = math::SinOp::create(nb, l, ang);
+        if (double a = c.rope.attentionScaling(); a != 1.0) {
+          Value av = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(a));
+          co = arith::MulFOp::create(nb, l, co, av);
+          si = arith::MulFOp::create(nb, l, si, av);
+        }
         Value y1 = arith::SubFOp::create(
             nb, l, arith::MulFOp::create(nb, l, a[0], co),
             arith::MulFOp::create(nb, l, a[1], si));
@@ -169,6 +193,59 @@ Value ModelBuilder::rope(Value x, int64_t heads) {
   };
   out = insert(gen.getResult(0), 0, out);
   return insert(gen.getResult(1), half, out);
+}
+
+/// Dynamic NTK scaling: for a sequence longer than max_position_embeddings
+/// (P), transformers recomputes the frequencies for that length S with
+///   base' = base * (factor * S / P - (factor - 1)) ^ (d / (d - 2)),
+///   inv_freq[i] = 1 / base' ^ (2i / d),
+/// all in f32; up to P tokens they are the defaults.
+Value ModelBuilder::dynamicFrequencies(Value defaults) {
+  const ::rotq::RopeConfig &r = c.rope;
+  int64_t d = c.headDim;
+  Location l = named("model.rotary_emb");
+  auto cst = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v));
+  };
+  Value s = arith::IndexCastOp::create(b, l, b.getI64Type(), seqLen);
+  Value longer = arith::CmpIOp::create(
+      b, l, arith::CmpIPredicate::sgt, s,
+      arith::ConstantOp::create(b, l, b.getI64IntegerAttr(r.maxPositions)));
+  Value sf = arith::SIToFPOp::create(b, l, f32, s);
+  Value ratio = arith::SubFOp::create(
+      b, l,
+      arith::DivFOp::create(b, l, arith::MulFOp::create(b, l, cst(r.factor), sf),
+                            cst(double(r.maxPositions))),
+      cst(r.factor - 1));
+  Value base = arith::MulFOp::create(
+      b, l, cst(r.theta),
+      math::PowFOp::create(b, l, ratio, cst(double(d) / double(d - 2))));
+  AffineMap id = AffineMap::getMultiDimIdentityMap(1, &ctx);
+  Type i64 = b.getI64Type();
+  return linalg::GenericOp::create(
+             b, l, TypeRange{defaults.getType()}, ValueRange{defaults},
+             ValueRange{empty({b.getIndexAttr(d / 2)})},
+             ArrayRef<AffineMap>{id, id},
+             SmallVector<IteratorType>{IteratorType::parallel},
+             [&](OpBuilder &nb, Location bl, ValueRange a) {
+               Value i = arith::SIToFPOp::create(
+                   nb, bl, f32,
+                   arith::IndexCastOp::create(
+                       nb, bl, i64, linalg::IndexOp::create(nb, bl, 0)));
+               Value two = arith::ConstantOp::create(nb, bl, nb.getF32FloatAttr(2));
+               Value dd = arith::ConstantOp::create(nb, bl,
+                                                    nb.getF32FloatAttr(double(d)));
+               Value e = arith::DivFOp::create(
+                   nb, bl, arith::MulFOp::create(nb, bl, two, i), dd);
+               Value one = arith::ConstantOp::create(nb, bl, nb.getF32FloatAttr(1));
+               Value scaled = arith::DivFOp::create(
+                   nb, bl, one, math::PowFOp::create(nb, bl, base, e));
+               linalg::YieldOp::create(
+                   nb, bl,
+                   arith::SelectOp::create(nb, bl, longer, scaled, a[0])
+                       .getResult());
+             })
+      .getResult(0);
 }
 
 /// silu(gate) * up = gate / (1 + exp(-gate)) * up.
@@ -209,14 +286,13 @@ llvm::Expected<OwningOpRef<ModuleOp>> ModelBuilder::build() {
   Value tokens = entry->getArgument(0);
   seqLen = tensor::DimOp::create(b, loc, tokens, 0);
 
-  SmallVector<double> freqs;
-  for (int64_t i = 0; i < hd / 2; ++i)
-    freqs.push_back(1.0 / std::pow(c.ropeTheta, double(2 * i) / double(hd)));
-  SmallVector<float> freqs32(freqs.begin(), freqs.end());
+  std::vector<float> freqs = c.rope.inverseFrequencies(hd);
   invFreq = arith::ConstantOp::create(
       b, named("model.rotary_emb"),
       DenseElementsAttr::get(RankedTensorType::get({hd / 2}, f32),
-                             ArrayRef<float>(freqs32)));
+                             ArrayRef<float>(freqs)));
+  if (c.rope.type == ::rotq::RopeConfig::Type::Dynamic)
+    invFreq = dynamicFrequencies(invFreq);
 
   llvm::Expected<Value> embed = weight("model.embed_tokens.weight", {V, D});
   if (!embed)
@@ -246,7 +322,17 @@ llvm::Expected<OwningOpRef<ModuleOp>> ModelBuilder::build() {
           SmallVector<OpFoldResult>{seqLen, b.getIndexAttr(n),
                                     b.getIndexAttr(hd)});
     };
-    Value q3 = rope(split(*q, H), H), k3 = rope(split(*k, KV), KV);
+    Value q3 = split(*q, H), k3 = split(*k, KV);
+    if (c.qkNorm) { // Qwen3: per-head RMSNorm before the rotary embedding
+      llvm::Expected<Value> qn = norm(q3, p + "self_attn.q_norm", hd);
+      llvm::Expected<Value> kn = norm(k3, p + "self_attn.k_norm", hd);
+      if (!qn) return qn.takeError();
+      if (!kn) return kn.takeError();
+      q3 = *qn;
+      k3 = *kn;
+    }
+    q3 = rope(q3, H);
+    k3 = rope(k3, KV);
     Value v3 = split(*v, KV);
     auto attn = mlir::rotq::AttentionOp::create(
         b, named(p + "self_attn"), headsType(H), q3, k3, v3,

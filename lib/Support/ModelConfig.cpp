@@ -9,7 +9,7 @@ using namespace rotq;
 
 namespace {
 constexpr const char *kSupported =
-    "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM";
+    "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM";
 } // namespace
 
 llvm::Expected<ModelConfig> ModelConfig::load(const std::string &path) {
@@ -36,7 +36,8 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   bool llama = c.architecture == "LlamaForCausalLM";
   bool mistral = c.architecture == "MistralForCausalLM";
   bool qwen2 = c.architecture == "Qwen2ForCausalLM";
-  if (!llama && !mistral && !qwen2)
+  bool qwen3 = c.architecture == "Qwen3ForCausalLM";
+  if (!llama && !mistral && !qwen2 && !qwen3)
     return fileError(path, "unsupported architecture '" + c.architecture +
                           "' (supported: " + kSupported + ")");
 
@@ -88,7 +89,10 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   c.numKVHeads = c.numHeads;
   if (llvm::Error e = integer("num_key_value_heads", c.numKVHeads, false))
     return e;
-  if (c.hiddenSize % c.numHeads)
+  // Qwen3's head_dim is a field with default 128, the others derive it.
+  if (qwen3)
+    c.headDim = 128;
+  else if (c.hiddenSize % c.numHeads)
     c.headDim = 0;
   else
     c.headDim = c.hiddenSize / c.numHeads;
@@ -104,7 +108,13 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
                           " is not a multiple of num_key_value_heads " +
                           llvm::Twine(c.numKVHeads));
   if (llvm::Error e = number("rms_norm_eps", c.rmsNormEps)) return e;
-  if (llvm::Error e = number("rope_theta", c.ropeTheta)) return e;
+  // The classes' max_position_embeddings defaults (dynamic NTK and the
+  // original context of yarn / llama3 read it).
+  int64_t maxPositions = llama ? 2048 : mistral ? 131072 : 32768;
+  llvm::Expected<RopeConfig> rope = RopeConfig::fromJSON(*o, maxPositions, path);
+  if (!rope)
+    return rope.takeError();
+  c.rope = *rope;
   if (llvm::Error e = boolean("tie_word_embeddings", c.tieWordEmbeddings))
     return e;
   if (llvm::Error e = integer("bos_token_id", c.bosTokenId, false)) return e;
@@ -113,19 +123,32 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
     if (*act != "silu")
       return fileError(path, "unsupported hidden_act '" + *act +
                             "' (only silu is supported)");
-  if (const llvm::json::Value *rs = o->get("rope_scaling"))
-    if (rs->kind() != llvm::json::Value::Null)
-      return fileError(path, "rope_scaling is not supported yet (found a "
-                        "non-null \"rope_scaling\")");
-  if (std::optional<llvm::StringRef> dt = o->getString("torch_dtype"))
-    c.torchDtype = dt->str();
+  // transformers 5 writes "dtype", earlier versions "torch_dtype".
+  for (const char *key : {"torch_dtype", "dtype"})
+    if (std::optional<llvm::StringRef> dt = o->getString(key))
+      c.torchDtype = dt->str();
 
-  if (qwen2) {
-    c.qkvBias = true;
+  // Per-layer attention kinds: only full attention everywhere is a Llama
+  // decoder without windows (Mistral's window applies to every layer).
+  if (const llvm::json::Array *types = o->getArray("layer_types"); types && !mistral)
+    for (const llvm::json::Value &t : *types)
+      if (!t.getAsString() || (*t.getAsString() != "full_attention" &&
+                               *t.getAsString() != "attention"))
+        return fileError(path, "layer_types: only full_attention layers are "
+                               "supported (sliding-window layers are not)");
+  if (qwen2 || qwen3) {
+    c.qkvBias = qwen2;
     bool useWindow = false;
     if (llvm::Error e = boolean("use_sliding_window", useWindow)) return e;
     if (useWindow)
-      return fileError(path, "Qwen2 use_sliding_window=true is not supported");
+      return fileError(path, "use_sliding_window: sliding-window layers of " +
+                                 c.architecture + " are not supported");
+  }
+  if (qwen3) {
+    c.qkNorm = true;
+    bool attnBias = false;
+    if (llvm::Error e = boolean("attention_bias", attnBias)) return e;
+    c.qkvBias = c.oBias = attnBias;
   }
   if (llama) {
     bool attnBias = false;
@@ -134,7 +157,8 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
     if (llvm::Error e = boolean("mlp_bias", c.mlpBias)) return e;
   }
   if (mistral) {
-    int64_t w = 0;
+    // MistralConfig's default window is 4096; null turns it off.
+    int64_t w = o->get("sliding_window") ? 0 : 4096;
     if (llvm::Error e = integer("sliding_window", w, false)) return e;
     if (w)
       c.slidingWindow = w;
@@ -157,6 +181,10 @@ std::vector<ModelConfig::Tensor> ModelConfig::tensors() const {
     };
     linear("self_attn.q_proj", qd, d, qkvBias);
     linear("self_attn.k_proj", kvd, d, qkvBias);
+    if (qkNorm) {
+      out.push_back({p + "self_attn.q_norm.weight", {headDim}});
+      out.push_back({p + "self_attn.k_norm.weight", {headDim}});
+    }
     linear("self_attn.v_proj", kvd, d, qkvBias);
     linear("self_attn.o_proj", d, qd, oBias);
     out.push_back({p + "post_attention_layernorm.weight", {d}});

@@ -68,11 +68,12 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
     ot.values.resize(n);
     llvm::StringRef name(t.name);
     bool isNorm = name.ends_with("layernorm.weight") || name == "model.norm.weight";
-    if (isNorm) {
+    bool isHeadNorm = name.ends_with("_norm.weight"); // Qwen3's q_norm, k_norm
+    if (isNorm || isHeadNorm) {
       for (float &v : ot.values)
         v = float(1.0 + 0.1 * rng.normal());
       // Normal outliers enter through the norm weights before the linears.
-      if (realistic && name != "model.norm.weight")
+      if (realistic && isNorm && name != "model.norm.weight")
         for (int64_t ch : summary.normalChannels)
           ot.values[ch] = float(20.0 + 80.0 * rng.uniform());
     } else if (name.ends_with(".bias")) {

@@ -39,10 +39,23 @@
 // Unsupported configs.
 // RUN: mkdir -p %t/gpt2 && %python -c "import json; json.dump({'architectures': ['GPT2LMHeadModel']}, open('%t/gpt2/config.json','w'))" && cp %t/good/model.safetensors %t/gpt2/
 // RUN: not rotq-import %t/gpt2 -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=ARCH
-// ARCH: error: {{.*}}gpt2/config.json: unsupported architecture 'GPT2LMHeadModel' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)
-// RUN: cp -r %t/good %t/rope && %python -c "import json; p='%t/rope/config.json'; c=json.load(open(p)); c['rope_scaling']={'rope_type': 'llama3', 'factor': 8.0}; json.dump(c, open(p,'w'))"
+// ARCH: error: {{.*}}gpt2/config.json: unsupported architecture 'GPT2LMHeadModel' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM)
+// Rope settings rotq does not implement are errors naming the key.
+// RUN: cp -r %t/good %t/rope && %python -c "import json; p='%t/rope/config.json'; c=json.load(open(p)); c['rope_parameters']={'rope_type': 'longrope', 'rope_theta': 1e4}; json.dump(c, open(p,'w'))"
 // RUN: not rotq-import %t/rope -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=ROPE
-// ROPE: error: {{.*}}rope/config.json: rope_scaling is not supported yet
+// ROPE: error: {{.*}}rope/config.json: rope_parameters.rope_type: unsupported rope type 'longrope' (supported: default, linear, dynamic, yarn, llama3)
+// RUN: cp -r %t/good %t/ropekey && %python -c "import json; p='%t/ropekey/config.json'; c=json.load(open(p)); c['rope_scaling']={'type': 'linear', 'factor': 2.0, 'mrope_section': [1, 2]}; json.dump(c, open(p,'w'))"
+// RUN: not rotq-import %t/ropekey -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=ROPEKEY
+// ROPEKEY: error: {{.*}}ropekey/config.json: rope_scaling.mrope_section: not supported for rope type 'linear'
+// RUN: cp -r %t/good %t/ropefac && %python -c "import json; p='%t/ropefac/config.json'; c=json.load(open(p)); c['rope_parameters']={'rope_type': 'llama3', 'rope_theta': 5e5, 'factor': 8.0}; json.dump(c, open(p,'w'))"
+// RUN: not rotq-import %t/ropefac -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=ROPEFAC
+// ROPEFAC: error: {{.*}}ropefac/config.json: rope_parameters."low_freq_factor" is required for rope type 'llama3'
+// RUN: cp -r %t/good %t/partial && %python -c "import json; p='%t/partial/config.json'; c=json.load(open(p)); c['partial_rotary_factor']=0.5; json.dump(c, open(p,'w'))"
+// RUN: not rotq-import %t/partial -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=PARTIAL
+// PARTIAL: error: {{.*}}partial/config.json: partial_rotary_factor: only 1.0 is supported (got 0.5)
+// RUN: cp -r %t/good %t/layers && %python -c "import json; p='%t/layers/config.json'; c=json.load(open(p)); c['layer_types']=['full_attention', 'sliding_attention']; json.dump(c, open(p,'w'))"
+// RUN: not rotq-import %t/layers -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=LAYERS
+// LAYERS: error: {{.*}}layers/config.json: layer_types: only full_attention layers are supported (sliding-window layers are not)
 // RUN: cp -r %t/good %t/gqa && %python -c "import json; p='%t/gqa/config.json'; c=json.load(open(p)); c['num_key_value_heads']=2; json.dump(c, open(p,'w'))"
 // RUN: not rotq-import %t/gqa -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=GQA
 // GQA: error: {{.*}}gqa/config.json: num_attention_heads 3 is not a multiple of num_key_value_heads 2

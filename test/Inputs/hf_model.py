@@ -1,5 +1,5 @@
-"""Float64 NumPy reference of the Hugging Face Llama / Mistral / Qwen2
-decoders, and a safetensors reader/writer, independent of rotq's C++ code.
+"""Float64 NumPy reference of the Hugging Face Llama / Mistral / Qwen2 /
+Qwen3 decoders, and a safetensors reader/writer, independent of rotq's C++ code.
 
 Used by the tests as the independent route: the importer's IR, run on the
 CPU, must give these logits.
@@ -80,6 +80,62 @@ def _rms_norm(x, w, eps):
     return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * w
 
 
+_MAX_POSITIONS = {"LlamaForCausalLM": 2048, "MistralForCausalLM": 131072}
+
+
+def rope_frequencies(cfg, hd, s):
+    """(inv_freq [hd/2], cos/sin scaling) for a sequence of s tokens, from
+    the config as transformers 5 reads it (rope_parameters, or the legacy
+    rope_theta / rope_scaling), with modeling_rope_utils' formulas in
+    float64."""
+    rp = cfg.get("rope_scaling") or cfg.get("rope_parameters") or {}
+    theta = rp.get("rope_theta", cfg.get("rope_theta", 10000.0))
+    kind = rp.get("rope_type", rp.get("type", "default"))
+    mpe = cfg.get("max_position_embeddings",
+                  _MAX_POSITIONS.get(cfg["architectures"][0], 32768))
+    orig = cfg.get("original_max_position_embeddings",
+                   rp.get("original_max_position_embeddings", mpe))
+    exps = np.arange(0, hd, 2, dtype=np.float64) / hd
+    inv = 1.0 / theta ** exps
+    if kind == "default":
+        return inv, 1.0
+    if kind == "linear":
+        return inv / rp["factor"], 1.0
+    if kind == "dynamic":
+        if s > mpe:
+            f = rp["factor"]
+            base = theta * (f * s / mpe - (f - 1)) ** (hd / (hd - 2))
+            inv = 1.0 / base ** exps
+        return inv, 1.0
+    if kind == "llama3":
+        f, lo, hi = rp["factor"], rp["low_freq_factor"], rp["high_freq_factor"]
+        wavelen = 2 * np.pi / inv
+        out = np.where(wavelen > orig / lo, inv / f, inv)
+        smooth = (orig / wavelen - lo) / (hi - lo)
+        mid = (wavelen >= orig / hi) & (wavelen <= orig / lo)
+        return np.where(mid, (1 - smooth) * out / f + smooth * out, out), 1.0
+    if kind == "yarn":
+        f = rp.get("factor") or mpe / orig
+        def corr(rot):
+            return hd * np.log(orig / (rot * 2 * np.pi)) / (2 * np.log(theta))
+        lo, hi = corr(rp.get("beta_fast") or 32), corr(rp.get("beta_slow") or 1)
+        if rp.get("truncate", True):
+            lo, hi = np.floor(lo), np.ceil(hi)
+        lo, hi = max(lo, 0), min(hi, hd - 1)
+        if lo == hi:
+            hi += 0.001
+        ramp = np.clip((np.arange(hd // 2) - lo) / (hi - lo), 0, 1)
+        inv = inv / f * ramp + inv * (1 - ramp)
+        def mscale(scale, m=1.0):
+            return 1.0 if scale <= 1 else 0.1 * m * np.log(scale) + 1.0
+        att = rp.get("attention_factor")
+        if att is None:
+            m, mall = rp.get("mscale"), rp.get("mscale_all_dim")
+            att = mscale(f, m) / mscale(f, mall) if m and mall else mscale(f)
+        return inv, att
+    raise ValueError("rope type %s" % kind)
+
+
 def forward(cfg, w, tokens, trace=None):
     """Logits [S, vocab] in float64 for one sequence of token ids. With a
     dict `trace`, also records each linear's input by module name."""
@@ -89,8 +145,10 @@ def forward(cfg, w, tokens, trace=None):
     nkv = cfg.get("num_key_value_heads") or nh
     hd = cfg.get("head_dim") or d // nh
     eps = cfg.get("rms_norm_eps", 1e-6)
-    theta = cfg.get("rope_theta", 10000.0)
-    window = cfg.get("sliding_window") if arch == "MistralForCausalLM" else None
+    if arch == "Qwen3ForCausalLM":
+        hd = cfg.get("head_dim") or 128
+    window = cfg.get("sliding_window", 4096) if arch == "MistralForCausalLM" \
+        else None
     tokens = np.asarray(tokens, dtype=np.int64)
     s = len(tokens)
 
@@ -102,10 +160,10 @@ def forward(cfg, w, tokens, trace=None):
             y = y + w[name + ".bias"]
         return y
 
-    inv = 1.0 / theta ** (np.arange(0, hd, 2, dtype=np.float64) / hd)
+    inv, att = rope_frequencies(cfg, hd, s)
     ang = np.arange(s, dtype=np.float64)[:, None] * inv[None, :]
-    cos = np.cos(np.concatenate([ang, ang], -1))[:, None, :]
-    sin = np.sin(np.concatenate([ang, ang], -1))[:, None, :]
+    cos = att * np.cos(np.concatenate([ang, ang], -1))[:, None, :]
+    sin = att * np.sin(np.concatenate([ang, ang], -1))[:, None, :]
 
     def rope(x):
         x1, x2 = x[..., :hd // 2], x[..., hd // 2:]
@@ -122,8 +180,12 @@ def forward(cfg, w, tokens, trace=None):
     for layer in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % layer
         x = _rms_norm(h, w[p + "input_layernorm.weight"], eps)
-        q = rope(lin(x, p + "self_attn.q_proj").reshape(s, nh, hd))
-        k = rope(lin(x, p + "self_attn.k_proj").reshape(s, nkv, hd))
+        q = lin(x, p + "self_attn.q_proj").reshape(s, nh, hd)
+        k = lin(x, p + "self_attn.k_proj").reshape(s, nkv, hd)
+        if p + "self_attn.q_norm.weight" in w:  # Qwen3
+            q = _rms_norm(q, w[p + "self_attn.q_norm.weight"], eps)
+            k = _rms_norm(k, w[p + "self_attn.k_norm.weight"], eps)
+        q, k = rope(q), rope(k)
         v = lin(x, p + "self_attn.v_proj").reshape(s, nkv, hd)
         rep = nh // nkv
         k = np.repeat(k, rep, axis=1)

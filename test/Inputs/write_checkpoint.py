@@ -30,9 +30,10 @@ arch = cfg["architectures"][0]
 d, f_, v = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
 nh = cfg["num_attention_heads"]
 nkv = cfg.get("num_key_value_heads") or nh
-hd = cfg.get("head_dim") or d // nh
+hd = cfg.get("head_dim") or (128 if arch == "Qwen3ForCausalLM" else d // nh)
 qkv_bias = arch == "Qwen2ForCausalLM" or cfg.get("attention_bias", False)
-o_bias = arch == "LlamaForCausalLM" and cfg.get("attention_bias", False)
+o_bias = arch in ("LlamaForCausalLM", "Qwen3ForCausalLM") and \
+    cfg.get("attention_bias", False)
 rng = np.random.default_rng(args.seed)
 
 w = {"model.embed_tokens.weight": rng.standard_normal((v, d))}
@@ -40,6 +41,9 @@ for layer in range(cfg["num_hidden_layers"]):
     p = "model.layers.%d." % layer
     for n in ("input_layernorm", "post_attention_layernorm"):
         w[p + n + ".weight"] = 1.0 + 0.2 * rng.standard_normal(d)
+    if arch == "Qwen3ForCausalLM":
+        for n in ("self_attn.q_norm", "self_attn.k_norm"):
+            w[p + n + ".weight"] = 1.0 + 0.2 * rng.standard_normal(hd)
     for n, (o, i, b) in {"self_attn.q_proj": (nh * hd, d, qkv_bias),
                          "self_attn.k_proj": (nkv * hd, d, qkv_bias),
                          "self_attn.v_proj": (nkv * hd, d, qkv_bias),

@@ -1,12 +1,16 @@
 //===- ModelConfig.h - Hugging Face decoder configs -------------*- C++ -*-===//
 //
 // The fields of a Hugging Face config.json that define a Llama-family
-// decoder (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM), with the
-// defaults those classes use, and the names and shapes of its tensors.
+// decoder (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,
+// Qwen3ForCausalLM), with the defaults those classes use, and the names and
+// shapes of its tensors. Keys that change the model's function and that rotq
+// does not implement are errors, never ignored.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ROTQ_SUPPORT_MODELCONFIG_H
 #define ROTQ_SUPPORT_MODELCONFIG_H
+
+#include "rotq/Support/Rope.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
@@ -28,11 +32,12 @@ struct ModelConfig {
   int64_t numKVHeads = 0;
   int64_t headDim = 0;
   double rmsNormEps = 1e-6;
-  double ropeTheta = 10000.0;
+  RopeConfig rope;
   bool tieWordEmbeddings = false;
   bool qkvBias = false;  // Qwen2, or Llama's attention_bias
   bool oBias = false;    // Llama's attention_bias
   bool mlpBias = false;  // Llama's mlp_bias
+  bool qkNorm = false;   // Qwen3: RMSNorm over head_dim on q and k before RoPE
   std::optional<int64_t> slidingWindow; // Mistral
   std::string torchDtype = "float32";
   int64_t bosTokenId = 1;
