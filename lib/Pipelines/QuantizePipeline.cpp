@@ -1,6 +1,7 @@
 //===- QuantizePipeline.cpp - rotq-quantize -------------------------------===//
 //
-// Weights (RTN or GPTQ), activations and the KV cache, in the order that
+// The model raised if it is not, then weights (RTN or GPTQ), activations
+// and the KV cache (float unless kv-bits asks), in the order that
 // lets each pass see the previous one's result: weights first (GPTQ
 // calibrates on float activations), then the activation quantizers that
 // turn linears with quantized weights into rotq.qmatmul, then the cache.
@@ -25,7 +26,7 @@ struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
                         llvm::cl::init(4)};
   Option<int64_t> kvBits{*this, "kv-bits",
                          llvm::cl::desc("KV cache bits, 2..8; 16: float"),
-                         llvm::cl::init(4)};
+                         llvm::cl::init(16)};
   Option<std::string> wMethod{*this, "w-method",
                               llvm::cl::desc("rtn | gptq"),
                               llvm::cl::init("rtn")};
@@ -104,6 +105,9 @@ LogicalResult checkOptions(const QuantizeOptions &o,
 }
 
 void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
+  // Imported or exported linalg is raised here so that quantizing it is
+  // never a silent no-op; on IR that is already raised this changes nothing.
+  pm.addNestedPass<func::FuncOp>(rotq::createRaiseModel());
   if (o.wBits != 16) {
     if (o.wMethod == "gptq") {
       rotq::GptqOptions g;

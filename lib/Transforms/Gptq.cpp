@@ -30,7 +30,8 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
 
   LogicalResult checkOptions() {
     ModuleOp m = getOperation();
-    if (failed(quantutil::checkOptions(m, bits, StringRef(mode))))
+    if (failed(quantutil::checkOptions(m, bits, StringRef(mode))) ||
+        failed(quantutil::checkRaised(m, getArgument())))
       return failure();
     if (blockSize < 1)
       return m.emitError("block-size must be positive");

@@ -139,6 +139,51 @@ bool mlir::rotq::model::isResidualAdd(Operation *op) {
          (add.getLhs() == c && add.getRhs() == a);
 }
 
+bool mlir::rotq::model::isElementwiseCast(Operation *op) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0)
+    return false;
+  for (AffineMap m : g.getIndexingMapsArray())
+    if (!m.isIdentity())
+      return false;
+  Block &body = g.getRegion().front();
+  Value v = cast<linalg::YieldOp>(body.getTerminator()).getOperand(0);
+  while (Operation *d = v.getDefiningOp()) {
+    if (!isa<arith::ExtFOp, arith::TruncFOp>(d))
+      return false;
+    v = d->getOperand(0);
+  }
+  return v == body.getArgument(0);
+}
+
+SmallVector<Operation *> mlir::rotq::model::unraisedContractions(Operation *root) {
+  SmallVector<Operation *> out;
+  // Whether v is derived from one constant through one-operand ops.
+  auto fromConstant = [](Value v) {
+    for (int depth = 0; depth < 8; ++depth) {
+      Operation *d = v.getDefiningOp();
+      if (!d)
+        return false;
+      if (isa<arith::ConstantOp>(d))
+        return true;
+      auto dps = dyn_cast<DestinationStyleOpInterface>(d);
+      unsigned inputs = dps ? dps.getNumDpsInputs() : d->getNumOperands();
+      if (inputs != 1)
+        return false;
+      v = d->getOperand(0);
+    }
+    return false;
+  };
+  root->walk([&](linalg::LinalgOp op) {
+    if (op.getNumReductionLoops() > 0 &&
+        linalg::isaContractionOpInterface(op) &&
+        llvm::any_of(op.getDpsInputs(), fromConstant))
+      out.push_back(op);
+  });
+  return out;
+}
+
 std::string mlir::rotq::model::hadamardNote(int64_t n) {
   ::rotq::hadamard::Factorization f = ::rotq::hadamard::factorize(n);
   std::string s = f.str();

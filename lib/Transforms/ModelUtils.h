@@ -34,6 +34,15 @@ std::string describe(Operation *op);
 /// two identity-mapped inputs.
 bool isResidualAdd(Operation *op);
 
+/// An all-parallel linalg.generic that only converts its one input's
+/// element type (or copies it).
+bool isElementwiseCast(Operation *op);
+
+/// Contractions (matmuls, contraction generics) in `root` with an operand
+/// computed from a constant alone (a weight, maybe transposed, reshaped or
+/// cast): the linears rotq-raise-model left unrecognised.
+SmallVector<Operation *> unraisedContractions(Operation *root);
+
 /// "640 = 20 (Paley II, q=19) x 2^5", with a note when the order has no
 /// Hadamard matrix and the library's fallback is used.
 std::string hadamardNote(int64_t n);

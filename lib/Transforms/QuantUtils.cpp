@@ -4,6 +4,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -51,9 +53,46 @@ LogicalResult quantutil::checkGroupSize(LinearOp lin, int64_t groupSize) {
   return success();
 }
 
+LogicalResult quantutil::checkRaised(Operation *root, StringRef pass) {
+  bool anyLinear = false;
+  root->walk([&](LinearOp) { anyLinear = true; });
+  SmallVector<Operation *> unraised = model::unraisedContractions(root);
+  if (!anyLinear && !unraised.empty())
+    return root->emitError()
+           << pass << ": no rotq.linear to quantize, but " << unraised.size()
+           << " matmul(s) with constant weights: run --rotq-raise-model "
+              "first, or report the form it does not recognise";
+  for (Operation *op : unraised)
+    op->emitWarning() << pass
+                      << ": left in float, rotq-raise-model did not "
+                         "recognise this matmul as a linear";
+  if (!anyLinear)
+    root->emitWarning() << pass << ": no linear layers, nothing to quantize";
+  return success();
+}
+
 bool quantutil::isLmHead(LinearOp lin) {
-  return llvm::any_of(lin->getUsers(),
-                      [](Operation *u) { return isa<func::ReturnOp>(u); });
+  // Exporters reshape the logits before returning them (torch-mlir adds the
+  // batch dimension back with tensor.expand_shape): follow ops that only
+  // change the shape or the element type.
+  SmallVector<Value> work = {lin.getResult()};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    for (Operation *u : v.getUsers()) {
+      if (isa<func::ReturnOp>(u))
+        return true;
+      if (!seen.insert(u).second)
+        continue;
+      if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp,
+              tensor::ReshapeOp, arith::ExtFOp, arith::TruncFOp>(u))
+        work.push_back(u->getResult(0));
+      else if (auto g = dyn_cast<linalg::GenericOp>(u);
+               g && model::isElementwiseCast(g))
+        work.push_back(g.getResult(0));
+    }
+  }
+  return false;
 }
 
 double quantutil::relativeError(const std::vector<double> &w,

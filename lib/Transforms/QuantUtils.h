@@ -20,7 +20,15 @@ LogicalResult checkOptions(Operation *op, int64_t bits,
 /// An error on `lin` unless `groupSize` is 0 or divides its input channels.
 LogicalResult checkGroupSize(LinearOp lin, int64_t groupSize);
 
-/// The LM head: a linear whose result the function returns.
+/// Says what a quantization pass named `pass` cannot see in `root`: a
+/// warning for each weighted matmul that is not a rotq.linear (it stays
+/// float), and an error when there is no rotq.linear at all but such
+/// matmuls exist (the model was not raised). A module without either gets
+/// a warning that there is nothing to quantize.
+LogicalResult checkRaised(Operation *root, StringRef pass);
+
+/// The LM head: a linear whose result the function returns, directly or
+/// through reshapes and casts.
 bool isLmHead(LinearOp lin);
 
 /// Makes `lin` use the quantized weight `q`: with `fake`, a float constant

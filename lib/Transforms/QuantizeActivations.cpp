@@ -50,7 +50,8 @@ struct QuantizeActivationsPass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (failed(quantutil::checkOptions(func, bits, StringRef(mode),
-                                       double(clipRatio))))
+                                       double(clipRatio))) ||
+        failed(quantutil::checkRaised(func, getArgument())))
       return signalPassFailure();
     SmallVector<LinearOp> linears;
     func.walk([&](LinearOp lin) {

@@ -27,6 +27,24 @@ struct QuantizeKVCachePass
     if (failed(quantutil::checkOptions(func, bits, std::nullopt,
                                        double(clipRatio))))
       return signalPassFailure();
+    // A model whose attention was not raised would keep a float cache: say
+    // so instead of returning the model unchanged.
+    bool anyAttention = false, anyLinear = false;
+    func.walk([&](Operation *op) {
+      anyAttention |= isa<AttentionOp>(op);
+      anyLinear |= isa<LinearOp, QMatmulOp>(op);
+    });
+    if (!anyAttention && anyLinear) {
+      func.emitError() << getArgument()
+                       << ": no rotq.attention in this model, so its keys and "
+                          "values would stay float: run --rotq-raise-model "
+                          "first, or report the attention form it does not "
+                          "recognise";
+      return signalPassFailure();
+    }
+    if (!anyAttention)
+      func.emitWarning() << getArgument()
+                         << ": no rotq.attention, nothing to quantize";
     func.walk([&](AttentionOp att) {
       OpBuilder b(att);
       for (OpOperand *use : {&att.getKeyMutable(), &att.getValueMutable()})

@@ -30,7 +30,8 @@ struct QuantizeWeightsPass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    if (failed(quantutil::checkOptions(func, bits, StringRef(mode))))
+    if (failed(quantutil::checkOptions(func, bits, StringRef(mode))) ||
+        failed(quantutil::checkRaised(func, getArgument())))
       return signalPassFailure();
     quant::Params params{int(bits.getValue()), !asymmetric,
                          groupSize.getValue(), 1.0};
