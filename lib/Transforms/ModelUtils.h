@@ -43,6 +43,24 @@ bool isElementwiseCast(Operation *op);
 /// cast): the linears rotq-raise-model left unrecognised.
 SmallVector<Operation *> unraisedContractions(Operation *root);
 
+/// For a pass that rewrites every `OpT` (rotq.attention): when `root` has
+/// none but is a model (it has rotq.linear ops), warns that `what` were not
+/// rotated because rotq-raise-model recognised none, and returns true.
+template <typename OpT>
+bool warnIfNoneRaised(Operation *root, StringRef pass, StringRef what) {
+  bool any = false, model = false;
+  root->walk([&](Operation *op) {
+    any |= isa<OpT>(op);
+    model |= op->getName().getStringRef() == "rotq.linear";
+  });
+  if (any || !model)
+    return !any;
+  root->emitWarning() << pass << ": no " << OpT::getOperationName()
+                      << " (rotq-raise-model recognised none): " << what
+                      << " are not rotated";
+  return true;
+}
+
 /// "640 = 20 (Paley II, q=19) x 2^5", with a note when the order has no
 /// Hadamard matrix and the library's fallback is used.
 std::string hadamardNote(int64_t n);

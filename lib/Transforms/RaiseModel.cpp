@@ -9,6 +9,8 @@
 // residual adds and gated activations stay apart) and RMSNorms raised.
 //
 //===----------------------------------------------------------------------===//
+#include "LayoutTrace.h"
+
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
 
@@ -144,13 +146,26 @@ Value matchBiasAdd(Operation *user, Value mm) {
   for (unsigned i = 0; i < 2; ++i) {
     if (g.getInputs()[i] != mm)
       continue;
-    if (!hasMaps(g, i == 0 ? ArrayRef<AffineMap>{id, col, id}
-                           : ArrayRef<AffineMap>{col, id, id}))
-      return {};
     if (!isCommutative<arith::AddFOp>(yielded(g), b.getArgument(0),
                                       b.getArgument(1)))
       return {};
-    return g.getInputs()[1 - i];
+    Value other = g.getInputs()[1 - i];
+    if (hasMaps(g, i == 0 ? ArrayRef<AffineMap>{id, col, id}
+                          : ArrayRef<AffineMap>{col, id, id}))
+      return other;
+    // The bias broadcast to [M, N] first (torch-mlir's spelling).
+    if (!hasMaps(g, {id, id, id}))
+      return {};
+    layout::Trace t = layout::trace(other);
+    auto bt = dyn_cast<RankedTensorType>(t.base.getType());
+    auto rowOf = [](ArrayRef<int64_t> idx, ArrayRef<int64_t>,
+                    ArrayRef<int64_t>) -> SmallVector<int64_t> {
+      return {idx[1]};
+    };
+    if (!t.chain.empty() && bt && bt.getRank() == 1 &&
+        layout::verify(t, rowOf, 3))
+      return t.base;
+    return {};
   }
   return {};
 }
@@ -419,6 +434,386 @@ struct RaiseAttention : OpRewritePattern<linalg::GenericOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Attention as exporters write it
+//
+// torch-mlir (eager attention of a transformers model) computes, with the
+// heads folded into the batch of batch_matmul:
+//   scores = Q K^T                      Q [H, S, d], K^T [H, d, T]
+//   x = scale * scores + mask           mask = select(t <= s [, s - t < W], 0, -big)
+//   p = exp(x - max_t x) / sum_t exp(x - max_t x)
+//   out = p V                           V [H, T, e], out [H, S, e]
+// and, once rotq-raise-model has fused the element-wise chains, the mask
+// sits in the softmax bodies as compares of linalg.index. K and V reach the
+// batch_matmuls through head splits, transposes and the GQA repeat; a
+// LayoutTrace checks element by element which projection head each batch
+// entry reads.
+//===----------------------------------------------------------------------===//
+
+/// index_cast(linalg.index dim) + offset.
+struct Position {
+  unsigned dim;
+  int64_t offset;
+};
+
+std::optional<Position> matchPosition(Value v) {
+  int64_t offset = 0;
+  while (Operation *op = v.getDefiningOp()) {
+    IntegerAttr c;
+    if (auto add = dyn_cast<arith::AddIOp>(op)) {
+      if (matchPattern(add.getRhs(), m_Constant(&c)))
+        v = add.getLhs();
+      else if (matchPattern(add.getLhs(), m_Constant(&c)))
+        v = add.getRhs();
+      else
+        return std::nullopt;
+      offset += c.getInt();
+      continue;
+    }
+    if (auto sub = dyn_cast<arith::SubIOp>(op)) {
+      if (!matchPattern(sub.getRhs(), m_Constant(&c)))
+        return std::nullopt;
+      offset -= c.getInt();
+      v = sub.getLhs();
+      continue;
+    }
+    if (auto cast = dyn_cast<arith::IndexCastOp>(op)) {
+      v = cast.getIn();
+      continue;
+    }
+    if (auto idx = dyn_cast<linalg::IndexOp>(op))
+      return Position{unsigned(idx.getDim()), offset};
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// Bounds on t - s (query s at loop dim 1, key t at loop dim 2) collected
+/// from a conjunction of integer compares.
+struct MaskBounds {
+  std::optional<int64_t> upper, lower;
+};
+
+bool collectMaskBounds(Value cond, MaskBounds &b) {
+  if (auto andOp = cond.getDefiningOp<arith::AndIOp>())
+    return collectMaskBounds(andOp.getLhs(), b) &&
+           collectMaskBounds(andOp.getRhs(), b);
+  auto cmp = cond.getDefiningOp<arith::CmpIOp>();
+  if (!cmp)
+    return false;
+  std::optional<Position> l = matchPosition(cmp.getLhs()),
+                          r = matchPosition(cmp.getRhs());
+  if (!l || !r || l->dim == r->dim || l->dim < 1 || l->dim > 2 ||
+      r->dim < 1 || r->dim > 2)
+    return false;
+  // Rewrite as (t - s) PRED c.
+  using P = arith::CmpIPredicate;
+  P pred = cmp.getPredicate();
+  int64_t c;
+  if (l->dim == 2) { // t + lo PRED s + ro
+    c = r->offset - l->offset;
+  } else { // s + lo PRED t + ro  ->  t - s SWAPPED lo - ro
+    c = l->offset - r->offset;
+    switch (pred) {
+    case P::sle: pred = P::sge; break;
+    case P::slt: pred = P::sgt; break;
+    case P::sge: pred = P::sle; break;
+    case P::sgt: pred = P::slt; break;
+    default: return false;
+    }
+  }
+  auto setUpper = [&](int64_t u) { b.upper = b.upper ? std::min(*b.upper, u) : u; };
+  auto setLower = [&](int64_t lo) { b.lower = b.lower ? std::max(*b.lower, lo) : lo; };
+  switch (pred) {
+  case P::sle: setUpper(c); return true;
+  case P::slt: setUpper(c - 1); return true;
+  case P::sge: setLower(c); return true;
+  case P::sgt: setLower(c + 1); return true;
+  default: return false;
+  }
+}
+
+/// The additive mask select(cond, 0, -big): sets causal / window.
+bool matchAdditiveMask(Value v, AttentionMatch &m) {
+  auto sel = v.getDefiningOp<arith::SelectOp>();
+  if (!sel)
+    return false;
+  std::optional<double> keep = floatConstant(sel.getTrueValue());
+  std::optional<double> drop = floatConstant(sel.getFalseValue());
+  MaskBounds b;
+  if (!keep || *keep != 0.0 || !drop || !(*drop <= -1e30) ||
+      !collectMaskBounds(sel.getCondition(), b) || !b.upper || *b.upper != 0)
+    return false;
+  m.causal = true;
+  if (b.lower) {
+    if (*b.lower > 0)
+      return false;
+    m.window = 1 - *b.lower;
+  }
+  return true;
+}
+
+/// scale * a [+ mask], where `a` is the scores' block argument.
+bool matchScores(Value x, Value a, AttentionMatch &m) {
+  Value scaled = x;
+  if (auto add = x.getDefiningOp<arith::AddFOp>()) {
+    AttentionMatch mm = m;
+    if (matchAdditiveMask(add.getRhs(), mm))
+      scaled = add.getLhs();
+    else if (matchAdditiveMask(add.getLhs(), mm))
+      scaled = add.getRhs();
+    else
+      return false;
+    m.causal = mm.causal;
+    m.window = mm.window;
+  }
+  if (scaled == a) {
+    m.scale = 1.0;
+    return true;
+  }
+  if (std::optional<std::pair<Value, double>> s = matchScaled(scaled);
+      s && s->first == a) {
+    m.scale = s->second;
+    return true;
+  }
+  if (auto div = scaled.getDefiningOp<arith::DivFOp>()) {
+    std::optional<double> c = floatConstant(div.getRhs());
+    if (c && *c != 0 && div.getLhs() == a) {
+      m.scale = 1.0 / *c;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool isBatchMatmul(Operation *op) {
+  auto bmm = dyn_cast_or_null<linalg::BatchMatmulOp>(op);
+  if (!bmm || !bmm.hasPureTensorSemantics() ||
+      !isZeroFill(bmm.getOutputs()[0]))
+    return false;
+  MLIRContext *ctx = op->getContext();
+  AffineExpr b = getAffineDimExpr(0, ctx), m = getAffineDimExpr(1, ctx),
+             n = getAffineDimExpr(2, ctx), k = getAffineDimExpr(3, ctx);
+  return llvm::equal(bmm.getIndexingMapsArray(),
+                     ArrayRef<AffineMap>{mapOf(ctx, 4, {b, m, k}),
+                                         mapOf(ctx, 4, {b, k, n}),
+                                         mapOf(ctx, 4, {b, m, n})});
+}
+
+/// The probabilities p of the fused softmax over `scores`; fills m.
+std::optional<Value> matchFusedSoftmax(Value p, AttentionMatch &m) {
+  MLIRContext *ctx = p.getContext();
+  auto par = IteratorType::parallel, red = IteratorType::reduction;
+  AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  AffineMap rows = id3.getMajorSubMap(2);
+  auto pg = p.getDefiningOp<linalg::GenericOp>();
+  if (!pg || pg.getNumDpsInputs() != 3 || pg.getNumDpsInits() != 1 ||
+      !hasIterators(pg, {par, par, par}) ||
+      !hasMaps(pg, {id3, rows, rows, id3}))
+    return std::nullopt;
+  Block &pb = pg.getRegion().front();
+  Value scores = pg.getInputs()[0];
+  // p = exp(x - max) / sum
+  auto div = yielded(pg).getDefiningOp<arith::DivFOp>();
+  auto ex = div ? div.getLhs().getDefiningOp<math::ExpOp>() : nullptr;
+  auto sub = ex ? ex.getOperand().getDefiningOp<arith::SubFOp>() : nullptr;
+  if (!sub || div.getRhs() != pb.getArgument(2) ||
+      sub.getRhs() != pb.getArgument(1) ||
+      !matchScores(sub.getLhs(), pb.getArgument(0), m))
+    return std::nullopt;
+  // max over t of x
+  auto mx = pg.getInputs()[1].getDefiningOp<linalg::GenericOp>();
+  if (!mx || mx.getNumDpsInputs() != 1 || mx.getInputs()[0] != scores ||
+      !hasIterators(mx, {par, par, red}) ||
+      mx.getIndexingMapsArray()[0] != id3 ||
+      mx.getIndexingMapsArray()[1] != rows ||
+      cast<OpResult>(pg.getInputs()[1]).getResultNumber() != 0)
+    return std::nullopt;
+  Block &mb = mx.getRegion().front();
+  auto maxOp = yielded(mx).getDefiningOp<arith::MaximumFOp>();
+  AttentionMatch mm;
+  if (!maxOp ||
+      !((maxOp.getRhs() == mb.getArgument(1) &&
+         matchScores(maxOp.getLhs(), mb.getArgument(0), mm)) ||
+        (maxOp.getLhs() == mb.getArgument(1) &&
+         matchScores(maxOp.getRhs(), mb.getArgument(0), mm))))
+    return std::nullopt;
+  // sum over t of exp(x - max)
+  auto sum = pg.getInputs()[2].getDefiningOp<linalg::GenericOp>();
+  if (!sum || sum.getNumDpsInputs() != 2 || sum.getNumDpsInits() != 1 ||
+      sum.getInputs()[0] != scores || sum.getInputs()[1] != pg.getInputs()[1] ||
+      !hasIterators(sum, {par, par, red}) || !hasMaps(sum, {id3, rows, rows}) ||
+      !isZeroFill(sum.getOutputs()[0]))
+    return std::nullopt;
+  Block &sb = sum.getRegion().front();
+  auto acc = yielded(sum).getDefiningOp<arith::AddFOp>();
+  Value term = acc ? (acc.getLhs() == sb.getArgument(2) ? acc.getRhs()
+                                                         : acc.getLhs())
+                   : Value();
+  auto sex = term ? term.getDefiningOp<math::ExpOp>() : nullptr;
+  auto ssub = sex ? sex.getOperand().getDefiningOp<arith::SubFOp>() : nullptr;
+  AttentionMatch sm;
+  if (!ssub || ssub.getRhs() != sb.getArgument(1) ||
+      !matchScores(ssub.getLhs(), sb.getArgument(0), sm))
+    return std::nullopt;
+  if (mm.scale != m.scale || sm.scale != m.scale || mm.causal != m.causal ||
+      sm.causal != m.causal || mm.window != m.window || sm.window != m.window)
+    return std::nullopt;
+  return scores;
+}
+
+/// An operand holding, for batch entry h of `heads`, the rows of head
+/// h / (heads / groups) of some sequence-major tensor: returns that tensor
+/// as [T, groups, d] (building a head split or a transpose), and the
+/// number of groups. `transposed`: the operand is [heads, d, T] (K^T)
+/// rather than [heads, T, d].
+FailureOr<std::pair<Value, int64_t>>
+seqMajorHeads(PatternRewriter &rewriter, Location loc, Value operand,
+              int64_t heads, bool transposed) {
+  layout::Trace t = layout::trace(operand);
+  auto bt = dyn_cast<RankedTensorType>(t.base.getType());
+  auto ot = cast<RankedTensorType>(operand.getType());
+  int64_t d = ot.getDimSize(transposed ? 1 : 2);
+  if (!bt || ShapedType::isDynamic(d) || d == 0)
+    return failure();
+  // The base layouts accepted; a static base may fit more than one, so
+  // each candidate is checked element by element.
+  enum Kind { HeadsFirst, SeqFirst, Flat };
+  auto groupsOf = [&](Kind kind) -> int64_t {
+    int64_t g = 0;
+    if (kind == HeadsFirst && bt.getRank() == 3 && bt.getDimSize(2) == d)
+      g = bt.getDimSize(0); // [G, T, d]
+    else if (kind == SeqFirst && bt.getRank() == 3 && bt.getDimSize(2) == d)
+      g = bt.getDimSize(1); // [T, G, d]
+    else if (kind == Flat && bt.getRank() == 2 && !bt.isDynamicDim(1) &&
+             bt.getDimSize(1) % d == 0)
+      g = bt.getDimSize(1) / d; // [T, G * d]
+    return ShapedType::isDynamic(g) || g <= 0 || heads % g ? 0 : g;
+  };
+  std::optional<Kind> found;
+  int64_t groups = 0;
+  for (Kind kind : {SeqFirst, Flat, HeadsFirst}) {
+    int64_t g = groupsOf(kind);
+    if (!g)
+      continue;
+    int64_t rep = heads / g;
+    auto expected = [&](ArrayRef<int64_t> idx, ArrayRef<int64_t>,
+                        ArrayRef<int64_t>) -> SmallVector<int64_t> {
+      int64_t h = idx[0], pos = transposed ? idx[2] : idx[1],
+              j = transposed ? idx[1] : idx[2], grp = h / rep;
+      switch (kind) {
+      case HeadsFirst: return {grp, pos, j};
+      case SeqFirst: return {pos, grp, j};
+      case Flat: return {pos, grp * d + j};
+      }
+      return {};
+    };
+    // Two sequence lengths, so that a coincidence of one size cannot pass.
+    if (layout::verify(t, expected, 3) && layout::verify(t, expected, 5)) {
+      found = kind;
+      groups = g;
+      break;
+    }
+  }
+  if (!found)
+    return failure();
+  Value base = t.base;
+  switch (*found) {
+  case SeqFirst:
+    return std::make_pair(base, groups);
+  case HeadsFirst: {
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, base);
+    std::swap(sizes[0], sizes[1]);
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, bt.getElementType());
+    Value tr = linalg::TransposeOp::create(rewriter, loc, base, init,
+                                           ArrayRef<int64_t>{1, 0, 2})
+                   ->getResult(0);
+    return std::make_pair(tr, groups);
+  }
+  case Flat: {
+    auto type = RankedTensorType::get({bt.getDimSize(0), groups, d},
+                                      bt.getElementType());
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSizes(rewriter, loc, base)[0],
+        rewriter.getIndexAttr(groups), rewriter.getIndexAttr(d)};
+    Value split = tensor::ExpandShapeOp::create(
+        rewriter, loc, type, base, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+        sizes);
+    return std::make_pair(split, groups);
+  }
+  }
+  return failure();
+}
+
+struct RaiseExportedAttention : OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp pv,
+                                PatternRewriter &rewriter) const override {
+    if (!isBatchMatmul(pv))
+      return failure();
+    AttentionMatch m;
+    std::optional<Value> scores = matchFusedSoftmax(pv.getInputs()[0], m);
+    if (!scores || !isBatchMatmul(scores->getDefiningOp()))
+      return failure();
+    auto qk = scores->getDefiningOp<linalg::BatchMatmulOp>();
+    Value qb = qk.getInputs()[0], kt = qk.getInputs()[1], vb = pv.getInputs()[1];
+    auto qt = cast<RankedTensorType>(qb.getType());
+    auto outType = cast<RankedTensorType>(pv.getResult(0).getType());
+    int64_t heads = qt.getDimSize(0);
+    Type et = qt.getElementType();
+    if (ShapedType::isDynamic(heads) || heads == 0 ||
+        outType.getElementType() != et)
+      return rewriter.notifyMatchFailure(pv, "needs static heads, one type");
+    Location loc = pv.getLoc();
+    auto q = seqMajorHeads(rewriter, loc, qb, heads, /*transposed=*/false);
+    auto k = seqMajorHeads(rewriter, loc, kt, heads, /*transposed=*/true);
+    auto v = seqMajorHeads(rewriter, loc, vb, heads, /*transposed=*/false);
+    if (failed(q) || failed(k) || failed(v) || q->second != heads ||
+        k->second != v->second)
+      return rewriter.notifyMatchFailure(pv, "q/k/v layouts not recognised");
+    int64_t e = outType.getDimSize(2);
+    auto attType = RankedTensorType::get({qt.getDimSize(1), heads, e}, et);
+    Value att = AttentionOp::create(
+        rewriter, loc, attType, q->first, k->first, v->first,
+        rewriter.getF64FloatAttr(m.scale),
+        m.causal ? rewriter.getUnitAttr() : UnitAttr(),
+        m.window ? rewriter.getI64IntegerAttr(*m.window) : IntegerAttr());
+
+    // The heads merged back into [S, H * e] for o_proj: give that value the
+    // importer's spelling (a collapse of the attention result).
+    Value merged = pv.getResult(0);
+    while (merged.hasOneUse()) {
+      Operation *user = *merged.getUsers().begin();
+      if (layout::copiedFrom(user) != merged)
+        break;
+      merged = user->getResult(0);
+    }
+    auto mt = cast<RankedTensorType>(merged.getType());
+    layout::Trace back = layout::trace(merged);
+    auto mergeMap = [&](ArrayRef<int64_t> idx, ArrayRef<int64_t>,
+                        ArrayRef<int64_t>) -> SmallVector<int64_t> {
+      return {idx[1] / e, idx[0], idx[1] % e};
+    };
+    if (merged != pv.getResult(0) && back.base == pv.getResult(0) &&
+        mt.getRank() == 2 && mt.getDimSize(1) == heads * e &&
+        layout::verify(back, mergeMap, 3) && layout::verify(back, mergeMap, 5)) {
+      rewriter.setInsertionPointAfterValue(merged);
+      Value collapsed = tensor::CollapseShapeOp::create(
+          rewriter, loc, mt, att, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+      rewriter.replaceAllUsesWith(merged, collapsed);
+      return success();
+    }
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, att);
+    std::swap(sizes[0], sizes[1]);
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, et);
+    Value back2 = linalg::TransposeOp::create(rewriter, loc, att, init,
+                                              ArrayRef<int64_t>{1, 0, 2})
+                      ->getResult(0);
+    rewriter.replaceOp(pv, back2);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // RMSNorm
 //===----------------------------------------------------------------------===//
 
@@ -579,9 +974,45 @@ bool fuseIntoNormChain(OpOperand *fused) {
   return full <= 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Normalization of other front ends' spellings
+//===----------------------------------------------------------------------===//
+
+/// x^2 as x * x: torch-mlir writes `x.pow(2)` as math.fpowi (or powf).
+struct SquareFromPow : RewritePattern {
+  SquareFromPow(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<math::FPowIOp, math::PowFOp>(op))
+      return failure();
+    APInt i;
+    std::optional<double> f = floatConstant(op->getOperand(1));
+    bool two = (f && *f == 2.0) ||
+               (matchPattern(op->getOperand(1), m_ConstantInt(&i)) && i == 2);
+    if (!two)
+      return failure();
+    Value x = op->getOperand(0);
+    rewriter.replaceOpWithNewOp<arith::MulFOp>(op, x, x);
+    return success();
+  }
+};
+
 struct RaiseModelPass : mlir::rotq::impl::RaiseModelBase<RaiseModelPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Exporters keep a batch dimension of 1 and keep-dim reductions
+    // ([1, S, 1]); drop unit dimensions first so that one set of matchers
+    // serves rotq's own spelling and theirs.
+    RewritePatternSet normalize(ctx);
+    linalg::ControlDropUnitDims unitDims;
+    linalg::populateFoldUnitExtentDimsPatterns(normalize, unitDims);
+    linalg::populateFoldUnitExtentDimsCanonicalizationPatterns(normalize,
+                                                              unitDims);
+    normalize.add<SquareFromPow>(ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(normalize))))
+      return signalPassFailure();
+
     RewritePatternSet first(ctx);
     first.add<RaiseLinear>(ctx);
     first.add<RaiseEmbedding, RaiseAttention>(ctx);
@@ -592,6 +1023,13 @@ struct RaiseModelPass : mlir::rotq::impl::RaiseModelBase<RaiseModelPass> {
     linalg::populateElementwiseOpsFusionPatterns(norms, fuseIntoNormChain);
     norms.add<RaiseRMSNorm>(ctx, /*benefit=*/2);
     if (failed(applyPatternsGreedily(getOperation(), std::move(norms))))
+      return signalPassFailure();
+
+    // Exporters' attention reads the softmax that the fusion above put into
+    // one generic per reduction.
+    RewritePatternSet attention(ctx);
+    attention.add<RaiseExportedAttention>(ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(attention))))
       return signalPassFailure();
   }
 };

@@ -49,6 +49,9 @@ struct RotateAttentionOutputPass
   using RotateAttentionOutputBase::RotateAttentionOutputBase;
 
   void runOnOperation() override {
+    if (model::warnIfNoneRaised<AttentionOp>(getOperation(), getArgument(),
+                                             "attention outputs"))
+      return;
     getOperation().walk([&](AttentionOp att) {
       auto skip = [&](const Twine &why) {
         att.emitWarning("attention output not rotated: ") << why;

@@ -38,9 +38,11 @@ struct RotateFFNPass : mlir::rotq::impl::RotateFFNBase<RotateFFNPass> {
   using RotateFFNBase::RotateFFNBase;
 
   void runOnOperation() override {
+    bool any = false;
     getOperation().walk([&](LinearOp down) {
       if (!isGatedActivation(down.getInput()))
         return;
+      any = true;
       FailureOr<std::vector<double>> w = model::readConstant(down.getWeight());
       if (failed(w)) {
         down.emitWarning("down projection not rotated: its weight is not a "
@@ -61,6 +63,14 @@ struct RotateFFNPass : mlir::rotq::impl::RotateFFNBase<RotateFFNPass> {
                              "weight: "
                           << model::hadamardNote(n);
     });
+    // A model whose MLP was not recognised must not look rotated.
+    bool anyLinear = false;
+    getOperation().walk([&](LinearOp) { anyLinear = true; });
+    if (!any && anyLinear)
+      getOperation().emitWarning()
+          << getArgument()
+          << ": no down projection reads a gated activation of two linears; "
+             "no FFN was rotated";
   }
 };
 } // namespace

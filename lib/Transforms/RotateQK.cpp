@@ -25,6 +25,9 @@ struct RotateQKPass : mlir::rotq::impl::RotateQKBase<RotateQKPass> {
   using RotateQKBase::RotateQKBase;
 
   void runOnOperation() override {
+    if (model::warnIfNoneRaised<AttentionOp>(getOperation(), getArgument(),
+                                             "queries and keys"))
+      return;
     getOperation().walk([&](AttentionOp att) {
       OpBuilder b(att);
       auto had = [&](Value v) -> Value {

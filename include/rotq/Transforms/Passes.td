@@ -9,13 +9,17 @@ def RaiseModel : Pass<"rotq-raise-model", "func::FuncOp"> {
   let description = [{
     Raises upstream linalg spellings of the transformer building blocks to
     rotq's model-level ops, so the rotation passes can name what they
-    rewrite:
+    rewrite. Other front ends' spellings are normalised first: unit
+    dimensions are dropped (torch-mlir keeps a batch of one and keep-dim
+    reductions) and `x^2` written as `math.fpowi` / `math.powf` becomes
+    `x * x`.
 
     * `rotq.linear`: `linalg.matmul` with a transposed weight map
       (`matmul_transpose_b`), `linalg.transpose` of the weight followed by
       `linalg.matmul`, or the equivalent contraction `linalg.generic`; into
       a zero fill; an element-wise bias add of a `[out]` vector is folded
-      in. The weight must have a static `[out, in]` shape.
+      in, also when the bias is broadcast to `[M, out]` first. The weight
+      must have a static `[out, in]` shape.
     * `rotq.rms_norm`: a sum-of-squares reduction and an element-wise
       `x * rsqrt(ss / n + eps) (* weight)`, also when spelled as a chain of
       element-wise generics (squares, mean, `+ eps`, `rsqrt` or
@@ -24,7 +28,18 @@ def RaiseModel : Pass<"rotq-raise-model", "func::FuncOp"> {
       `tensor.extract`.
     * `rotq.attention`: the six-generic softmax attention that
       `convert-rotq-to-linalg` and `rotq-import` produce (scores, masked
-      max, exp, sum, weighted values, division), causal and windowed.
+      max, exp, sum, weighted values, division), causal and windowed; and
+      attention as torch-mlir exports it from transformers' eager
+      attention: `linalg.batch_matmul` of queries and transposed keys,
+      a scale, an additive mask `select(cond, 0, -big)` whose condition is
+      a conjunction of compares of the query and key positions (causal,
+      optionally a sliding window), the softmax, and a second
+      `linalg.batch_matmul` with the values. Queries, keys and values may
+      reach the batch matmuls through head splits, transposes, reshapes
+      and the GQA head repeat: each operand is checked element by element
+      (a layout trace) to read head `h / G` of a projection, which the raised
+      `rotq.attention` then reads directly; the merged heads feeding
+      `o_proj` become a collapse of its result.
 
     What is not recognised stays as it is; later passes report what they
     need and cannot find.
