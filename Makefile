@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 MLIR_DIR ?= /usr/lib/llvm-22/lib/cmake/mlir
 
-.PHONY: all deps configure build demo check check-gpu bench gpu-cases clean docs
+.PHONY: all deps peers configure build demo check check-gpu bench gpu-cases clean docs
 
 all: build
 
@@ -23,7 +23,13 @@ build: deps configure
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)
 
-check: build
+# The Python peers the comparison tests run against (transformers,
+# torch-mlir, IREE) in .venv; tests that need a missing one are skipped and
+# the reason is printed here.
+peers:
+	@bash scripts/setup-venv.sh
+
+check: build peers
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target check-rotq
 
 # The tests that need a GPU (test/GPU); `make check` runs them too where

@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -26,13 +27,41 @@ config.substitutions.append(
     ("%rotq_lib", os.path.join(config.test_source_root, "..", "python",
                                "rotq_lib.py")))
 
-import subprocess
 try:
     subprocess.check_call([config.rotq_python, "-c", "import numpy"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     config.available_features.add("numpy")
 except Exception:
     pass
+# Peers (scripts/setup-venv.sh installs them into .venv): each is a lit
+# feature, and the reason a peer is missing is printed once.
+peers_python = os.environ.get(
+    "ROTQ_PEERS_PYTHON",
+    os.path.join(config.test_source_root, "..", ".venv", "bin", "python"))
+config.substitutions.append(("%peers_python", peers_python))
+config.substitutions.append(
+    ("%peers_bin", os.path.dirname(os.path.abspath(peers_python))))
+_peer_checks = {
+    "transformers": "import torch, transformers; "
+                    "assert transformers.__version__.startswith('5.')",
+    "torch-mlir": "import torch; from torch_mlir import fx",
+    "iree": "import iree.compiler, iree.runtime",
+}
+for feature, code in _peer_checks.items():
+    try:
+        subprocess.run([peers_python, "-c", code], check=True, timeout=300,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        config.available_features.add(feature)
+    except FileNotFoundError:
+        lit_config.note("peer tests needing %s are skipped: no %s (run "
+                        "scripts/setup-venv.sh)" % (feature, peers_python))
+    except subprocess.CalledProcessError as e:
+        last = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        lit_config.note("peer tests needing %s are skipped: %s" %
+                        (feature, last[-1] if last else "import failed"))
+    except subprocess.TimeoutExpired:
+        lit_config.note("peer tests needing %s are skipped: import timed out"
+                        % feature)
 if config.ptxas and os.path.exists(config.ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.ptxas))
