@@ -9,6 +9,7 @@
 // residual adds and gated activations stay apart) and RMSNorms raised.
 //
 //===----------------------------------------------------------------------===//
+#include "BodyEval.h"
 #include "LayoutTrace.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
@@ -449,142 +450,6 @@ struct RaiseAttention : OpRewritePattern<linalg::GenericOp> {
 // entry reads.
 //===----------------------------------------------------------------------===//
 
-/// index_cast(linalg.index dim) + offset.
-struct Position {
-  unsigned dim;
-  int64_t offset;
-};
-
-std::optional<Position> matchPosition(Value v) {
-  int64_t offset = 0;
-  while (Operation *op = v.getDefiningOp()) {
-    IntegerAttr c;
-    if (auto add = dyn_cast<arith::AddIOp>(op)) {
-      if (matchPattern(add.getRhs(), m_Constant(&c)))
-        v = add.getLhs();
-      else if (matchPattern(add.getLhs(), m_Constant(&c)))
-        v = add.getRhs();
-      else
-        return std::nullopt;
-      offset += c.getInt();
-      continue;
-    }
-    if (auto sub = dyn_cast<arith::SubIOp>(op)) {
-      if (!matchPattern(sub.getRhs(), m_Constant(&c)))
-        return std::nullopt;
-      offset -= c.getInt();
-      v = sub.getLhs();
-      continue;
-    }
-    if (auto cast = dyn_cast<arith::IndexCastOp>(op)) {
-      v = cast.getIn();
-      continue;
-    }
-    if (auto idx = dyn_cast<linalg::IndexOp>(op))
-      return Position{unsigned(idx.getDim()), offset};
-    return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-/// Bounds on t - s (query s at loop dim 1, key t at loop dim 2) collected
-/// from a conjunction of integer compares.
-struct MaskBounds {
-  std::optional<int64_t> upper, lower;
-};
-
-bool collectMaskBounds(Value cond, MaskBounds &b) {
-  if (auto andOp = cond.getDefiningOp<arith::AndIOp>())
-    return collectMaskBounds(andOp.getLhs(), b) &&
-           collectMaskBounds(andOp.getRhs(), b);
-  auto cmp = cond.getDefiningOp<arith::CmpIOp>();
-  if (!cmp)
-    return false;
-  std::optional<Position> l = matchPosition(cmp.getLhs()),
-                          r = matchPosition(cmp.getRhs());
-  if (!l || !r || l->dim == r->dim || l->dim < 1 || l->dim > 2 ||
-      r->dim < 1 || r->dim > 2)
-    return false;
-  // Rewrite as (t - s) PRED c.
-  using P = arith::CmpIPredicate;
-  P pred = cmp.getPredicate();
-  int64_t c;
-  if (l->dim == 2) { // t + lo PRED s + ro
-    c = r->offset - l->offset;
-  } else { // s + lo PRED t + ro  ->  t - s SWAPPED lo - ro
-    c = l->offset - r->offset;
-    switch (pred) {
-    case P::sle: pred = P::sge; break;
-    case P::slt: pred = P::sgt; break;
-    case P::sge: pred = P::sle; break;
-    case P::sgt: pred = P::slt; break;
-    default: return false;
-    }
-  }
-  auto setUpper = [&](int64_t u) { b.upper = b.upper ? std::min(*b.upper, u) : u; };
-  auto setLower = [&](int64_t lo) { b.lower = b.lower ? std::max(*b.lower, lo) : lo; };
-  switch (pred) {
-  case P::sle: setUpper(c); return true;
-  case P::slt: setUpper(c - 1); return true;
-  case P::sge: setLower(c); return true;
-  case P::sgt: setLower(c + 1); return true;
-  default: return false;
-  }
-}
-
-/// The additive mask select(cond, 0, -big): sets causal / window.
-bool matchAdditiveMask(Value v, AttentionMatch &m) {
-  auto sel = v.getDefiningOp<arith::SelectOp>();
-  if (!sel)
-    return false;
-  std::optional<double> keep = floatConstant(sel.getTrueValue());
-  std::optional<double> drop = floatConstant(sel.getFalseValue());
-  MaskBounds b;
-  if (!keep || *keep != 0.0 || !drop || !(*drop <= -1e30) ||
-      !collectMaskBounds(sel.getCondition(), b) || !b.upper || *b.upper != 0)
-    return false;
-  m.causal = true;
-  if (b.lower) {
-    if (*b.lower > 0)
-      return false;
-    m.window = 1 - *b.lower;
-  }
-  return true;
-}
-
-/// scale * a [+ mask], where `a` is the scores' block argument.
-bool matchScores(Value x, Value a, AttentionMatch &m) {
-  Value scaled = x;
-  if (auto add = x.getDefiningOp<arith::AddFOp>()) {
-    AttentionMatch mm = m;
-    if (matchAdditiveMask(add.getRhs(), mm))
-      scaled = add.getLhs();
-    else if (matchAdditiveMask(add.getLhs(), mm))
-      scaled = add.getRhs();
-    else
-      return false;
-    m.causal = mm.causal;
-    m.window = mm.window;
-  }
-  if (scaled == a) {
-    m.scale = 1.0;
-    return true;
-  }
-  if (std::optional<std::pair<Value, double>> s = matchScaled(scaled);
-      s && s->first == a) {
-    m.scale = s->second;
-    return true;
-  }
-  if (auto div = scaled.getDefiningOp<arith::DivFOp>()) {
-    std::optional<double> c = floatConstant(div.getRhs());
-    if (c && *c != 0 && div.getLhs() == a) {
-      m.scale = 1.0 / *c;
-      return true;
-    }
-  }
-  return false;
-}
-
 bool isBatchMatmul(Operation *op) {
   auto bmm = dyn_cast_or_null<linalg::BatchMatmulOp>(op);
   if (!bmm || !bmm.hasPureTensorSemantics() ||
@@ -599,65 +464,160 @@ bool isBatchMatmul(Operation *op) {
                                          mapOf(ctx, 4, {b, m, n})});
 }
 
-/// The probabilities p of the fused softmax over `scores`; fills m.
+/// The softmax of torch-mlir's attention once rotq-raise-model has fused its
+/// element-wise chains: three generics over the scores [H, S, T],
+///   M = max_t x,  L = sum_t exp(x - M),  P = exp(x - M) / L,
+/// where x = scale * scores where allowed and <= -1e30 (or -inf) where
+/// masked. How x is spelled (inline position compares, a constant mask
+/// added or selected, guards) varies, so each body is evaluated on numbers
+/// instead of matched: x must be the same function in all three, linear in
+/// the score with one scale, and masked exactly on a causal (optionally
+/// sliding-window) pattern. Returns the scores; fills m.
 std::optional<Value> matchFusedSoftmax(Value p, AttentionMatch &m) {
   MLIRContext *ctx = p.getContext();
   auto par = IteratorType::parallel, red = IteratorType::reduction;
   AffineMap id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
   AffineMap rows = id3.getMajorSubMap(2);
   auto pg = p.getDefiningOp<linalg::GenericOp>();
-  if (!pg || pg.getNumDpsInputs() != 3 || pg.getNumDpsInits() != 1 ||
+  if (!pg || pg.getNumDpsInits() != 1 || pg->getNumResults() != 1 ||
       !hasIterators(pg, {par, par, par}) ||
-      !hasMaps(pg, {id3, rows, rows, id3}))
+      pg.getIndexingMapsArray().back() != id3)
     return std::nullopt;
-  Block &pb = pg.getRegion().front();
-  Value scores = pg.getInputs()[0];
-  // p = exp(x - max) / sum
-  auto div = yielded(pg).getDefiningOp<arith::DivFOp>();
-  auto ex = div ? div.getLhs().getDefiningOp<math::ExpOp>() : nullptr;
-  auto sub = ex ? ex.getOperand().getDefiningOp<arith::SubFOp>() : nullptr;
-  if (!sub || div.getRhs() != pb.getArgument(2) ||
-      sub.getRhs() != pb.getArgument(1) ||
-      !matchScores(sub.getLhs(), pb.getArgument(0), m))
+  // The inputs by role: scores (a batch matmul, identity map), the two
+  // row statistics, and constants.
+  std::optional<unsigned> sArg;
+  SmallVector<unsigned> rowArgs;
+  for (auto [i, in] : llvm::enumerate(pg.getDpsInputs())) {
+    AffineMap map = pg.getIndexingMapsArray()[i];
+    if (map == id3 && isBatchMatmul(in.getDefiningOp()) && !sArg)
+      sArg = i;
+    else if (map == rows && in.getDefiningOp<linalg::GenericOp>())
+      rowArgs.push_back(i);
+  }
+  if (!sArg || rowArgs.size() != 2)
     return std::nullopt;
-  // max over t of x
-  auto mx = pg.getInputs()[1].getDefiningOp<linalg::GenericOp>();
-  if (!mx || mx.getNumDpsInputs() != 1 || mx.getInputs()[0] != scores ||
-      !hasIterators(mx, {par, par, red}) ||
-      mx.getIndexingMapsArray()[0] != id3 ||
-      mx.getIndexingMapsArray()[1] != rows ||
-      cast<OpResult>(pg.getInputs()[1]).getResultNumber() != 0)
+  Value scores = pg.getDpsInputs()[*sArg];
+  auto producerOf = [&](unsigned i) {
+    return pg.getDpsInputs()[i].getDefiningOp<linalg::GenericOp>();
+  };
+  auto reads = [](linalg::GenericOp g, Value v) {
+    return llvm::is_contained(g.getDpsInputs(), v);
+  };
+  unsigned mArg = rowArgs[0], lArg = rowArgs[1];
+  if (reads(producerOf(mArg), pg.getDpsInputs()[lArg]))
+    std::swap(mArg, lArg);
+  linalg::GenericOp mg = producerOf(mArg), lg = producerOf(lArg);
+  Value mVal = pg.getDpsInputs()[mArg];
+  if (!reads(lg, mVal) || cast<OpResult>(mVal).getResultNumber() != 0 ||
+      pg.getDpsInputs()[lArg].getDefiningOp<linalg::GenericOp>()->getNumResults() != 1)
     return std::nullopt;
-  Block &mb = mx.getRegion().front();
-  auto maxOp = yielded(mx).getDefiningOp<arith::MaximumFOp>();
-  AttentionMatch mm;
-  if (!maxOp ||
-      !((maxOp.getRhs() == mb.getArgument(1) &&
-         matchScores(maxOp.getLhs(), mb.getArgument(0), mm)) ||
-        (maxOp.getLhs() == mb.getArgument(1) &&
-         matchScores(maxOp.getRhs(), mb.getArgument(0), mm))))
+  // M and L: reductions over t of the scores (and constants; L also of M).
+  auto argOf = [&](linalg::GenericOp g, Value v,
+                   AffineMap map) -> std::optional<unsigned> {
+    for (auto [i, in] : llvm::enumerate(g.getDpsInputs()))
+      if (in == v && g.getIndexingMapsArray()[i] == map)
+        return unsigned(i);
     return std::nullopt;
-  // sum over t of exp(x - max)
-  auto sum = pg.getInputs()[2].getDefiningOp<linalg::GenericOp>();
-  if (!sum || sum.getNumDpsInputs() != 2 || sum.getNumDpsInits() != 1 ||
-      sum.getInputs()[0] != scores || sum.getInputs()[1] != pg.getInputs()[1] ||
-      !hasIterators(sum, {par, par, red}) || !hasMaps(sum, {id3, rows, rows}) ||
-      !isZeroFill(sum.getOutputs()[0]))
+  };
+  std::optional<unsigned> msArg = argOf(mg, scores, id3),
+                          lsArg = argOf(lg, scores, id3),
+                          lmArg = argOf(lg, mVal, rows);
+  if (!hasIterators(mg, {par, par, red}) || !hasIterators(lg, {par, par, red}) ||
+      lg.getNumDpsInits() != 1 || !msArg || !lsArg || !lmArg ||
+      mg.getIndexingMapsArray()[mg.getNumDpsInputs()] != rows ||
+      lg.getIndexingMapsArray()[lg.getNumDpsInputs()] != rows ||
+      !isZeroFill(lg.getOutputs()[0]))
     return std::nullopt;
-  Block &sb = sum.getRegion().front();
-  auto acc = yielded(sum).getDefiningOp<arith::AddFOp>();
-  Value term = acc ? (acc.getLhs() == sb.getArgument(2) ? acc.getRhs()
-                                                         : acc.getLhs())
-                   : Value();
-  auto sex = term ? term.getDefiningOp<math::ExpOp>() : nullptr;
-  auto ssub = sex ? sex.getOperand().getDefiningOp<arith::SubFOp>() : nullptr;
-  AttentionMatch sm;
-  if (!ssub || ssub.getRhs() != sb.getArgument(1) ||
-      !matchScores(ssub.getLhs(), sb.getArgument(0), sm))
+
+  auto st = cast<RankedTensorType>(scores.getType());
+  int64_t heads = st.getDimSize(0);
+  if (ShapedType::isDynamic(heads) || heads <= 0 ||
+      st.isDynamicDim(1) != st.isDynamicDim(2) ||
+      (!st.isDynamicDim(1) && st.getDimSize(1) != st.getDimSize(2)))
+    return std::nullopt; // prefill: as many queries as keys
+  int64_t n = st.isDynamicDim(1) ? 12 : st.getDimSize(1);
+  BodyEval em(mg), el(lg), ep(pg);
+  const double kInf = std::numeric_limits<double>::infinity();
+  em.set(mg.getNumDpsInputs(), -kInf);
+  el.set(*lmArg, 0.0);
+  el.set(lg.getNumDpsInputs(), 0.0);
+  ep.set(mArg, 0.0);
+  ep.set(lArg, 1.0);
+  // x at (h, s, t) for score a, from each body; nullopt if they disagree.
+  // A masked entry is -inf.
+  auto x = [&](int64_t h, int64_t s, int64_t t,
+               double a) -> std::optional<double> {
+    SmallVector<int64_t> loops = {h, s, t};
+    em.set(*msArg, a);
+    el.set(*lsArg, a);
+    ep.set(*sArg, a);
+    std::optional<double> xm = em(loops), el1 = el(loops), ep1 = ep(loops);
+    if (!xm || !el1 || !ep1)
+      return std::nullopt;
+    if (*xm <= -1e30)
+      return *el1 == 0.0 && *ep1 == 0.0 ? std::optional(-kInf) : std::nullopt;
+    double tol = 1e-5 * (1 + std::fabs(*xm));
+    if (!(std::fabs(std::log(*el1) - *xm) <= tol) ||
+        !(std::fabs(std::log(*ep1) - *xm) <= tol))
+      return std::nullopt;
+    return *xm;
+  };
+  // The scale, from the first query's own key (never masked causally).
+  std::optional<double> x0 = x(0, 0, 0, 0.0), x1 = x(0, 0, 0, 1.0);
+  if (!x0 || !x1 || *x0 != 0.0 || !std::isfinite(*x1) || *x1 == 0.0)
     return std::nullopt;
-  if (mm.scale != m.scale || sm.scale != m.scale || mm.causal != m.causal ||
-      sm.causal != m.causal || mm.window != m.window || sm.window != m.window)
-    return std::nullopt;
+  m.scale = *x1;
+  auto linear = [&](double v, double a) {
+    return std::fabs(v - m.scale * a) <= 1e-5 * (1 + std::fabs(m.scale * a));
+  };
+  // Which (s, t) are masked, at both ends of the heads; the others must be
+  // scale * a.
+  std::vector<char> masked(n * n, 0);
+  for (int64_t h : {heads - 1, int64_t(0)})
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t t = 0; t < n; ++t) {
+        std::optional<double> a = x(h, s, t, 0.75), b = x(h, s, t, -2.5);
+        if (!a || !b || std::isinf(*a) != std::isinf(*b) ||
+            (!std::isinf(*a) && (!linear(*a, 0.75) || !linear(*b, -2.5))))
+          return std::nullopt;
+        if (h == heads - 1)
+          masked[s * n + t] = std::isinf(*a);
+        else if (masked[s * n + t] != char(std::isinf(*a)))
+          return std::nullopt; // the same mask for every head
+      }
+  // Causal, the window read off the last row, then the whole pattern
+  // compared with the one these parameters give.
+  bool causal = llvm::is_contained(masked, char(1));
+  std::optional<int64_t> window;
+  if (causal) {
+    int64_t w = 0;
+    for (int64_t t = 0; t < n; ++t)
+      w += !masked[(n - 1) * n + t];
+    if (w < n)
+      window = w;
+  }
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t t = 0; t < n; ++t) {
+      bool allowed = !causal || (t <= s && (!window || s - t < *window));
+      if (bool(masked[s * n + t]) == allowed)
+        return std::nullopt;
+    }
+  // A dynamic length: look for a window longer than the grid on the last
+  // row of a long sequence.
+  if (causal && !window && st.isDynamicDim(1)) {
+    int64_t big = 1 << 16, s = big - 1;
+    for (int64_t t = s; t >= 0; --t) {
+      std::optional<double> a = x(0, s, t, 0.75);
+      if (!a)
+        return std::nullopt;
+      if (std::isinf(*a)) {
+        window = s - t;
+        break;
+      }
+    }
+  }
+  m.causal = causal;
+  m.window = window;
   return scores;
 }
 

@@ -11,7 +11,7 @@
 // CHECK: rotq.rms_norm
 // CHECK-COUNT-3: rotq.linear
 // CHECK: %[[V:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [6, 2, 8] : tensor<6x16xf32> into tensor<6x2x8xf32>
-// CHECK: %[[A:.*]] = rotq.attention %{{.*}}, %{{.*}}, %[[V]] {causal, scale = 0.35355339{{[0-9]*}} : f64} : tensor<6x4x8xf32>, tensor<6x2x8xf32>, tensor<6x2x8xf32> -> tensor<6x4x8xf32>
+// CHECK: %[[A:.*]] = rotq.attention %{{.*}}, %{{.*}}, %[[V]] {causal, scale = 0.353553{{[0-9]*}} : f64} : tensor<6x4x8xf32>, tensor<6x2x8xf32>, tensor<6x2x8xf32> -> tensor<6x4x8xf32>
 // CHECK: %[[M:.*]] = tensor.collapse_shape %[[A]] {{\[\[}}0], [1, 2]] : tensor<6x4x8xf32> into tensor<6x32xf32>
 // CHECK: rotq.linear %[[M]]
 // CHECK: rotq.rms_norm
@@ -34,3 +34,16 @@
 // RUN: FileCheck %s --check-prefix=ROT --input-file=%t/rot.mlir
 // ROT-COUNT-4: rotq.hadamard
 // ROT-NOT: rotq.hadamard
+//
+// A decoder written in plain PyTorch (Inputs/handwritten_decoder.py): the
+// causal mask is a constant buffer applied with masked_fill, GQA is
+// repeat_interleave, attention is `q @ k.transpose(-1, -2) / sqrt(d)` and
+// softmax. The softmax bodies are checked by evaluating them, so this mask
+// is recognised as causal too.
+// RUN: rotq-opt %S/Inputs/torch-handwritten.mlir --rotq-raise-model | FileCheck %s --check-prefix=HAND
+// HAND: rotq.attention {{.*}} {causal, scale = 0.353553{{[0-9]*}} : f64} : tensor<6x4x8xf32>, tensor<6x2x8xf32>, tensor<6x2x8xf32> -> tensor<6x4x8xf32>
+// HAND-NOT: linalg.batch_matmul
+// RUN: rotq-opt %S/Inputs/torch-handwritten.mlir --rotq-quarot -o %t/hand.mlir 2>&1 | count 0
+// RUN: rotq-run %t/hand.mlir -e main --input %S/Inputs/torch-handwritten.tokens.npy --output %t/hand.npy
+// RUN: %python %inputs/compare.py %t/hand.npy %S/Inputs/torch-handwritten.logits.npy 1e-5
+// RUN: FileCheck %s --check-prefix=ROT --input-file=%t/hand.mlir

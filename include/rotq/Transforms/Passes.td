@@ -31,10 +31,13 @@ def RaiseModel : Pass<"rotq-raise-model", "func::FuncOp"> {
       max, exp, sum, weighted values, division), causal and windowed; and
       attention as torch-mlir exports it from transformers' eager
       attention: `linalg.batch_matmul` of queries and transposed keys,
-      a scale, an additive mask `select(cond, 0, -big)` whose condition is
-      a conjunction of compares of the query and key positions (causal,
-      optionally a sliding window), the softmax, and a second
-      `linalg.batch_matmul` with the values. Queries, keys and values may
+      a scale, a mask, the softmax, and a second `linalg.batch_matmul`
+      with the values. The mask may be spelled any way (compares of the
+      query and key positions, a constant tensor added or applied with
+      `masked_fill`, guards): the fused softmax bodies are evaluated on
+      numbers, and the scores must be `scale * qk` where allowed and
+      `<= -1e30` where masked, on a causal (optionally sliding-window)
+      pattern that is the same for every head. Queries, keys and values may
       reach the batch matmuls through head splits, transposes, reshapes
       and the GQA head repeat: each operand is checked element by element
       (a layout trace) to read head `h / G` of a projection, which the raised
