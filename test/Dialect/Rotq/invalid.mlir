@@ -554,7 +554,7 @@ func.func @m3(%x: tensor<?x8xf32>, %g: tensor<4xf32>) {
 // -----
 
 func.func @m4(%x: tensor<?x8xf32>) {
-  // expected-error @+1 {{epsilon must be non-negative}}
+  // expected-error @+1 {{epsilon must be finite and non-negative, found -1}}
   %0 = rotq.rms_norm %x {epsilon = -1.0 : f64} : tensor<?x8xf32>
   return
 }
@@ -604,5 +604,46 @@ func.func @m9(%q: tensor<?x6x16xf32>, %k: tensor<?x2x8xf32>) {
 func.func @m10(%q: tensor<?x6x16xf32>, %k: tensor<?x2x16xf32>) {
   // expected-error @+1 {{window requires causal}}
   %0 = rotq.attention %q, %k, %k {scale = 0.25 : f64, window = 4} : tensor<?x6x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32> -> tensor<?x6x16xf32>
+  return
+}
+
+// -----
+
+func.func @m_eps_nan(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{epsilon must be finite and non-negative, found nan}}
+  %0 = rotq.rms_norm %x {epsilon = 0x7FF8000000000000 : f64} : tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @att_scale_nan(%q: tensor<?x4x8xf32>) {
+  // expected-error @+1 {{scale must be finite, found nan}}
+  %0 = rotq.attention %q, %q, %q {scale = 0x7FF8000000000000 : f64, causal} : tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32> -> tensor<?x4x8xf32>
+  return
+}
+
+// -----
+
+// The lowering needs the [1, 1] a per-tensor scale implies statically.
+func.func @q_tensor_dynamic_scale(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{scale result shape ?x1 does not match the shape 1x1 implied by granularity 'tensor'}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<tensor>} : tensor<?x8xf32> -> tensor<?x8xi8>, tensor<?x1xf32>
+  return
+}
+
+// -----
+
+func.func @q_empty(%x: tensor<4x0xf32>) {
+  // expected-error @+1 {{the quantized dimension must not be empty}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>} : tensor<4x0xf32> -> tensor<4x0xi8>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @qmm_k0(%a: tensor<4x0xi8>, %as: tensor<4x1xf32>, %w: tensor<6x0xi8>, %ws: tensor<6x1xf32>) {
+  // expected-error @+1 {{the contraction size K must not be 0}}
+  %0 = rotq.qmatmul %a scale(%as : tensor<4x1xf32>), %w scale(%ws : tensor<6x1xf32>) : tensor<4x0xi8>, tensor<6x0xi8> -> tensor<4x6xf32>
   return
 }

@@ -4,6 +4,8 @@
 
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::rotq;
 using mlir::rotq::detail::dimStr;
@@ -47,8 +49,10 @@ LogicalResult RMSNormOp::verify() {
   auto in = getInput().getType();
   if (in.getRank() == 0 || ShapedType::isDynamic(in.getShape().back()))
     return emitOpError("input must have a static last dimension");
-  if (getEpsilon().convertToDouble() < 0)
-    return emitOpError("epsilon must be non-negative");
+  double eps = getEpsilon().convertToDouble();
+  if (!(eps >= 0) || !std::isfinite(eps))
+    return emitOpError("epsilon must be finite and non-negative, found ")
+           << eps;
   if (Value w = getWeight()) {
     auto wt = cast<RankedTensorType>(w.getType());
     if (failed(sameElementType(*this, wt, in, "weight")))
@@ -119,6 +123,9 @@ LogicalResult AttentionOp::verify() {
       y.getDimSize(2) != v.getDimSize(2))
     return emitOpError("result must be [query length, query heads, value "
                        "head size]");
+  double scale = getScale().convertToDouble();
+  if (!std::isfinite(scale))
+    return emitOpError("scale must be finite, found ") << scale;
   if (std::optional<uint64_t> w = getWindow()) {
     if (*w < 1)
       return emitOpError("window must be positive");

@@ -49,6 +49,8 @@ LogicalResult verifyScaleShape(Operation *op, StringRef what,
                              << dimStr(data[i]) << ", found " << scale[i];
   }
   int64_t k = data.back(), g = scale.back();
+  if (k == 0)
+    return op->emitOpError() << "the quantized dimension must not be empty";
   if (!ShapedType::isDynamic(g) && g < 1)
     return op->emitOpError() << what << " must have at least one group";
   if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(g) && k % g != 0)
@@ -88,6 +90,17 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? "x" : "") + dimStr(shape[i]);
   return s;
+}
+
+/// Like shapesCompatible, but every size that `expected` fixes must be
+/// given statically: lowerings rely on the sizes a granularity implies.
+bool scaleShapeMatches(ArrayRef<int64_t> shape, ArrayRef<int64_t> expected) {
+  if (shape.size() != expected.size())
+    return false;
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (!ShapedType::isDynamic(expected[i]) && shape[i] != expected[i])
+      return false;
+  return true;
 }
 
 bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
@@ -326,6 +339,8 @@ LogicalResult QuantizeOp::verify() {
 
   Granularity g = getGranularity();
   int64_t k = in.getShape().back();
+  if (k == 0)
+    return emitOpError() << "the quantized dimension must not be empty";
   int64_t groupSize = 1;
   if (g == Granularity::Group) {
     if (!getGroupSize())
@@ -352,7 +367,7 @@ LogicalResult QuantizeOp::verify() {
 
   auto checkShape = [&](Value v, StringRef what) -> LogicalResult {
     auto shape = cast<RankedTensorType>(v.getType()).getShape();
-    if (!shapesCompatible(shape, expected))
+    if (!scaleShapeMatches(shape, expected))
       return emitOpError() << what << " shape " << shapeStr(shape)
                            << " does not match the shape "
                            << shapeStr(expected) << " implied by granularity '"
@@ -432,6 +447,8 @@ LogicalResult QMatmulOp::verify() {
   if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(kr) && k != kr)
     return emitOpError() << "contraction sizes differ: lhs has K = " << k
                          << ", rhs has K = " << kr;
+  if (k == 0 || kr == 0)
+    return emitOpError() << "the contraction size K must not be 0";
   SmallVector<int64_t> expectedResult = {m, n};
   if (!shapesCompatible(getResult().getType().getShape(), expectedResult))
     return emitOpError() << "result shape "
