@@ -1,6 +1,7 @@
 //===- ModelConfig.cpp - Hugging Face decoder configs ---------------------===//
 #include "rotq/Support/ModelConfig.h"
 #include "rotq/Support/FileError.h"
+#include "rotq/Support/Json.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -16,7 +17,7 @@ llvm::Expected<ModelConfig> ModelConfig::load(const std::string &path) {
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buf)
     return fileError(path, "cannot read: " + buf.getError().message());
-  llvm::Expected<llvm::json::Value> v = llvm::json::parse((*buf)->getBuffer());
+  llvm::Expected<llvm::json::Value> v = rotq::parseJson((*buf)->getBuffer());
   if (!v)
     return fileError(path, "malformed JSON: " + llvm::toString(v.takeError()));
   return fromJSON(*v, path);

@@ -1,8 +1,12 @@
 //===- Npy.cpp - reading and writing NumPy .npy files ---------------------===//
 #include "rotq/Support/Npy.h"
+#include "rotq/Support/CheckedSize.h"
 #include "rotq/Support/FileError.h"
+
+#include "llvm/Support/MemoryBuffer.h"
 #include "rotq/Support/FloatBits.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -163,14 +167,22 @@ llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
     if (item.empty())
       continue;
     char *end = nullptr;
+    errno = 0;
     long long v = std::strtoll(item.c_str(), &end, 10);
-    if (*end != '\0' || v < 0)
+    if (*end != '\0' || v < 0 || errno == ERANGE)
       return fileError(name, "malformed shape " + s);
     a.shape.push_back(v);
   }
 
+  // The byte count is checked before anything trusts it: a shape whose
+  // product wraps around must not pass as a small array.
+  std::optional<int64_t> bytesNeeded =
+      checkedProduct(a.shape, int64_t(elementSize(a.dtype)));
+  if (!bytesNeeded)
+    return fileError(name, "shape " + s + " is too large (its byte size "
+                                          "overflows)");
   size_t dataStart = headerStart + headerLen;
-  size_t expected = size_t(a.numElements()) * elementSize(a.dtype);
+  size_t expected = size_t(*bytesNeeded);
   size_t found = bytes.size() - dataStart;
   if (found < expected)
     return fileError(name, "truncated data: expected " + llvm::Twine(expected) +
@@ -185,12 +197,13 @@ llvm::Expected<Array> rotq::npy::parse(const std::string &bytes,
 }
 
 llvm::Expected<Array> rotq::npy::read(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fileError(path, "cannot open file");
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  return parse(bytes, path);
+  // MemoryBuffer reports a directory or an unreadable file as an error
+  // (an ifstream on a directory throws while reading).
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf)
+    return fileError(path, "cannot read: " + buf.getError().message());
+  return parse((*buf)->getBuffer().str(), path);
 }
 
 static std::string makeHeader(const char *descr,

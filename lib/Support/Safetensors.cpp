@@ -1,6 +1,7 @@
 //===- Safetensors.cpp - reading and writing .safetensors files -----------===//
 #include "rotq/Support/Safetensors.h"
 #include "rotq/Support/FileError.h"
+#include "rotq/Support/Json.h"
 #include "rotq/Support/FloatBits.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -68,7 +69,7 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
     return fileError(file, "header length " + llvm::Twine(headerLen) +
                           " exceeds the file size " + llvm::Twine(size));
   llvm::StringRef headerText(base + 8, headerLen);
-  llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
+  llvm::Expected<llvm::json::Value> header = rotq::parseJson(headerText);
   if (!header)
     return fileError(file, "malformed JSON header: " +
                           llvm::toString(header.takeError()));
@@ -77,6 +78,11 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
     return fileError(file, "JSON header is not an object");
   const char *data = base + 8 + headerLen;
   uint64_t dataSize = size - 8 - headerLen;
+  struct Range {
+    uint64_t begin, end;
+    std::string name;
+  };
+  std::vector<Range> ranges;
   for (const auto &kv : *obj) {
     std::string name = kv.first.str();
     if (name == "__metadata__")
@@ -120,11 +126,32 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
                             " bytes but its shape and dtype need " +
                             llvm::Twine(numel * elementSize(*dtype)));
     info.data = data + *b;
+    ranges.push_back({uint64_t(*b), uint64_t(*e), name});
     auto [it, inserted] = owner.try_emplace(name, file);
     if (!inserted)
       return fileError(file, "tensor '" + name + "' is also in " + it->second);
     out[name] = std::move(info);
   }
+  // The format indexes every data byte exactly once: a gap or an overlap
+  // means a wrong header length or corrupt offsets, which would otherwise
+  // read shifted weights.
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range &a, const Range &b) { return a.begin < b.begin; });
+  uint64_t covered = 0;
+  for (const Range &r : ranges) {
+    if (r.begin != covered)
+      return fileError(file, "tensor '" + r.name + "' starts at data byte " +
+                                 llvm::Twine(r.begin) + ", expected " +
+                                 llvm::Twine(covered) +
+                                 " (wrong header length, or overlapping or "
+                                 "missing data?)");
+    covered = r.end;
+  }
+  if (covered != dataSize)
+    return fileError(file, "the tensors cover " + llvm::Twine(covered) +
+                               " of the " + llvm::Twine(dataSize) +
+                               " data bytes (wrong header length, or trailing "
+                               "data?)");
   return llvm::Error::success();
 }
 } // namespace

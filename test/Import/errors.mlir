@@ -62,6 +62,9 @@
 // RUN: mkdir -p %t/badjson && echo '{"architectures": [' > %t/badjson/config.json
 // RUN: not rotq-import %t/badjson -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=JSON
 // JSON: error: {{.*}}badjson/config.json: malformed JSON
+// RUN: mkdir -p %t/deep && cp %t/good/model.safetensors %t/deep/ && %python -c "open('%t/deep/config.json','w').write('{\"a\":' + '[' * 60000 + ']' * 60000 + '}')"
+// RUN: not rotq-import %t/deep -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=DEEP
+// DEEP: error: {{.*}}deep/config.json: malformed {{JSON}}: nested deeper than 64 levels
 // RUN: mkdir -p %t/empty && cp %t/good/config.json %t/empty/
 // RUN: not rotq-import %t/empty -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=EMPTY
 // EMPTY: error: {{.*}}empty: no *.safetensors files in this directory

@@ -107,6 +107,30 @@ TEST(Npy, CorruptFilesGiveClearErrors) {
   badShape.replace(badShape.find("(2, 3)"), 6, "(2, x)");
   EXPECT_NE(message(parse(badShape, "g.npy").takeError()).find("malformed shape"),
             std::string::npos);
-  EXPECT_NE(message(read("/nonexistent/h.npy").takeError()).find("cannot open"),
+  EXPECT_NE(message(read("/nonexistent/h.npy").takeError())
+                .find("cannot read: No such file"),
             std::string::npos);
+  // A directory where a file is expected is an error, not an exception.
+  EXPECT_NE(message(read("/tmp").takeError()).find("cannot read"),
+            std::string::npos);
+}
+
+// A shape whose byte size wraps around 2^64 (here to exactly 0 bytes:
+// 2^61 elements x 8 bytes) must not pass as an empty array.
+TEST(Npy, ShapeOverflowIsRefused) {
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': "
+                       "(2305843009213693952,), }";
+  header.resize(118, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += char(header.size() & 0xff);
+  bytes += char(header.size() >> 8);
+  bytes += header;
+  std::string msg = message(parse(bytes, "o.npy").takeError());
+  EXPECT_NE(msg.find("is too large"), std::string::npos) << msg;
+  // And a dimension beyond int64.
+  std::string huge = bytes;
+  huge.replace(huge.find("2305843009213693952"), 19, "9999999999999999999");
+  msg = message(parse(huge, "p.npy").takeError());
+  EXPECT_NE(msg.find("malformed shape"), std::string::npos) << msg;
 }

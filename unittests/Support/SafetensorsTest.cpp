@@ -101,5 +101,22 @@ TEST(Safetensors, RejectsInconsistentFiles) {
             std::string::npos);
   EXPECT_NE(open(withHeader("[1,2]", 0)).find("not an object"),
             std::string::npos);
+  // A header length one byte short of the real header (padding spaces
+  // keep the JSON valid) shifts every tensor by a byte: refused because the
+  // data is no longer covered exactly.
+  std::string padded = "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],"
+                       "\"data_offsets\":[0,8]}}   ";
+  std::string shortLen = withHeader(padded, 8);
+  shortLen[0] = char(padded.size() - 1);
+  EXPECT_NE(open(shortLen).find("wrong header length"), std::string::npos)
+      << open(shortLen);
+  EXPECT_NE(open(withHeader("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],"
+                            "\"data_offsets\":[4,8]}}", 8))
+                .find("starts at data byte 4, expected 0"),
+            std::string::npos);
+  // Nesting is bounded before llvm::json::parse recurses.
+  std::string deep = "{\"m\":" + std::string(60000, '[') + "}";
+  EXPECT_NE(open(withHeader(deep, 0)).find("nested deeper than 64"),
+            std::string::npos);
 }
 } // namespace

@@ -1,0 +1,19 @@
+//===- Json.h - JSON parsing with a bounded depth ---------------*- C++ -*-===//
+#ifndef ROTQ_SUPPORT_JSON_H
+#define ROTQ_SUPPORT_JSON_H
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+
+namespace rotq {
+
+/// llvm::json::parse recurses once per nesting level, so deeply nested
+/// input (hostile or corrupt) would overflow the stack: text nested deeper
+/// than `maxDepth` is refused before parsing. Config files and safetensors
+/// headers nest 3 levels.
+llvm::Expected<llvm::json::Value> parseJson(llvm::StringRef text,
+                                            unsigned maxDepth = 64);
+
+} // namespace rotq
+
+#endif
