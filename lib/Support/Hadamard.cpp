@@ -486,3 +486,17 @@ void rotq::hadamard::applyAlongAxis(double *row, int64_t n, int64_t outer,
       }
     }
 }
+
+std::string rotq::hadamard::unsupportedReason(int64_t n) {
+  if (n < 1 || n > kMaxOrder)
+    return "order " + std::to_string(n) + " is outside [1, " +
+           std::to_string(kMaxOrder) + "]";
+  for (const Factor &f : factorize(n).factors)
+    if (f.order > kMaxDenseFactor)
+      return "order " + std::to_string(n) + " needs a dense " + f.str() +
+             " factor of order " + std::to_string(f.order) +
+             ", larger than the " + std::to_string(kMaxDenseFactor) +
+             " rotq builds (" + std::to_string(n) +
+             " has no Hadamard construction with small factors)";
+  return "";
+}

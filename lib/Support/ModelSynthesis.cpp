@@ -1,6 +1,7 @@
 //===- ModelSynthesis.cpp - random checkpoints with planted outliers ------===//
 #include "rotq/Support/ModelSynthesis.h"
 #include "rotq/Support/FileError.h"
+#include "rotq/Support/OutputFile.h"
 #include "rotq/Support/Random.h"
 #include "rotq/Support/Safetensors.h"
 
@@ -144,12 +145,10 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
   if (!text)
     return fileError(configPath, "cannot read: " + text.getError().message());
   std::string cfgOut = outDir + "/config.json";
-  {
-    llvm::raw_fd_ostream os(cfgOut, ec, llvm::sys::fs::OF_Text);
-    if (ec)
-      return fileError(cfgOut, "cannot write: " + ec.message());
-    os << (*text)->getBuffer();
-  }
+  if (llvm::Error e = writeFile(cfgOut, [&](llvm::raw_ostream &os) {
+        os << (*text)->getBuffer();
+      }))
+    return std::move(e);
   if (llvm::Error e =
           safetensors::write(outDir + "/model.safetensors", out, *dtype))
     return std::move(e);

@@ -2,7 +2,9 @@
 #include "rotq/Support/Npy.h"
 #include "rotq/Support/CheckedSize.h"
 #include "rotq/Support/FileError.h"
+#include "rotq/Support/OutputFile.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "rotq/Support/FloatBits.h"
 
@@ -226,28 +228,32 @@ static std::string makeHeader(const char *descr,
   return out + h;
 }
 
-llvm::Error rotq::npy::write(const std::string &path, const Array &array) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out)
-    return fileError(path, "cannot open for writing");
-  std::string h = makeHeader(descriptor(array.dtype), array.shape);
-  out.write(h.data(), h.size());
-  out.write(array.data.data(), array.data.size());
-  if (!out)
-    return fileError(path, "write failed");
-  return llvm::Error::success();
+llvm::Error rotq::npy::write(const std::string &path, const Array &array,
+                             llvm::ArrayRef<std::string> inputs) {
+  return writeFile(
+      path,
+      [&](llvm::raw_ostream &os) {
+        os << makeHeader(descriptor(array.dtype), array.shape);
+        os.write(array.data.data(), array.data.size());
+      },
+      inputs);
 }
 
 llvm::Expected<StreamWriter>
-StreamWriter::create(const std::string &path, int64_t rows, int64_t cols) {
+StreamWriter::create(const std::string &path, int64_t rows, int64_t cols,
+                     llvm::ArrayRef<std::string> inputs) {
+  llvm::Expected<OutputFile> file = OutputFile::prepare(path, inputs);
+  if (!file)
+    return file.takeError();
   StreamWriter w;
   w.path = path;
-  w.out = std::make_unique<std::ofstream>(path, std::ios::binary |
-                                                    std::ios::trunc);
-  if (!*w.out)
-    return fileError(path, "cannot open for writing");
-  std::string h = makeHeader("<f8", {rows, cols});
-  w.out->write(h.data(), h.size());
+  w.file = std::make_unique<OutputFile>(std::move(*file));
+  std::error_code ec;
+  w.out = std::make_unique<llvm::raw_fd_ostream>(w.file->path(), ec,
+                                                 llvm::sys::fs::OF_None);
+  if (ec)
+    return fileError(path, "cannot write: " + ec.message());
+  *w.out << makeHeader("<f8", {rows, cols});
   return std::move(w);
 }
 
@@ -257,11 +263,13 @@ void StreamWriter::writeRows(const std::vector<double> &rowMajor) {
 }
 
 llvm::Error StreamWriter::finish() {
-  out->flush();
-  if (!*out)
-    return fileError(path, "write failed");
-  out.reset();
-  return llvm::Error::success();
+  out->close();
+  if (out->has_error()) {
+    std::error_code ec = out->error();
+    out->clear_error();
+    return fileError(path, "cannot write: " + ec.message());
+  }
+  return file->commit();
 }
 
 Array rotq::npy::fromInt64(const std::vector<int64_t> &values) {

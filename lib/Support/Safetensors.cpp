@@ -2,6 +2,7 @@
 #include "rotq/Support/Safetensors.h"
 #include "rotq/Support/FileError.h"
 #include "rotq/Support/Json.h"
+#include "rotq/Support/OutputFile.h"
 #include "rotq/Support/FloatBits.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -265,10 +266,7 @@ llvm::Error safetensors::write(const std::string &path,
   while ((8 + text.size()) % 8)
     text.push_back(' ');
 
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return fileError(path, "cannot write: " + ec.message());
+  return writeFile(path, [&](llvm::raw_ostream &out) {
   uint64_t len = text.size();
   for (int i = 0; i < 8; ++i)
     out << char((len >> (8 * i)) & 0xff);
@@ -297,8 +295,5 @@ llvm::Error safetensors::write(const std::string &path,
       out.write(buf, es);
     }
   }
-  out.close();
-  if (out.has_error())
-    return fileError(path, "write failed: " + out.error().message());
-  return llvm::Error::success();
+  });
 }

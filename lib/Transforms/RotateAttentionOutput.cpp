@@ -14,6 +14,7 @@
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
+#include "rotq/Support/Hadamard.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -81,6 +82,10 @@ struct RotateAttentionOutputPass
       auto vt = att.getValue().getType();
       int64_t kv = vt.getDimSize(1), hd = vt.getDimSize(2);
       int64_t heads = att.getQuery().getType().getDimSize(1);
+      for (int64_t n : {heads, hd})
+        if (std::string why = ::rotq::hadamard::unsupportedReason(n);
+            !why.empty())
+          return skip(why);
       // v_proj output side: I_kv (x) M_hd.
       Rotation perHead = Rotation::kron(Rotation::identity(kv),
                                         Rotation::hadamard(hd));

@@ -10,6 +10,7 @@
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
+#include "rotq/Support/Hadamard.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
@@ -51,6 +52,11 @@ struct RotateFFNPass : mlir::rotq::impl::RotateFFNBase<RotateFFNPass> {
       }
       int64_t n = down.getWeight().getType().getDimSize(1);
       int64_t out = down.getWeight().getType().getDimSize(0);
+      if (std::string why = ::rotq::hadamard::unsupportedReason(n);
+          !why.empty()) {
+        down.emitWarning("down projection not rotated: ") << why;
+        return;
+      }
       Rotation::hadamard(n).rotateInputSide(*w, out);
       model::setConstant(down.getWeightMutable(), *w, ".had");
       OpBuilder b(down);

@@ -9,6 +9,7 @@
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
+#include "rotq/Support/Hadamard.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -29,6 +30,12 @@ struct RotateQKPass : mlir::rotq::impl::RotateQKBase<RotateQKPass> {
                                              "queries and keys"))
       return;
     getOperation().walk([&](AttentionOp att) {
+      int64_t n = att.getQuery().getType().getDimSize(2);
+      if (std::string why = ::rotq::hadamard::unsupportedReason(n);
+          !why.empty()) {
+        att.emitWarning("queries and keys not rotated: ") << why;
+        return;
+      }
       OpBuilder b(att);
       auto had = [&](Value v) -> Value {
         return HadamardOp::create(b, att.getLoc(), v, DenseI8ArrayAttr(),

@@ -16,10 +16,13 @@
 #include "rotq/Support/Npy.h"
 #include "rotq/Support/Random.h"
 #include "rotq/Transforms/Passes.h"
+#include "rotq/Support/Hadamard.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/SetVector.h"
+
+#include <cmath>
 
 namespace mlir::rotq {
 #define GEN_PASS_DEF_ROTATERESIDUAL
@@ -119,6 +122,9 @@ struct RotateResidualPass
   FailureOr<Rotation> makeRotation(int64_t d) {
     func::FuncOp func = getOperation();
     if (rotation == "hadamard") {
+      if (std::string why = ::rotq::hadamard::unsupportedReason(d); !why.empty())
+        return func.emitError("cannot rotate the residual stream of width ")
+               << d << " with a Hadamard: " << why;
       ::rotq::Random rng(seed * 0xA24BAED4963EE407ULL + 3);
       std::vector<double> signs(d);
       for (double &s : signs)
@@ -138,8 +144,12 @@ struct RotateResidualPass
                << ": the rotation must be a float [" << d << ", " << d
                << "] matrix for a residual stream of width " << d;
       std::vector<double> m(d * d);
-      for (int64_t i = 0; i < d * d; ++i)
+      for (int64_t i = 0; i < d * d; ++i) {
         m[i] = a->getDouble(i);
+        if (!std::isfinite(m[i]))
+          return func.emitError(rotationFile)
+                 << ": the matrix holds a non-finite value at element " << i;
+      }
       double err = orthogonalityError(m, d);
       if (!(err < 1e-4))
         return func.emitError(rotationFile)

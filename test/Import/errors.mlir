@@ -71,4 +71,4 @@
 //
 // The importer never writes over its inputs.
 // RUN: not rotq-import %t/good -o %t/good/config.json 2>&1 | FileCheck %s --check-prefix=OVERWRITE
-// OVERWRITE: error: refusing to overwrite the input {{.*}}good/config.json
+// OVERWRITE: error: {{.*}}good/config.json: refusing to overwrite the input {{.*}}good/config.json

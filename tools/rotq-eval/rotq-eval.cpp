@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Runner/Runner.h"
 #include "rotq/Support/Npy.h"
+#include "rotq/Support/SameFile.h"
 #include "rotq/Support/Random.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -145,6 +146,16 @@ int main(int argc, char **argv) {
   if (sample > 0 && sample < 2)
     return fail("--sample needs at least 2 tokens");
 
+  // --save-tokens must never replace a model or the token file.
+  std::vector<std::string> inputs(files.begin(), files.end());
+  if (!input.empty())
+    inputs.push_back(input);
+  if (!saveTokens.empty())
+    for (const std::string &in : inputs)
+      if (rotq::sameFile(saveTokens, in))
+        return fail("refusing to overwrite the input " + in +
+                    " with --save-tokens");
+
   mlir::DialectRegistry registry;
   registerDialects(registry);
   std::vector<Model> models;
@@ -177,7 +188,7 @@ int main(int argc, char **argv) {
     }
     seqs.push_back(t);
     if (!saveTokens.empty()) {
-      if (Error e = npy::write(saveTokens, npy::fromInt64(t)))
+      if (Error e = npy::write(saveTokens, npy::fromInt64(t), inputs))
         return fail(toString(std::move(e)));
     }
   } else {

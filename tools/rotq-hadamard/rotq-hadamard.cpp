@@ -4,10 +4,12 @@
 //   rotq-hadamard N --emit H.npy    writes M_N = H_N / sqrt(N) as float64
 //
 //===----------------------------------------------------------------------===//
+#include "rotq/Support/CheckedSize.h"
 #include "rotq/Support/Hadamard.h"
 #include "rotq/Support/Npy.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -40,6 +42,19 @@ int main(int argc, char **argv) {
     WithColor::error(errs(), "rotq-hadamard")
         << "order must be an integer in [1, " << hadamard::kMaxOrder
         << "], got '" << orderArg << "'\n";
+    return 1;
+  }
+  if (std::string why = hadamard::unsupportedReason(n); !why.empty()) {
+    WithColor::error(errs(), "rotq-hadamard") << why << "\n";
+    return 1;
+  }
+  // --emit streams the matrix, but refuses files beyond a sane size.
+  if (!emitPath.empty() && !checkedProduct({n, n}, 8, kMaxTensorBytes)) {
+    WithColor::error(errs(), "rotq-hadamard")
+        << "--emit: a " << n << " x " << n << " float64 matrix is "
+        << format("%.0f", double(n) * double(n) * 8 / double(int64_t(1) << 30))
+        << " GiB, more than the " << (kMaxTensorBytes >> 30)
+        << " GiB rotq writes\n";
     return 1;
   }
   hadamard::Factorization f = hadamard::factorize(n);

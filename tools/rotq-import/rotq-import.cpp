@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Import/ModelImporter.h"
 #include "rotq/Support/ModelSynthesis.h"
+#include "rotq/Support/OutputFile.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
@@ -16,7 +17,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
 namespace cl = llvm::cl;
@@ -84,29 +84,30 @@ int main(int argc, char **argv) {
   if (!ckpt)
     return error(llvm::toString(ckpt.takeError()));
 
-  // Never overwrite what we read.
-  llvm::sys::fs::UniqueID outId;
-  if (!llvm::sys::fs::getUniqueID(outputPath, outId)) {
-    llvm::sys::fs::UniqueID inId;
-    if (!llvm::sys::fs::getUniqueID(cfgPath, inId) && inId == outId)
-      return error("refusing to overwrite the input " + cfgPath);
-    if (llvm::sys::fs::is_directory(outputPath))
-      return error(outputPath + " is a directory");
-    if (llvm::StringRef(outputPath).ends_with(".safetensors"))
-      return error("refusing to overwrite " + outputPath);
-  }
+  // Never overwrite what we read (through links too), nor a directory.
+  if (llvm::sys::fs::is_directory(outputPath))
+    return error(outputPath + " is a directory");
+  // MLIR text under a .safetensors name would read as a corrupt shard.
+  if (llvm::StringRef(outputPath).ends_with(".safetensors"))
+    return error("refusing to write MLIR to " + outputPath);
+  std::vector<std::string> inputs = ckpt->fileNames();
+  inputs.push_back(std::string(cfgPath));
+  llvm::Expected<rotq::OutputFile> out =
+      rotq::OutputFile::prepare(outputPath, inputs);
+  if (!out)
+    return error(llvm::toString(out.takeError()));
 
   mlir::MLIRContext ctx;
   auto module = rotq::importModel(ctx, *config, *ckpt);
   if (!module)
     return error(llvm::toString(module.takeError()));
-  std::string msg;
-  auto out = mlir::openOutputFile(outputPath, &msg);
-  if (!out)
-    return error(msg);
   // Locations name the checkpoint module each op comes from.
-  (*module)->print(out->os(), mlir::OpPrintingFlags().enableDebugInfo());
-  out->os() << "\n";
-  out->keep();
+  if (llvm::Error e = rotq::writeFile(out->path(), [&](llvm::raw_ostream &os) {
+        (*module)->print(os, mlir::OpPrintingFlags().enableDebugInfo());
+        os << "\n";
+      }))
+    return error(llvm::toString(std::move(e)));
+  if (llvm::Error e = out->commit())
+    return error(llvm::toString(std::move(e)));
   return 0;
 }

@@ -2,6 +2,7 @@
 #include "rotq/Conversion/Passes.h"
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Support/OutputFile.h"
 #include "rotq/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -23,6 +24,23 @@ int main(int argc, char **argv) {
   mlir::registerAllToLLVMIRTranslations(registry);
   mlir::registerAllGPUToLLVMIRTranslations(registry);
   registry.insert<mlir::rotq::RotqDialect>();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "rotq optimizer driver\n", registry));
+  auto [input, output] = mlir::registerAndParseCLIOptions(
+      argc, argv, "rotq optimizer driver\n", registry);
+  // The output goes to a temporary file renamed into place: writing the
+  // input's path directly would truncate a file the parser still maps
+  // (SIGBUS, and the input lost).
+  llvm::Expected<rotq::OutputFile> out =
+      rotq::OutputFile::prepare(output, {input});
+  if (!out) {
+    llvm::errs() << "rotq-opt: error: " << llvm::toString(out.takeError())
+                 << "\n";
+    return 1;
+  }
+  if (mlir::failed(mlir::MlirOptMain(argc, argv, input, out->path(), registry)))
+    return 1;
+  if (llvm::Error e = out->commit()) {
+    llvm::errs() << "rotq-opt: error: " << llvm::toString(std::move(e)) << "\n";
+    return 1;
+  }
+  return 0;
 }

@@ -67,6 +67,16 @@ constexpr int64_t kMaxOrder = int64_t(1) << 24;
 /// with no Hadamard construction get the DCT fallback.
 Factorization factorize(int64_t n);
 
+/// The largest dense factor rotq builds: every factor is formed as a dense
+/// k x k matrix (in the weight rewrites, the lowering and the kernels), so a
+/// large prime order (whose fallback is one DCT factor of that order) would
+/// need k^2 doubles: 65537 alone is 34 GB.
+constexpr int64_t kMaxDenseFactor = 4096;
+
+/// Why order n cannot be used ("" when it can): out of [1, kMaxOrder], or
+/// its factorization needs a dense factor larger than kMaxDenseFactor.
+std::string unsupportedReason(int64_t n);
+
 /// True if a +-1 Hadamard matrix of order n is built by this library.
 bool hasHadamard(int64_t n);
 

@@ -8,10 +8,14 @@
 #ifndef ROTQ_SUPPORT_NPY_H
 #define ROTQ_SUPPORT_NPY_H
 
+#include "rotq/Support/OutputFile.h"
+
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
-#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,7 +51,9 @@ Array fromInt64(const std::vector<int64_t> &values);
 /// [sequences, tokens].
 llvm::Expected<std::vector<std::vector<int64_t>>>
 readTokenSequences(const std::string &path);
-llvm::Error write(const std::string &path, const Array &array);
+/// Writes `array`; refuses a path that is one of `inputs` (OutputFile).
+llvm::Error write(const std::string &path, const Array &array,
+                  llvm::ArrayRef<std::string> inputs = {});
 
 /// Parses the bytes of a whole .npy file; `name` is used in messages.
 llvm::Expected<Array> parse(const std::string &bytes, const std::string &name);
@@ -56,14 +62,16 @@ llvm::Expected<Array> parse(const std::string &bytes, const std::string &name);
 /// to hold in memory.
 class StreamWriter {
 public:
-  static llvm::Expected<StreamWriter> create(const std::string &path,
-                                             int64_t rows, int64_t cols);
+  static llvm::Expected<StreamWriter>
+  create(const std::string &path, int64_t rows, int64_t cols,
+         llvm::ArrayRef<std::string> inputs = {});
   void writeRows(const std::vector<double> &rowMajor);
   llvm::Error finish();
 
 private:
   std::string path;
-  std::unique_ptr<std::ofstream> out;
+  std::unique_ptr<OutputFile> file;
+  std::unique_ptr<llvm::raw_fd_ostream> out;
 };
 
 } // namespace rotq::npy

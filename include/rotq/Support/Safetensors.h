@@ -52,6 +52,8 @@ public:
   llvm::Expected<std::vector<float>>
   readFloat(llvm::StringRef name, llvm::ArrayRef<int64_t> shape) const;
   std::vector<std::string> names() const;
+  /// The .safetensors files read.
+  const std::vector<std::string> &fileNames() const { return files; }
 
 private:
   std::string path;

@@ -647,3 +647,13 @@ func.func @qmm_k0(%a: tensor<4x0xi8>, %as: tensor<4x1xf32>, %w: tensor<6x0xi8>, 
   %0 = rotq.qmatmul %a scale(%as : tensor<4x1xf32>), %w scale(%ws : tensor<6x1xf32>) : tensor<4x0xi8>, tensor<6x0xi8> -> tensor<4x6xf32>
   return
 }
+
+// -----
+
+// A prime order's fallback is one dense factor of that order: refused
+// before any lowering tries to build it.
+func.func @had_prime(%x: tensor<?x65537xf32>) {
+  // expected-error @+1 {{order 65537 needs a dense DCT-II(65537) factor of order 65537, larger than the 4096 rotq builds}}
+  %0 = rotq.hadamard %x : tensor<?x65537xf32>
+  return
+}

@@ -143,6 +143,10 @@ LogicalResult HadamardOp::verify() {
       return emitOpError() << "block_size " << bs
                            << " does not divide the last dimension " << n;
   }
+  std::string why =
+      ::rotq::hadamard::unsupportedReason(getEffectiveBlockSize());
+  if (!why.empty())
+    return emitOpError() << why;
   if (auto signs = getSigns()) {
     if (static_cast<int64_t>(signs->size()) != n)
       return emitOpError() << "signs has " << signs->size()
