@@ -29,8 +29,12 @@ demo: build
 peers:
 	@bash scripts/setup-venv.sh
 
+# The fuzz targets are built first so that the suite replays their saved
+# inputs (test/Fuzz); then each fuzzes for its share of one minute.
 check: build peers
+	@bash scripts/fuzz.sh --build-only
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target check-rotq
+	@bash scripts/fuzz.sh
 
 # The tests that need a GPU (test/GPU); `make check` runs them too where
 # rotq-run finds a CUDA driver and a GPU, and skips them elsewhere.
@@ -52,3 +56,18 @@ docs: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# libFuzzer targets (fuzz/; needs clang-22 and libclang-rt-22-dev, else it
+# says so and does nothing), built with clang into build-fuzz/: `make fuzz`
+# runs each FUZZ_SECONDS_PER_TARGET, going on after a crash; inputs that
+# crash are saved in test/Fuzz/Inputs/crashes/<target>/. `make check-fuzz`
+# replays the saved inputs (test/Fuzz) and fuzzes one minute in all.
+FUZZ_SECONDS_PER_TARGET ?= 300
+.PHONY: fuzz check-fuzz
+fuzz: deps
+	FUZZ_SECONDS_PER_TARGET=$(FUZZ_SECONDS_PER_TARGET) FUZZ_KEEP_GOING=1 bash scripts/fuzz.sh
+
+check-fuzz: build
+	@bash scripts/fuzz.sh --build-only
+	$$(grep -m1 "^LLVM_EXTERNAL_LIT:" $(BUILD_DIR)/CMakeCache.txt | cut -d= -f2) -sv $(BUILD_DIR)/test/Fuzz
+	@bash scripts/fuzz.sh

@@ -7,7 +7,8 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in cmake ninja-build g++ make python3 python3-numpy \
          libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools \
-         libgtest-dev libgmock-dev zlib1g-dev libzstd-dev libxml2-dev libedit-dev; do
+         libgtest-dev libgmock-dev zlib1g-dev libzstd-dev libxml2-dev libedit-dev \
+         clang-22 libclang-rt-22-dev; do
   have_pkg "$p" || need+=("$p")
 done
 

@@ -1,14 +1,19 @@
 //===- ModelConfig.cpp - Hugging Face decoder configs ---------------------===//
 #include "rotq/Support/ModelConfig.h"
+#include "rotq/Support/CheckedSize.h"
 #include "rotq/Support/FileError.h"
 #include "rotq/Support/Json.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <tuple>
+
 using namespace rotq;
 
 namespace {
+// Sizes beyond these are no model rotq can hold (nor one that exists).
+constexpr int64_t kMaxDim = int64_t(1) << 24, kMaxLayers = 4096;
 constexpr const char *kSupported =
     "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM";
 } // namespace
@@ -42,8 +47,9 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
     return fileError(path, "unsupported architecture '" + c.architecture +
                           "' (supported: " + kSupported + ")");
 
-  auto integer = [&](llvm::StringRef key, int64_t &out,
-                     bool required) -> llvm::Error {
+  // Sizes are bounded here, before any list of tensors or allocation.
+  auto integer = [&](llvm::StringRef key, int64_t &out, bool required,
+                     int64_t limit = kMaxDim) -> llvm::Error {
     const llvm::json::Value *v = o->get(key);
     if (!v || v->kind() == llvm::json::Value::Null) {
       if (required)
@@ -53,6 +59,10 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
     std::optional<int64_t> i = v->getAsInteger();
     if (!i || *i <= 0)
       return fileError(path, "\"" + key + "\" must be a positive integer");
+    if (*i > limit)
+      return fileError(path, "\"" + key + "\" is " + llvm::Twine(*i) +
+                                 ", more than the " + llvm::Twine(limit) +
+                                 " rotq supports");
     out = *i;
     return llvm::Error::success();
   };
@@ -83,7 +93,8 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   if (llvm::Error e = integer("hidden_size", c.hiddenSize, true)) return e;
   if (llvm::Error e = integer("intermediate_size", c.intermediateSize, true))
     return e;
-  if (llvm::Error e = integer("num_hidden_layers", c.numLayers, true))
+  if (llvm::Error e = integer("num_hidden_layers", c.numLayers, true,
+                              kMaxLayers))
     return e;
   if (llvm::Error e = integer("num_attention_heads", c.numHeads, true))
     return e;
@@ -118,7 +129,7 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   c.rope = *rope;
   if (llvm::Error e = boolean("tie_word_embeddings", c.tieWordEmbeddings))
     return e;
-  if (llvm::Error e = integer("bos_token_id", c.bosTokenId, false)) return e;
+  if (llvm::Error e = integer("bos_token_id", c.bosTokenId, false, INT64_MAX)) return e;
 
   if (std::optional<llvm::StringRef> act = o->getString("hidden_act"))
     if (*act != "silu")
@@ -160,10 +171,26 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   if (mistral) {
     // MistralConfig's default window is 4096; null turns it off.
     int64_t w = o->get("sliding_window") ? 0 : 4096;
-    if (llvm::Error e = integer("sliding_window", w, false)) return e;
+    if (llvm::Error e = integer("sliding_window", w, false, INT64_MAX)) return e;
     if (w)
       c.slidingWindow = w;
   }
+  // Every weight's size, with overflow checked (heads * head_dim too).
+  for (auto [a, b, what] :
+       {std::tuple<int64_t, int64_t, const char *>{c.vocabSize, c.hiddenSize,
+                                                   "the embedding"},
+        {c.numHeads, c.headDim, "num_attention_heads x head_dim"},
+        {c.numKVHeads, c.headDim, "num_key_value_heads x head_dim"},
+        {c.intermediateSize, c.hiddenSize, "an MLP weight"}}) {
+    std::optional<int64_t> n = checkedProduct({a, b}, 4, kMaxTensorBytes);
+    if (!n)
+      return fileError(path, llvm::Twine(what) + " (" + llvm::Twine(a) +
+                                 " x " + llvm::Twine(b) +
+                                 ") is too large for rotq");
+  }
+  std::optional<int64_t> qd = checkedProduct({c.numHeads, c.headDim});
+  if (!qd || !checkedProduct({*qd, c.hiddenSize}, 4, kMaxTensorBytes))
+    return fileError(path, "the attention projections are too large for rotq");
   return c;
 }
 

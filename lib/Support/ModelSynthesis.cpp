@@ -1,5 +1,6 @@
 //===- ModelSynthesis.cpp - random checkpoints with planted outliers ------===//
 #include "rotq/Support/ModelSynthesis.h"
+#include "rotq/Support/CheckedSize.h"
 #include "rotq/Support/FileError.h"
 #include "rotq/Support/OutputFile.h"
 #include "rotq/Support/Random.h"
@@ -33,6 +34,17 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
     return fileError(configPath, "unsupported torch_dtype '" + c.torchDtype +
                                 "' (float32, float16 or bfloat16)");
 
+  // Synthesis holds every weight as float32 in memory: refuse a model
+  // larger than that can be, before creating anything.
+  constexpr int64_t kMaxParams = int64_t(1) << 31;
+  int64_t params = 0;
+  for (const ModelConfig::Tensor &t : c.tensors()) {
+    std::optional<int64_t> n = checkedProduct(t.shape);
+    if (!n || __builtin_add_overflow(params, *n, &params) || params > kMaxParams)
+      return fileError(configPath,
+                       "the model has more than " + llvm::Twine(kMaxParams) +
+                           " parameters; --synthesize writes at most that many");
+  }
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fileError(outDir, "cannot create directory: " + ec.message());
   std::error_code ec;

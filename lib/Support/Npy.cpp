@@ -101,7 +101,18 @@ int64_t Array::getInt(int64_t i) const {
   case DType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
   case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
   case DType::I64: { int64_t v; std::memcpy(&v, p, 8); return v; }
-  default: return int64_t(getDouble(i));
+  default: {
+    // Saturating: converting a NaN, an infinity or a float beyond int64 is
+    // undefined behaviour in C++.
+    double d = getDouble(i);
+    if (std::isnan(d))
+      return 0;
+    if (d >= 9223372036854775807.0)
+      return INT64_MAX;
+    if (d <= -9223372036854775808.0)
+      return INT64_MIN;
+    return int64_t(d);
+  }
   }
 }
 
@@ -298,4 +309,24 @@ rotq::npy::readTokenSequences(const std::string &path) {
     for (int64_t i = 0; i < len; ++i)
       seqs[s][i] = a->getInt(int64_t(s) * len + i);
   return seqs;
+}
+
+llvm::Error rotq::npy::checkTokenRange(
+    const std::vector<std::vector<int64_t>> &seqs, int64_t vocab,
+    const std::string &name) {
+  for (size_t s = 0; s < seqs.size(); ++s)
+    for (size_t i = 0; i < seqs[s].size(); ++i) {
+      int64_t id = seqs[s][i];
+      if (id >= 0 && (vocab <= 0 || id < vocab))
+        continue;
+      std::string where = seqs.size() > 1 ? "[" + std::to_string(s) + ", " +
+                                                std::to_string(i) + "]"
+                                          : "[" + std::to_string(i) + "]";
+      return fileError(name, "token id " + llvm::Twine(id) + " at position " +
+                                 where + " is outside the vocabulary [0, " +
+                                 (vocab > 0 ? llvm::Twine(vocab)
+                                            : llvm::Twine("?")) +
+                                 ")");
+    }
+  return llvm::Error::success();
 }

@@ -203,7 +203,11 @@ RopeConfig::fromJSON(const llvm::json::Object &config,
                                  "", false, origPos))
       return std::move(e);
   }
-  r.maxPositions = int64_t(r.type == Type::Dynamic ? maxPos : origPos);
+  double positions = r.type == Type::Dynamic ? maxPos : origPos;
+  if (!(positions <= double(int64_t(1) << 40)))
+    return err("max_position_embeddings / original_max_position_embeddings "
+               "of " + shortNumber(positions) + " is more than rotq supports");
+  r.maxPositions = int64_t(positions);
 
   switch (r.type) {
   case Type::Default:

@@ -33,6 +33,16 @@ calib::loadTokens(func::FuncOp func, const Options &o) {
       return failure();
     }
     seqs = std::move(*read);
+    int64_t vocab = 0;
+    func.walk([&](EmbeddingOp e) {
+      if (!vocab)
+        vocab = e.getTable().getType().getDimSize(0);
+    });
+    if (llvm::Error e = npy::checkTokenRange(
+            seqs, ShapedType::isDynamic(vocab) ? 0 : vocab, o.file)) {
+      func.emitError("calibration tokens: ") << toString(std::move(e));
+      return failure();
+    }
   } else {
     int64_t vocab = 0;
     func.walk([&](EmbeddingOp e) {

@@ -31,4 +31,4 @@
 // NOINPUT: error: give token ids with --input, or --sample N
 // RUN: %python -c "import numpy as np; np.save('%t/big.npy', np.array([1, 900], dtype=np.int64))"
 // RUN: not rotq-eval %t/float.mlir --input %t/big.npy 2>&1 | FileCheck %s --check-prefix=RANGE
-// RANGE: error: token id 900 is outside the 256-token vocabulary
+// RANGE: error: {{.*}}big.npy: token id 900 at position [1] is outside the vocabulary [0, 256)

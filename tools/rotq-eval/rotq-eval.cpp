@@ -196,6 +196,13 @@ int main(int argc, char **argv) {
     if (!read)
       return fail(toString(read.takeError()));
     seqs = std::move(*read);
+    // All ids are checked before any model runs (imported models would
+    // clamp an out-of-range id silently).
+    auto results = models[0].sig.results;
+    int64_t v = results.empty() ? 0 : results[0].getShape().back();
+    if (Error e = npy::checkTokenRange(
+            seqs, mlir::ShapedType::isDynamic(v) ? 0 : v, input))
+      return fail(toString(std::move(e)));
   }
 
   std::vector<Metrics> metrics(models.size());

@@ -147,6 +147,16 @@ Expected<std::vector<Stats>> profile(mlir::MLIRContext &ctx,
   auto tokens = npy::read(input);
   if (!tokens)
     return tokens.takeError();
+  if (auto seqs = npy::readTokenSequences(input)) {
+    int64_t vocab = 0;
+    if (!sig.results.empty() && sig.results[0].getRank() > 0 &&
+        !sig.results[0].isDynamicDim(sig.results[0].getRank() - 1))
+      vocab = sig.results[0].getShape().back();
+    if (llvm::Error e = npy::checkTokenRange(*seqs, vocab, input))
+      return std::move(e);
+  } else {
+    return seqs.takeError();
+  }
   auto host = prepareInput(sig, 0, *tokens, input);
   if (!host)
     return host.takeError();

@@ -51,6 +51,12 @@ Array fromInt64(const std::vector<int64_t> &values);
 /// [sequences, tokens].
 llvm::Expected<std::vector<std::vector<int64_t>>>
 readTokenSequences(const std::string &path);
+/// Every id in [0, vocab): one rule for all tools, checked before a model
+/// runs; the error names `name` and the position ([sequence, token] for
+/// several sequences). vocab <= 0 (unknown) checks only for negative ids.
+llvm::Error checkTokenRange(const std::vector<std::vector<int64_t>> &seqs,
+                            int64_t vocab, const std::string &name);
+
 /// Writes `array`; refuses a path that is one of `inputs` (OutputFile).
 llvm::Error write(const std::string &path, const Array &array,
                   llvm::ArrayRef<std::string> inputs = {});

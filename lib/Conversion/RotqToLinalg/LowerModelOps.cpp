@@ -16,6 +16,7 @@
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 using namespace mlir;
@@ -34,7 +35,11 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
     auto resultType = op.getResult().getType();
     int64_t rank = resultType.getRank();
     Value table = op.getTable();
-    int64_t vocab = op.getTable().getType().getDimSize(0);
+    // The last row, from the table itself (its row count may be dynamic).
+    Value rows = tensor::DimOp::create(rewriter, loc, table, 0);
+    Value oneIdx = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value lastRow = arith::SubIOp::create(rewriter, loc, rows, oneIdx);
+    bool maybeEmpty = op.getTable().getType().isDynamicDim(0);
     SmallVector<OpFoldResult> sizes = sizesOf(rewriter, loc, op.getIds());
     sizes.push_back(rewriter.getIndexAttr(resultType.getShape().back()));
     Value init = emptyTensor(rewriter, loc, sizes, resultType.getElementType());
@@ -47,12 +52,33 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
           Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value last = arith::ConstantIndexOp::create(b, l, vocab - 1);
           id = arith::MaxSIOp::create(b, l, id, zero);
-          id = arith::MinSIOp::create(b, l, id, last);
+          id = arith::MinSIOp::create(b, l, id, lastRow);
           Value col = linalg::IndexOp::create(b, l, rank - 1);
-          Value v = tensor::ExtractOp::create(b, l, table, ValueRange{id, col});
-          linalg::YieldOp::create(b, l, v);
+          if (!maybeEmpty) {
+            Value v = tensor::ExtractOp::create(b, l, table, ValueRange{id, col});
+            linalg::YieldOp::create(b, l, v);
+            return;
+          }
+          // A table that turns out empty yields zeros: no row to read.
+          Value nonEmpty = arith::CmpIOp::create(
+              b, l, arith::CmpIPredicate::sge, lastRow, zero);
+          auto ifOp = scf::IfOp::create(
+              b, l, nonEmpty,
+              [&](OpBuilder &tb, Location tl) {
+                scf::YieldOp::create(tb, tl,
+                                     tensor::ExtractOp::create(
+                                         tb, tl, table, ValueRange{id, col})
+                                         .getResult());
+              },
+              [&](OpBuilder &eb, Location el) {
+                scf::YieldOp::create(
+                    eb, el,
+                    arith::ConstantOp::create(
+                        eb, el, eb.getZeroAttr(resultType.getElementType()))
+                        .getResult());
+              });
+          linalg::YieldOp::create(b, l, ifOp.getResult(0));
         });
     if (y.getType() != resultType)
       y = tensor::CastOp::create(rewriter, loc, resultType, y);

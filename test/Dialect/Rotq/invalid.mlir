@@ -657,3 +657,11 @@ func.func @had_prime(%x: tensor<?x65537xf32>) {
   %0 = rotq.hadamard %x : tensor<?x65537xf32>
   return
 }
+
+// -----
+
+func.func @emb_empty(%t: tensor<0x4xf32>, %ids: tensor<?xi64>) {
+  // expected-error @+1 {{table must have at least one row}}
+  %y = rotq.embedding %t[%ids] : tensor<0x4xf32>, tensor<?xi64> -> tensor<?x4xf32>
+  return
+}

@@ -29,6 +29,8 @@ LogicalResult EmbeddingOp::verify() {
   auto result = getResult().getType();
   if (table.getRank() != 2)
     return emitOpError("table must be [vocab, d]");
+  if (table.getDimSize(0) == 0)
+    return emitOpError("table must have at least one row");
   if (result.getElementType() != table.getElementType())
     return emitOpError("result must have the table's element type");
   if (result.getRank() != ids.getRank() + 1)

@@ -305,8 +305,10 @@ def Rotq_EmbeddingOp : Rotq_Op<"embedding", [Pure]> {
   let summary = "row gather from an embedding table";
   let description = [{
     `y[i..., :] = table[ids[i...], :]` for a `[vocab, d]` table. Ids outside
-    `[0, vocab)` are clamped into it (the lowering never reads out of
-    bounds).
+    `[0, vocab)` are clamped into it, against the table's actual row count
+    when it is dynamic; a dynamic table that turns out empty gives zeros.
+    The lowering never reads out of bounds (tools reject out-of-range ids
+    before running a model).
 
     ```mlir
     %h = rotq.embedding %table[%ids] : tensor<32000x4096xf32>, tensor<?xi64> -> tensor<?x4096xf32>
