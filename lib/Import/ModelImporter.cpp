@@ -99,6 +99,11 @@ llvm::Expected<Value> ModelBuilder::weight(const std::string &name,
   llvm::Expected<std::vector<float>> data = ckpt.readFloat(name, shape);
   if (!data)
     return data.takeError();
+  // NaN / Inf weights would only show up as NaN logits later.
+  size_t bad = llvm::count_if(*data, [](float v) { return !std::isfinite(v); });
+  if (bad)
+    emitWarning(named(name)) << "tensor '" << name << "' holds " << bad
+                             << " non-finite value(s) (NaN or Inf)";
   auto type = RankedTensorType::get(shape, f32);
   auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
       llvm::ArrayRef<float>(*data));

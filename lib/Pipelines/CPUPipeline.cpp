@@ -59,8 +59,18 @@ void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
 }
 
 void rotq::registerLowerToLLVMPipeline() {
-  PassPipelineRegistration<>(
+  // registerPassPipeline so that stray options get a message (a
+  // PassPipelineRegistration without options fails silently on them).
+  registerPassPipeline(
       "rotq-lower-to-llvm",
       "Lower rotq and upstream tensor IR to the LLVM dialect (CPU)",
-      [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
+      [](OpPassManager &pm, StringRef options,
+         function_ref<LogicalResult(const Twine &)> error) {
+        if (!options.trim().empty())
+          return error("rotq-lower-to-llvm takes no options, got '" +
+                       options + "'");
+        buildLowerToLLVMPipeline(pm);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)>) {});
 }

@@ -91,10 +91,31 @@ std::string defaultPtxFeatures(StringRef chip) {
   return "+ptx70";
 }
 
+/// The chips NVPTX in LLVM 22 knows (anything else aborts in instruction
+/// selection), and which take the architecture-specific 'a' / family 'f'
+/// suffixes.
+static bool isKnownChip(StringRef chip) {
+  static const unsigned kChips[] = {50, 52, 53, 60, 61, 62, 70, 72, 75, 80,
+                                    86, 87, 88, 89, 90, 100, 101, 103, 110,
+                                    120, 121};
+  unsigned sm = 0;
+  if (!chip.starts_with("sm_"))
+    return false;
+  StringRef digits = chip.drop_front(3).take_while(llvm::isDigit);
+  StringRef rest = chip.drop_front(3 + digits.size());
+  if (digits.getAsInteger(10, sm) || !llvm::is_contained(kChips, sm))
+    return false;
+  if (rest.empty())
+    return true;
+  if (rest == "a")
+    return sm >= 90;
+  if (rest == "f")
+    return sm >= 100;
+  return false;
+}
+
 LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error) {
-  StringRef rest = StringRef(t.chip).drop_front(3).drop_while(llvm::isDigit);
-  if (defaultPtxFeatures(t.chip).empty() || rest.size() > 1 ||
-      (rest.size() == 1 && rest != "a" && rest != "f")) {
+  if (defaultPtxFeatures(t.chip).empty() || !isKnownChip(t.chip)) {
     error = "unknown chip '" + t.chip + "' (expected sm_XY, e.g. sm_80, sm_90a)";
     return failure();
   }

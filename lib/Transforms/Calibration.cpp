@@ -59,6 +59,17 @@ calib::loadTokens(func::FuncOp func, const Options &o) {
                      "token");
       return failure();
     }
+    // Statistics are gathered over every token: bound the request before
+    // allocating it.
+    constexpr int64_t kMaxTokens = int64_t(1) << 24;
+    int64_t total;
+    if (__builtin_mul_overflow(o.samples, o.length, &total) ||
+        total > kMaxTokens) {
+      func.emitError("calibration-samples x calibration-length must be at "
+                     "most ")
+          << kMaxTokens << " tokens";
+      return failure();
+    }
     ::rotq::Random rng(o.seed);
     for (int64_t s = 0; s < o.samples; ++s) {
       std::vector<int64_t> seq(o.length);

@@ -72,3 +72,8 @@
 // The importer never writes over its inputs.
 // RUN: not rotq-import %t/good -o %t/good/config.json 2>&1 | FileCheck %s --check-prefix=OVERWRITE
 // OVERWRITE: error: {{.*}}good/config.json: refusing to overwrite the input {{.*}}good/config.json
+//
+// Non-finite weights import with a warning naming the tensor.
+// RUN: mkdir -p %t/nan && cp %t/good/config.json %t/nan/ && %python -c "import sys; sys.path.insert(0, '%inputs'); import hf_model, numpy as np; w = hf_model.read_safetensors('%t/good/model.safetensors'); w['model.norm.weight'][1] = np.inf; w['model.norm.weight'][2] = np.nan; hf_model.write_safetensors('%t/nan/model.safetensors', w)"
+// RUN: rotq-import %t/nan -o %t/nan.mlir 2>&1 | FileCheck %s --check-prefix=NAN
+// NAN: warning: tensor 'model.norm.weight' holds 2 non-finite value(s) (NaN or Inf)

@@ -9,6 +9,7 @@
 #include "rotq/Support/ModelSynthesis.h"
 #include "rotq/Support/OutputFile.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Support/FileUtilities.h"
@@ -98,6 +99,14 @@ int main(int argc, char **argv) {
     return error(llvm::toString(out.takeError()));
 
   mlir::MLIRContext ctx;
+  // The importer's warnings (non-finite weights) name the tensor.
+  mlir::ScopedDiagnosticHandler diags(&ctx, [](mlir::Diagnostic &d) {
+    auto &os = d.getSeverity() == mlir::DiagnosticSeverity::Error
+                   ? llvm::WithColor::error(llvm::errs(), "rotq-import")
+                   : llvm::WithColor::warning(llvm::errs(), "rotq-import");
+    os << d.str() << "\n";
+    return mlir::success();
+  });
   auto module = rotq::importModel(ctx, *config, *ckpt);
   if (!module)
     return error(llvm::toString(module.takeError()));

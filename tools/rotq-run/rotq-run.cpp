@@ -133,6 +133,14 @@ int main(int argc, char **argv) {
     return fail("expected one input file (or --compare A.mlir B.mlir)");
   if (randomInputs && !inputs.empty())
     return fail("--random-inputs and --input are exclusive");
+  if (randomIntMax < 1)
+    return fail("--random-int-max must be at least 1, got " +
+                Twine(int64_t(randomIntMax)));
+  // Dynamic dimensions of random inputs: beyond this no input fits memory.
+  if (dynamicSize.getNumOccurrences() &&
+      (dynamicSize < 1 || dynamicSize > (int64_t(1) << 24)))
+    return fail("--dynamic-size must be in [1, 16777216], got " +
+                Twine(int64_t(dynamicSize)));
   for (const std::string &o : outputs) {
     for (const std::string &in : inputs)
       if (sameFile(o, in))
