@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Support/Npy.h"
 
+#include "Scratch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -14,23 +15,6 @@
 #include <cstdlib>
 
 using namespace rotq;
-
-/// One scratch file per process (libFuzzer's -fork/-jobs children each get
-/// their own), removed when the process exits normally.
-static const std::string &scratchPath() {
-  struct Scratch {
-    std::string path;
-    Scratch() {
-      llvm::SmallString<128> p;
-      if (llvm::sys::fs::createTemporaryFile("rotq-fuzz", "npy", p))
-        std::abort();
-      path = std::string(p);
-    }
-    ~Scratch() { llvm::sys::fs::remove(path); }
-  };
-  static Scratch scratch;
-  return scratch.path;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string bytes(reinterpret_cast<const char *>(data), size);
@@ -50,12 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // scratch file is written only then (it is the slow part).
   {
     std::error_code ec;
-    llvm::raw_fd_ostream os(scratchPath(), ec);
+    llvm::raw_fd_ostream os(scratchPath("npy"), ec);
     if (ec)
       std::abort();
     os << bytes;
   }
-  auto seqs = npy::readTokenSequences(scratchPath());
+  auto seqs = npy::readTokenSequences(scratchPath("npy"));
   if (!seqs)
     llvm::consumeError(seqs.takeError());
   return 0;

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Support/Safetensors.h"
 
+#include "Scratch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -15,31 +16,15 @@
 
 using namespace rotq;
 
-/// One scratch file per process (see NpyFuzzer.cpp).
-static const std::string &scratchPath() {
-  struct Scratch {
-    std::string path;
-    Scratch() {
-      llvm::SmallString<128> p;
-      if (llvm::sys::fs::createTemporaryFile("rotq-fuzz", "safetensors", p))
-        std::abort();
-      path = std::string(p);
-    }
-    ~Scratch() { llvm::sys::fs::remove(path); }
-  };
-  static Scratch scratch;
-  return scratch.path;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   {
     std::error_code ec;
-    llvm::raw_fd_ostream os(scratchPath(), ec);
+    llvm::raw_fd_ostream os(scratchPath("safetensors"), ec);
     if (ec)
       std::abort();
     os.write(reinterpret_cast<const char *>(data), size);
   }
-  auto ckpt = safetensors::Checkpoint::open(scratchPath());
+  auto ckpt = safetensors::Checkpoint::open(scratchPath("safetensors"));
   if (!ckpt) {
     llvm::consumeError(ckpt.takeError());
     return 0;

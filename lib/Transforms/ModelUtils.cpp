@@ -119,16 +119,24 @@ std::string mlir::rotq::model::describe(Operation *op) {
   return s;
 }
 
+/// An all-parallel generic with `inputs` inputs, one init and identity maps.
+static linalg::GenericOp identityGeneric(Operation *op, unsigned inputs) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  if (!g || g.getNumDpsInputs() != inputs || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0)
+    return {};
+  for (AffineMap m : g.getIndexingMapsArray())
+    if (!m.isIdentity())
+      return {};
+  return g;
+}
+
 bool mlir::rotq::model::isResidualAdd(Operation *op) {
   if (isa<linalg::AddOp>(op))
     return true;
-  auto g = dyn_cast<linalg::GenericOp>(op);
-  if (!g || g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
-      g.getNumReductionLoops() != 0)
+  linalg::GenericOp g = identityGeneric(op, 2);
+  if (!g)
     return false;
-  for (AffineMap m : g.getIndexingMapsArray())
-    if (!m.isIdentity())
-      return false;
   Block &body = g.getRegion().front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
@@ -140,13 +148,9 @@ bool mlir::rotq::model::isResidualAdd(Operation *op) {
 }
 
 bool mlir::rotq::model::isElementwiseCast(Operation *op) {
-  auto g = dyn_cast<linalg::GenericOp>(op);
-  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
-      g.getNumReductionLoops() != 0)
+  linalg::GenericOp g = identityGeneric(op, 1);
+  if (!g)
     return false;
-  for (AffineMap m : g.getIndexingMapsArray())
-    if (!m.isIdentity())
-      return false;
   Block &body = g.getRegion().front();
   Value v = cast<linalg::YieldOp>(body.getTerminator()).getOperand(0);
   while (Operation *d = v.getDefiningOp()) {
