@@ -257,7 +257,6 @@ StreamWriter::create(const std::string &path, int64_t rows, int64_t cols,
   if (!file)
     return file.takeError();
   StreamWriter w;
-  w.path = path;
   w.file = std::make_unique<OutputFile>(std::move(*file));
   std::error_code ec;
   w.out = std::make_unique<llvm::raw_fd_ostream>(w.file->path(), ec,
@@ -273,15 +272,7 @@ void StreamWriter::writeRows(const std::vector<double> &rowMajor) {
              rowMajor.size() * sizeof(double));
 }
 
-llvm::Error StreamWriter::finish() {
-  out->close();
-  if (out->has_error()) {
-    std::error_code ec = out->error();
-    out->clear_error();
-    return fileError(path, "cannot write: " + ec.message());
-  }
-  return file->commit();
-}
+llvm::Error StreamWriter::finish() { return file->closeAndCommit(*out); }
 
 Array rotq::npy::fromInt64(const std::vector<int64_t> &values) {
   Array a;

@@ -69,22 +69,31 @@ llvm::Error OutputFile::commit() {
   return llvm::Error::success();
 }
 
-llvm::Error rotq::writeFile(const std::string &target,
-                            llvm::function_ref<void(llvm::raw_ostream &)> write,
-                            llvm::ArrayRef<std::string> inputs) {
-  llvm::Expected<OutputFile> out = OutputFile::prepare(target, inputs);
-  if (!out)
-    return out.takeError();
-  std::error_code ec;
-  llvm::raw_fd_ostream os(out->path(), ec, fs::OF_None);
-  if (ec)
-    return fileError(target, "cannot write: " + ec.message());
-  write(os);
+llvm::Error OutputFile::closeAndCommit(llvm::raw_fd_ostream &os) {
   os.close();
   if (os.has_error()) {
     std::error_code err = os.error();
     os.clear_error();
     return fileError(target, "cannot write: " + err.message());
   }
-  return out->commit();
+  return commit();
+}
+
+llvm::Error
+OutputFile::write(llvm::function_ref<void(llvm::raw_ostream &)> contents) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(writePath, ec, fs::OF_None);
+  if (ec)
+    return fileError(target, "cannot write: " + ec.message());
+  contents(os);
+  return closeAndCommit(os);
+}
+
+llvm::Error rotq::writeFile(const std::string &target,
+                            llvm::function_ref<void(llvm::raw_ostream &)> write,
+                            llvm::ArrayRef<std::string> inputs) {
+  llvm::Expected<OutputFile> out = OutputFile::prepare(target, inputs);
+  if (!out)
+    return out.takeError();
+  return out->write(write);
 }

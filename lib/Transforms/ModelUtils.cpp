@@ -1,6 +1,7 @@
 //===- ModelUtils.cpp - helpers shared by the model passes ----------------===//
 #include "ModelUtils.h"
 
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Support/Hadamard.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -159,6 +160,15 @@ bool mlir::rotq::model::isElementwiseCast(Operation *op) {
     v = d->getOperand(0);
   }
   return v == body.getArgument(0);
+}
+
+bool mlir::rotq::model::hasLinears(Operation *root) {
+  return root
+      ->walk([](Operation *op) {
+        return isa<LinearOp, QMatmulOp>(op) ? WalkResult::interrupt()
+                                            : WalkResult::advance();
+      })
+      .wasInterrupted();
 }
 
 SmallVector<Operation *> mlir::rotq::model::unraisedContractions(Operation *root) {

@@ -46,14 +46,14 @@ SmallVector<Operation *> unraisedContractions(Operation *root);
 /// For a pass that rewrites every `OpT` (rotq.attention): when `root` has
 /// none but is a model (it has rotq.linear ops), warns that `what` were not
 /// rotated because rotq-raise-model recognised none, and returns true.
+/// Whether `root` is a model: it holds rotq.linear (or rotq.qmatmul) ops.
+bool hasLinears(Operation *root);
+
 template <typename OpT>
 bool warnIfNoneRaised(Operation *root, StringRef pass, StringRef what) {
-  bool any = false, model = false;
-  root->walk([&](Operation *op) {
-    any |= isa<OpT>(op);
-    model |= op->getName().getStringRef() == "rotq.linear";
-  });
-  if (any || !model)
+  bool any = false;
+  root->walk([&](OpT) { any = true; });
+  if (any || !hasLinears(root))
     return !any;
   root->emitWarning() << pass << ": no " << OpT::getOperationName()
                       << " (rotq-raise-model recognised none): " << what

@@ -4,6 +4,7 @@
 // cache would store them with (per token and head).
 //
 //===----------------------------------------------------------------------===//
+#include "ModelUtils.h"
 #include "QuantUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
@@ -29,12 +30,9 @@ struct QuantizeKVCachePass
       return signalPassFailure();
     // A model whose attention was not raised would keep a float cache: say
     // so instead of returning the model unchanged.
-    bool anyAttention = false, anyLinear = false;
-    func.walk([&](Operation *op) {
-      anyAttention |= isa<AttentionOp>(op);
-      anyLinear |= isa<LinearOp, QMatmulOp>(op);
-    });
-    if (!anyAttention && anyLinear) {
+    bool anyAttention = false;
+    func.walk([&](AttentionOp) { anyAttention = true; });
+    if (!anyAttention && model::hasLinears(func)) {
       func.emitError() << getArgument()
                        << ": no rotq.attention in this model, so its keys and "
                           "values would stay float: run --rotq-raise-model "

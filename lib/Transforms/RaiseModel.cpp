@@ -164,7 +164,7 @@ Value matchBiasAdd(Operation *user, Value mm) {
       return {idx[1]};
     };
     if (!t.chain.empty() && bt && bt.getRank() == 1 &&
-        layout::verify(t, rowOf, 3))
+        layout::verify(t, rowOf))
       return t.base;
     return {};
   }
@@ -667,8 +667,7 @@ seqMajorHeads(PatternRewriter &rewriter, Location loc, Value operand,
       }
       return {};
     };
-    // Two sequence lengths, so that a coincidence of one size cannot pass.
-    if (layout::verify(t, expected, 3) && layout::verify(t, expected, 5)) {
+    if (layout::verify(t, expected)) {
       found = kind;
       groups = g;
       break;
@@ -755,7 +754,7 @@ struct RaiseExportedAttention : OpRewritePattern<linalg::BatchMatmulOp> {
     };
     if (merged != pv.getResult(0) && back.base == pv.getResult(0) &&
         mt.getRank() == 2 && mt.getDimSize(1) == heads * e &&
-        layout::verify(back, mergeMap, 3) && layout::verify(back, mergeMap, 5)) {
+        layout::verify(back, mergeMap)) {
       rewriter.setInsertionPointAfterValue(merged);
       Value collapsed = tensor::CollapseShapeOp::create(
           rewriter, loc, mt, att, ArrayRef<ReassociationIndices>{{0}, {1, 2}});

@@ -70,9 +70,7 @@ struct RotateFFNPass : mlir::rotq::impl::RotateFFNBase<RotateFFNPass> {
                           << model::hadamardNote(n);
     });
     // A model whose MLP was not recognised must not look rotated.
-    bool anyLinear = false;
-    getOperation().walk([&](LinearOp) { anyLinear = true; });
-    if (!any && anyLinear)
+    if (!any && model::hasLinears(getOperation()))
       getOperation().emitWarning()
           << getArgument()
           << ": no down projection reads a gated activation of two linears; "

@@ -111,12 +111,10 @@ int main(int argc, char **argv) {
   if (!module)
     return error(llvm::toString(module.takeError()));
   // Locations name the checkpoint module each op comes from.
-  if (llvm::Error e = rotq::writeFile(out->path(), [&](llvm::raw_ostream &os) {
+  if (llvm::Error e = out->write([&](llvm::raw_ostream &os) {
         (*module)->print(os, mlir::OpPrintingFlags().enableDebugInfo());
         os << "\n";
       }))
-    return error(llvm::toString(std::move(e)));
-  if (llvm::Error e = out->commit())
     return error(llvm::toString(std::move(e)));
   return 0;
 }

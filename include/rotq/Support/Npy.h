@@ -75,7 +75,6 @@ public:
   llvm::Error finish();
 
 private:
-  std::string path;
   std::unique_ptr<OutputFile> file;
   std::unique_ptr<llvm::raw_fd_ostream> out;
 };

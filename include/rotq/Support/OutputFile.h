@@ -38,6 +38,11 @@ public:
   const std::string &path() const { return writePath; }
   /// Moves the written contents into place.
   llvm::Error commit();
+  /// Closes `os` (a stream on path()), reports any write or close error,
+  /// then commits.
+  llvm::Error closeAndCommit(llvm::raw_fd_ostream &os);
+  /// Writes the contents with `write` to path(), checked, and commits.
+  llvm::Error write(llvm::function_ref<void(llvm::raw_ostream &)> write);
 
 private:
   OutputFile() = default;
