@@ -394,6 +394,12 @@ importModel(MLIRContext &ctx, const ModelConfig &config,
   for (const ModelConfig::Tensor &t : config.tensors())
     known.insert(t.name);
   for (const std::string &name : checkpoint.names()) {
+    const safetensors::TensorInfo &info = *checkpoint.find(name);
+    if (info.dtype == safetensors::DType::I8)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          checkpoint.fileOf(info) + ": tensor '" + name +
+              "' is I8; model weights must be F32, F16, BF16 or F64");
     bool rotary = llvm::StringRef(name).ends_with("rotary_emb.inv_freq");
     bool tiedHead = config.tieWordEmbeddings && name == "lm_head.weight";
     if (!known.contains(name) && !rotary && !tiedHead)

@@ -1,5 +1,6 @@
 //===- Runner.cpp - JIT-run a function of a rotq/tensor module ------------===//
 #include "rotq/Runner/Runner.h"
+#include "rotq/Materialize/Materialize.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Pipelines/Pipelines.h"
@@ -278,6 +279,10 @@ lower(ModuleOp module, const std::string &func, const RunOptions &opts,
   if (!f)
     return err("no function @" + func);
   f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
+  ::rotq::materialize::Options mopts;
+  mopts.baseDir = opts.paramDir;
+  if (llvm::Error e = ::rotq::materialize::materializeInMemory(module, mopts))
+    return e;
 
   std::string diagText;
   llvm::raw_string_ostream diagOs(diagText);

@@ -24,6 +24,7 @@ const char *safetensors::dtypeName(DType t) {
   case DType::F16: return "F16";
   case DType::BF16: return "BF16";
   case DType::F64: return "F64";
+  case DType::I8: return "I8";
   }
   return "?";
 }
@@ -33,6 +34,7 @@ size_t safetensors::elementSize(DType t) {
   case DType::F32: return 4;
   case DType::F16: case DType::BF16: return 2;
   case DType::F64: return 8;
+  case DType::I8: return 1;
   }
   return 0;
 }
@@ -43,6 +45,7 @@ std::optional<DType> safetensors::parseDType(llvm::StringRef name) {
       .Case("F16", DType::F16)
       .Case("BF16", DType::BF16)
       .Case("F64", DType::F64)
+      .Case("I8", DType::I8)
       .Default(std::nullopt);
 }
 
@@ -97,7 +100,7 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
     std::optional<DType> dtype = parseDType(*dtypeStr);
     if (!dtype)
       return fileError(file, "tensor '" + name + "' has unsupported dtype " +
-                            *dtypeStr + " (supported: F32, F16, BF16, F64)");
+                            *dtypeStr + " (supported: F32, F16, BF16, F64, I8)");
     const llvm::json::Array *shape = t->getArray("shape");
     const llvm::json::Array *offsets = t->getArray("data_offsets");
     if (!shape || !offsets || offsets->size() != 2)
@@ -217,46 +220,70 @@ Checkpoint::readFloat(llvm::StringRef name,
     return fileError(fileOf(*t), "tensor '" + name + "' has shape [" + have +
                                 "], the config implies [" + want + "]");
   }
+  if (t->dtype == DType::I8)
+    return fileError(fileOf(*t), "tensor '" + name +
+                                     "' is I8; model weights must be F32, "
+                                     "F16, BF16 or F64");
   int64_t n = t->numElements();
   std::vector<float> out(n);
-  const char *p = t->data;
-  for (int64_t i = 0; i < n; ++i) {
-    switch (t->dtype) {
-    case DType::F32: std::memcpy(&out[i], p + 4 * i, 4); break;
-    case DType::F64: {
-      double d;
-      std::memcpy(&d, p + 8 * i, 8);
-      out[i] = float(d);
-      break;
-    }
-    case DType::F16: case DType::BF16: {
-      uint16_t h;
-      std::memcpy(&h, p + 2 * i, 2);
-      out[i] = t->dtype == DType::F16 ? halfToFloat(h) : bf16ToFloat(h);
-      break;
-    }
-    }
+  std::vector<double> chunk;
+  for (int64_t i = 0; i < n; i += 65536) {
+    int64_t m = std::min<int64_t>(65536, n - i);
+    chunk.resize(m);
+    readDoubles(*t, i, m, chunk.data());
+    for (int64_t j = 0; j < m; ++j)
+      out[i + j] = float(chunk[j]);
   }
   return out;
 }
 
-llvm::Error safetensors::write(const std::string &path,
-                               const std::vector<OutTensor> &tensors,
-                               DType dtype) {
+void safetensors::readDoubles(const TensorInfo &t, int64_t begin,
+                              int64_t count, double *out) {
+  const char *p = t.data;
+  for (int64_t i = begin, e = begin + count; i < e; ++i, ++out) {
+    switch (t.dtype) {
+    case DType::F32: {
+      float f;
+      std::memcpy(&f, p + 4 * i, 4);
+      *out = f;
+      break;
+    }
+    case DType::F64: std::memcpy(out, p + 8 * i, 8); break;
+    case DType::F16: case DType::BF16: {
+      uint16_t h;
+      std::memcpy(&h, p + 2 * i, 2);
+      *out = t.dtype == DType::F16 ? halfToFloat(h) : bf16ToFloat(h);
+      break;
+    }
+    case DType::I8: *out = double(int8_t(p[i])); break;
+    }
+  }
+}
+
+int64_t TensorSpec::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+namespace {
+/// The JSON header for `tensors`, padded to a multiple of 8 bytes.
+std::string headerText(
+    const std::vector<std::tuple<std::string, DType, std::vector<int64_t>,
+                                 uint64_t>> &tensors) {
   llvm::json::Object header;
   header["__metadata__"] = llvm::json::Object{{"format", "pt"}};
   uint64_t offset = 0;
-  size_t es = elementSize(dtype);
-  for (const OutTensor &t : tensors) {
+  for (const auto &[name, dtype, dims, bytes] : tensors) {
     llvm::json::Array shape;
-    for (int64_t d : t.shape)
+    for (int64_t d : dims)
       shape.push_back(d);
-    uint64_t bytes = t.values.size() * es;
-    header[t.name] = llvm::json::Object{
+    header[name] = llvm::json::Object{
         {"dtype", dtypeName(dtype)},
         {"shape", std::move(shape)},
-        {"data_offsets", llvm::json::Array{int64_t(offset),
-                                           int64_t(offset + bytes)}}};
+        {"data_offsets",
+         llvm::json::Array{int64_t(offset), int64_t(offset + bytes)}}};
     offset += bytes;
   }
   std::string text;
@@ -265,35 +292,118 @@ llvm::Error safetensors::write(const std::string &path,
   os.flush();
   while ((8 + text.size()) % 8)
     text.push_back(' ');
+  return text;
+}
 
-  return writeFile(path, [&](llvm::raw_ostream &out) {
+/// `v` stored as `dtype` into `buf` (elementSize(dtype) bytes).
+void encode(double v, DType dtype, char *buf) {
+  switch (dtype) {
+  case DType::F32: {
+    float f = float(v);
+    std::memcpy(buf, &f, 4);
+    break;
+  }
+  case DType::F64: std::memcpy(buf, &v, 8); break;
+  case DType::F16: {
+    uint16_t h = floatToHalf(float(v));
+    std::memcpy(buf, &h, 2);
+    break;
+  }
+  case DType::BF16: {
+    uint16_t h = floatToBF16(float(v));
+    std::memcpy(buf, &h, 2);
+    break;
+  }
+  case DType::I8: buf[0] = char(int8_t(v)); break;
+  }
+}
+} // namespace
+
+struct StreamWriter::Impl {
+  std::optional<OutputFile> file;
+  std::unique_ptr<llvm::raw_fd_ostream> os;
+  std::string path;
+};
+
+StreamWriter::~StreamWriter() = default;
+
+llvm::Expected<std::unique_ptr<StreamWriter>>
+StreamWriter::create(const std::string &path, std::vector<TensorSpec> tensors,
+                     llvm::ArrayRef<std::string> inputs) {
+  std::unique_ptr<StreamWriter> w(new StreamWriter());
+  w->impl = std::make_unique<Impl>();
+  w->impl->path = path;
+  llvm::Expected<OutputFile> out = OutputFile::prepare(path, inputs);
+  if (!out)
+    return out.takeError();
+  w->impl->file.emplace(std::move(*out));
+  std::error_code ec;
+  w->impl->os = std::make_unique<llvm::raw_fd_ostream>(
+      w->impl->file->path(), ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return fileError(path, "cannot write: " + ec.message());
+  std::vector<std::tuple<std::string, DType, std::vector<int64_t>, uint64_t>>
+      entries;
+  for (const TensorSpec &t : tensors)
+    entries.emplace_back(t.name, t.dtype, t.shape,
+                         uint64_t(t.numElements()) * elementSize(t.dtype));
+  std::string text = headerText(entries);
   uint64_t len = text.size();
   for (int i = 0; i < 8; ++i)
-    out << char((len >> (8 * i)) & 0xff);
-  out << text;
-  for (const OutTensor &t : tensors) {
-    for (float v : t.values) {
-      char buf[8];
-      switch (dtype) {
-      case DType::F32: std::memcpy(buf, &v, 4); break;
-      case DType::F64: {
-        double d = v;
-        std::memcpy(buf, &d, 8);
-        break;
-      }
-      case DType::F16: {
-        uint16_t h = floatToHalf(v);
-        std::memcpy(buf, &h, 2);
-        break;
-      }
-      case DType::BF16: {
-        uint16_t h = floatToBF16(v);
-        std::memcpy(buf, &h, 2);
-        break;
-      }
-      }
-      out.write(buf, es);
-    }
+    *w->impl->os << char((len >> (8 * i)) & 0xff);
+  *w->impl->os << text;
+  w->written = 8 + text.size();
+  w->tensors = std::move(tensors);
+  return std::move(w);
+}
+
+llvm::Error StreamWriter::append(const double *values, int64_t count) {
+  if (next >= tensors.size())
+    return fileError(impl->path, "internal error: more tensors than declared");
+  const TensorSpec &t = tensors[next++];
+  if (count != t.numElements())
+    return fileError(impl->path, "internal error: tensor '" + t.name +
+                                     "' has " + llvm::Twine(count) +
+                                     " values, its shape needs " +
+                                     llvm::Twine(t.numElements()));
+  size_t es = elementSize(t.dtype);
+  std::vector<char> buf;
+  for (int64_t i = 0; i < count; i += 65536) {
+    int64_t m = std::min<int64_t>(65536, count - i);
+    buf.resize(m * es);
+    for (int64_t j = 0; j < m; ++j)
+      encode(values[i + j], t.dtype, buf.data() + j * es);
+    impl->os->write(buf.data(), buf.size());
   }
-  });
+  written += uint64_t(count) * es;
+  if (impl->os->has_error())
+    return fileError(impl->path, "write failed: " +
+                                     impl->os->error().message());
+  return llvm::Error::success();
+}
+
+llvm::Error StreamWriter::finish() {
+  if (next != tensors.size())
+    return fileError(impl->path, "internal error: " +
+                                     llvm::Twine(tensors.size() - next) +
+                                     " tensor(s) not written");
+  return impl->file->closeAndCommit(*impl->os);
+}
+
+llvm::Error safetensors::write(const std::string &path,
+                               const std::vector<OutTensor> &tensors,
+                               DType dtype) {
+  std::vector<TensorSpec> specs;
+  for (const OutTensor &t : tensors)
+    specs.push_back({t.name, dtype, t.shape});
+  llvm::Expected<std::unique_ptr<StreamWriter>> w =
+      StreamWriter::create(path, std::move(specs));
+  if (!w)
+    return w.takeError();
+  for (const OutTensor &t : tensors) {
+    std::vector<double> values(t.values.begin(), t.values.end());
+    if (llvm::Error err = (*w)->append(values.data(), int64_t(values.size())))
+      return err;
+  }
+  return (*w)->finish();
 }

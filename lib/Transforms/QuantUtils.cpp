@@ -161,7 +161,8 @@ quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
       GranularityAttr::get(b.getContext(), groupSize > 0 ? Granularity::Group
                                                          : Granularity::Row),
       groupSize > 0 ? b.getI64IntegerAttr(groupSize) : IntegerAttr(),
-      asymmetric ? b.getUnitAttr() : UnitAttr(), b.getF64FloatAttr(clipRatio));
+      asymmetric ? b.getUnitAttr() : UnitAttr(), b.getF64FloatAttr(clipRatio),
+      FloatAttr());
   return {q.getCodes(), q.getOutScale(), q.getOutZeroPoint()};
 }
 

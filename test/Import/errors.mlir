@@ -29,9 +29,9 @@
 // MISSING: error: {{.*}}missing: tensor 'model.norm.weight' is missing from the checkpoint
 //
 // An unsupported dtype and an unexpected tensor.
-// RUN: mkdir -p %t/i8 && cp %t/good/config.json %t/i8/ && %python -c "open('%t/i8/model.safetensors','wb').write(b'\x48\x00\x00\x00\x00\x00\x00\x00' + b'{\"model.norm.weight\":{\"dtype\":\"I8\",\"shape\":[48],\"data_offsets\":[0,48]}}    ' + bytes(48))"
+// RUN: mkdir -p %t/i8 && cp %t/good/config.json %t/i8/ && %python -c "h=b'{\"model.norm.weight\":{\"dtype\":\"I8\",\"shape\":[48],\"data_offsets\":[0,48]}}   '; open('%t/i8/model.safetensors','wb').write(len(h).to_bytes(8,'little') + h + bytes(48))"
 // RUN: not rotq-import %t/i8 -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=DTYPE
-// DTYPE: error: {{.*}}i8/model.safetensors: tensor 'model.norm.weight' has unsupported dtype I8 (supported: F32, F16, BF16, F64)
+// DTYPE: error: {{.*}}i8/model.safetensors: tensor 'model.norm.weight' is I8; model weights must be F32, F16, BF16 or F64
 // RUN: cp -r %t/good %t/extra && %python -c "import sys; sys.path.insert(0, '%inputs'); import hf_model, numpy as np; hf_model.write_safetensors('%t/extra/more.safetensors', {'model.layers.7.mlp.up_proj.weight': np.zeros((2,2))})"
 // RUN: not rotq-import %t/extra -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=EXTRA
 // EXTRA: error: {{.*}}extra/more.safetensors: unexpected tensor 'model.layers.7.mlp.up_proj.weight' for a LlamaForCausalLM with this config

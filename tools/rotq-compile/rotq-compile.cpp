@@ -12,6 +12,7 @@
 // scripts/rotq_lib.py calls such libraries from Python with NumPy arrays.
 //
 //===----------------------------------------------------------------------===//
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Support/SameFile.h"
 
@@ -73,6 +74,7 @@ int main(int argc, char **argv) {
   if (!module)
     return fail(toString(module.takeError()));
   run::RunOptions opts;
+  opts.paramDir = ::rotq::materialize::directoryOf(input);
   opts.device = device;
   opts.chip = chip;
   opts.gpuFormat = gpuFormat;

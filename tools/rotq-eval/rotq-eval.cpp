@@ -13,6 +13,7 @@
 // measures how well a model predicts text the float model finds likely.
 //
 //===----------------------------------------------------------------------===//
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Support/Npy.h"
 #include "rotq/Support/SameFile.h"
@@ -88,7 +89,9 @@ Expected<Model> load(mlir::DialectRegistry &registry, const std::string &f) {
     return createStringError(inconvertibleErrorCode(),
                              f + ": @" + entry +
                                  " must map token ids [S] to logits [S, V]");
-  auto c = compile(*m.module, entry, m.sig, RunOptions());
+  RunOptions opts;
+  opts.paramDir = ::rotq::materialize::directoryOf(f);
+  auto c = compile(*m.module, entry, m.sig, opts);
   if (!c)
     return c.takeError();
   m.compiled = std::move(*c);

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Transforms/Passes.h"
 
@@ -160,7 +161,9 @@ Expected<std::vector<Stats>> profile(mlir::MLIRContext &ctx,
   auto host = prepareInput(sig, 0, *tokens, input);
   if (!host)
     return host.takeError();
-  auto out = runFunction(**module, entry, sig, {*host}, RunOptions());
+  RunOptions opts;
+  opts.paramDir = ::rotq::materialize::directoryOf(file);
+  auto out = runFunction(**module, entry, sig, {*host}, opts);
   if (!out)
     return out.takeError();
   std::vector<Stats> stats;

@@ -14,6 +14,7 @@
 // the reference, run on --ref-device).
 //
 //===----------------------------------------------------------------------===//
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Runtime/CudaDriver.h"
 #include "rotq/Support/SameFile.h"
@@ -173,6 +174,7 @@ int main(int argc, char **argv) {
     auto module = loadModule(ctx, files[fi], entry, sig);
     if (!module)
       return fail(toString(module.takeError()));
+    opts.paramDir = ::rotq::materialize::directoryOf(files[fi]);
     if (fi == 0) {
       if (!randomInputs && inputs.size() != sig.args.size())
         return fail("@" + entry + " takes " + Twine(sig.args.size()) +

@@ -60,6 +60,9 @@ llvm::Expected<HostTensor> randomInput(const Signature &sig, unsigned index,
                                        int64_t dynamicSize);
 
 struct RunOptions {
+  /// Directory that relative rotq.param files are relative to (the module
+  /// file's); empty: the current directory.
+  std::string paramDir;
   unsigned optLevel = 2;
   bool dumpLowered = false;
   /// "cpu" (rotq-lower-to-llvm) or "cuda" (rotq-lower-to-nvvm, run on GPU 0).
@@ -103,7 +106,8 @@ private:
   bool onGpu;
 };
 
-/// Lowers the module in place for opts.device (rotq-lower-to-llvm, or
+/// Lowers the module in place for opts.device (after loading its parameters
+/// and evaluating pending weight chains; rotq-lower-to-llvm, or
 /// rotq-lower-to-nvvm for opts.chip, else the GPU's own chip when
 /// `needDevice`, else sm_90a), with a C interface for @func.
 llvm::Error lower(mlir::ModuleOp module, const std::string &func,

@@ -23,7 +23,7 @@
 
 namespace rotq::safetensors {
 
-enum class DType { F32, F16, BF16, F64 };
+enum class DType { F32, F16, BF16, F64, I8 };
 
 const char *dtypeName(DType t);
 size_t elementSize(DType t);
@@ -74,8 +74,46 @@ struct OutTensor {
 llvm::Error write(const std::string &path,
                   const std::vector<OutTensor> &tensors, DType dtype);
 
-/// Parses a dtype name ("F32", "F16", "BF16", "F64").
+/// Parses a dtype name ("F32", "F16", "BF16", "F64", "I8").
 std::optional<DType> parseDType(llvm::StringRef name);
+
+/// Elements [begin, begin + count) of `t`, widened to double.
+void readDoubles(const TensorInfo &t, int64_t begin, int64_t count,
+                 double *out);
+
+/// One tensor of a file written by StreamWriter.
+struct TensorSpec {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  int64_t numElements() const;
+};
+
+/// Writes a .safetensors file whose tensors are known up front but whose
+/// data arrive one tensor at a time, in order, so that a whole model never
+/// has to be in memory. Written through an OutputFile (temporary file,
+/// renamed by finish()).
+class StreamWriter {
+public:
+  static llvm::Expected<std::unique_ptr<StreamWriter>>
+  create(const std::string &path, std::vector<TensorSpec> tensors,
+         llvm::ArrayRef<std::string> inputs = {});
+  ~StreamWriter();
+  /// The data of the next tensor, as doubles converted to its dtype
+  /// (rounded to nearest even; I8 values must be integers in range).
+  llvm::Error append(const double *values, int64_t count);
+  /// Checks that every tensor was written and moves the file into place.
+  llvm::Error finish();
+  uint64_t bytesWritten() const { return written; }
+
+private:
+  StreamWriter() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+  std::vector<TensorSpec> tensors;
+  size_t next = 0;
+  uint64_t written = 0;
+};
 
 } // namespace rotq::safetensors
 

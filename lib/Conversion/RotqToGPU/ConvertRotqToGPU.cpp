@@ -53,7 +53,8 @@ std::optional<RowKernelSpec> hadamardSpec(HadamardOp op) {
 /// Adds rotq.quantize's parameters to `s` if the kernel covers it.
 bool addQuantize(QuantizeOp op, RowKernelSpec &s) {
   auto t = op.getInput().getType();
-  if (!op.isDynamic() || op.getGranularity() != Granularity::Row ||
+  if (!op.isDynamic() || op.getClipSearchAttr() ||
+      op.getGranularity() != Granularity::Row ||
       !kernelElementType(t.getElementType()) ||
       t.isDynamicDim(t.getRank() - 1))
     return false;

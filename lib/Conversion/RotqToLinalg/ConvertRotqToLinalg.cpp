@@ -9,6 +9,7 @@
 
 #include "rotq/Conversion/Passes.h"
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -34,6 +35,24 @@ struct ConvertRotqToLinalg
     : mlir::rotq::impl::ConvertRotqToLinalgBase<ConvertRotqToLinalg> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Parameters and searched weight quantizers are evaluated offline (the
+    // tools do it before lowering): say so rather than fail to legalize.
+    WalkResult offline = getOperation()->walk([](Operation *op) {
+      if (isa<ParamOp>(op)) {
+        op->emitError("rotq.param must be loaded before lowering (the rotq "
+                      "tools do it; rotq-materialize writes the weights)");
+        return WalkResult::interrupt();
+      }
+      if (auto q = dyn_cast<QuantizeOp>(op); q && q.getClipSearchAttr()) {
+        op->emitError("rotq.quantize with clip_search is evaluated offline "
+                      "(rotq-materialize, or the tools before lowering), not "
+                      "lowered");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (offline.wasInterrupted())
+      return signalPassFailure();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<RotqDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });

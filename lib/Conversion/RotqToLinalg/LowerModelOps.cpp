@@ -193,8 +193,35 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
 };
 } // namespace
 
+namespace {
+/// rotq.scale: one element-wise generic reading the vector along `axis`.
+struct LowerScale : OpRewritePattern<ScaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ScaleOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank();
+    Value init = emptyTensor(rewriter, loc, sizesOf(rewriter, loc, op.getInput()),
+                             type.getElementType());
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap axis = AffineMap::get(rank, 0, getAffineDimExpr(op.getAxis(), ctx));
+    Value y = buildGeneric(
+        rewriter, loc, {op.getInput(), op.getScale()}, init, {id, axis, id},
+        SmallVector<IteratorType>(rank, IteratorType::parallel),
+        [](OpBuilder &b, Location l, ValueRange a) {
+          linalg::YieldOp::create(b, l,
+                                  arith::MulFOp::create(b, l, a[0], a[1]).getResult());
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+} // namespace
+
 void mlir::rotq::lowering::populateLowerModelOpPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<LowerEmbedding, LowerRMSNorm, LowerLinear>(
+  patterns.add<LowerEmbedding, LowerRMSNorm, LowerLinear, LowerScale>(
       patterns.getContext());
 }

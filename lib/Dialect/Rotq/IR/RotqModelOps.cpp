@@ -136,3 +136,35 @@ LogicalResult AttentionOp::verify() {
   }
   return success();
 }
+
+LogicalResult ParamOp::verify() {
+  if (getName().empty())
+    return emitOpError("needs a tensor name");
+  if (getFile().empty())
+    return emitOpError("needs the file holding '") << getName() << "'";
+  Type et = getResult().getType().getElementType();
+  if (!et.isF32() && !et.isF16() && !et.isBF16() && !et.isF64() &&
+      !et.isInteger(8))
+    return emitOpError("element type must be f32, f16, bf16, f64 or i8, "
+                       "found ")
+           << et;
+  return success();
+}
+
+LogicalResult ScaleOp::verify() {
+  auto in = getInput().getType();
+  auto s = getScale().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError("axis ") << axis << " is not a dimension of the rank-"
+                                << in.getRank() << " input";
+  if (s.getRank() != 1)
+    return emitOpError("scale must be 1-D");
+  if (failed(sameElementType(*this, s, in, "scale")))
+    return failure();
+  if (!compatible(s.getDimSize(0), in.getDimSize(axis)))
+    return emitOpError("scale has ")
+           << dimStr(s.getDimSize(0)) << " entries, dimension " << axis
+           << " of the input has " << dimStr(in.getDimSize(axis));
+  return success();
+}

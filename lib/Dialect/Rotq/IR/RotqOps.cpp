@@ -340,6 +340,14 @@ LogicalResult QuantizeOp::verify() {
   double clip = getClipRatio().convertToDouble();
   if (!(clip > 0.0 && clip <= 1.0))
     return emitOpError() << "clip_ratio must be in (0, 1], found " << clip;
+  if (FloatAttr search = getClipSearchAttr()) {
+    double r = search.getValueAsDouble();
+    if (!(r > 0.0 && r <= 1.0))
+      return emitOpError() << "clip_search must be in (0, 1], found " << r;
+    if (!isDynamic())
+      return emitOpError() << "clip_search needs the dynamic form (no scale "
+                              "operand)";
+  }
 
   Granularity g = getGranularity();
   int64_t k = in.getShape().back();

@@ -157,6 +157,12 @@ def Rotq_QuantizeOp : Rotq_Op<"quantize",
     values only; `NaN` quantizes to the zero-point code (0 when symmetric),
     `+inf`/`-inf` saturate to the largest/smallest code.
 
+    `clip_search = r` (dynamic form only) replaces `clip_ratio` by a search,
+    per region, over the ratios `1, 0.99, 0.98, ...` down to `r`: the ratio
+    whose codes minimise `sum |x - dequantize(q)|^2.4` over the region wins
+    (the earliest one on ties). It is meant for weights, evaluated offline
+    by `rotq-materialize`; the lowerings refuse it.
+
     *Static* form: `scale` (and `zero_point`) are operands in the shape the
     granularity implies, and only the codes are returned; `clip_ratio` is not
     used.
@@ -178,7 +184,8 @@ def Rotq_QuantizeOp : Rotq_Op<"quantize",
                        Rotq_GranularityAttr:$granularity,
                        OptionalAttr<I64Attr>:$group_size,
                        UnitAttr:$asymmetric,
-                       DefaultValuedAttr<F64Attr, "1.0">:$clip_ratio);
+                       DefaultValuedAttr<F64Attr, "1.0">:$clip_ratio,
+                       OptionalAttr<F64Attr>:$clip_search);
   let results = (outs Rotq_CodeTensor:$codes,
                       Optional<Rotq_ScaleTensor>:$out_scale,
                       Optional<Rotq_CodeTensor>:$out_zero_point);
@@ -291,6 +298,55 @@ def Rotq_UnpackOp : Rotq_Op<"unpack", [Pure]> {
   let assemblyFormat = "$packed attr-dict `:` type($packed) `->` type($codes)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters and weight transforms
+//===----------------------------------------------------------------------===//
+
+def Rotq_ParamOp : Rotq_Op<"param", [Pure]> {
+  let summary = "a tensor stored in a checkpoint file";
+  let description = [{
+    The tensor `name` of the safetensors file `file`, in its stored element
+    type (`f32`, `f16`, `bf16`, `f64`, or `i8` for quantized codes) and
+    shape. A relative `file` is relative to the directory of the module's
+    own file. The data stay in the file: passes rewrite the IR that reads a
+    parameter (a chain of rotq ops applied to it), and `rotq-materialize`
+    evaluates those chains into new files; the tools that run a module read
+    the files when they run it.
+
+    ```mlir
+    %w = rotq.param "model.layers.0.mlp.up_proj.weight" in "model.safetensors"
+        : tensor<1536x576xbf16>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$file);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$name `in` $file attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Rotq_ScaleOp : Rotq_Op<"scale",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "multiply by a vector along one dimension";
+  let description = [{
+    `y[..., i_axis, ...] = x[..., i_axis, ...] * s[i_axis]`: every slice of
+    `x` along dimension `axis` is multiplied by one entry of the 1-D `s`
+    (of that dimension's size). Folds a norm's weight or a smoothing factor
+    into the columns (`axis = 1`) or rows (`axis = 0`) of a `[out, in]`
+    weight.
+
+    ```mlir
+    %w2 = rotq.scale %w, %gamma {axis = 1} : tensor<128x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Rotq_FloatTensor:$input, Rotq_FloatTensor:$scale,
+                       I64Attr:$axis);
+  let results = (outs Rotq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` type($input) `,` type($scale)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

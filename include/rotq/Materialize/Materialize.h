@@ -1,0 +1,68 @@
+//===- Materialize.h - evaluating weight chains offline ---------*- C++ -*-===//
+//
+// The model passes never touch weight data: they rewrite the IR that reads
+// a weight (a `rotq.param` or a constant) into a chain of rotq ops. This
+// layer evaluates such chains, in float64 (each op's result rounded to its
+// declared element type, as the op would store it), one stored tensor at a
+// time, multi-threaded within a tensor:
+//
+//  - materializeInMemory: before a module is lowered and run, every
+//    parameter and every pending chain becomes an inline constant;
+//  - materializeToDirectory: every tensor the model reads is written to
+//    OUTDIR/model.safetensors (streamed: memory is bounded by the tensors
+//    one chain needs, not by the model) and the module is rewritten to read
+//    it through rotq.param.
+//
+// Run-time views stay in the IR instead of being folded into their input:
+// rotq.unpack and rotq.dequantize (so weights stay packed codes and
+// scales), and with files also arith.extf (so bf16 stays bf16).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ROTQ_MATERIALIZE_MATERIALIZE_H
+#define ROTQ_MATERIALIZE_MATERIALIZE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace rotq::materialize {
+
+struct Options {
+  /// Directory that relative rotq.param files are relative to (the module
+  /// file's directory); empty: the current directory.
+  std::string baseDir;
+  /// Progress (tensor i of N, MB/s, ETA) on stderr when it is a terminal.
+  bool progress = true;
+};
+
+struct Summary {
+  int64_t tensors = 0;   // tensors written or inlined
+  int64_t evaluated = 0; // of which computed from a chain
+  uint64_t bytes = 0;    // bytes written
+};
+
+/// Whether the module reads parameters or has chains left to evaluate.
+bool needsMaterialization(mlir::ModuleOp module);
+
+/// Replaces parameters and pending chains by inline constants.
+llvm::Error materializeInMemory(mlir::ModuleOp module, const Options &options,
+                                Summary *summary = nullptr);
+
+/// Writes `outDir`/`fileName` with every tensor the module reads and
+/// rewrites the module to read them from there (a relative file name, so
+/// that the module is written to `outDir` too). Refuses to write over any
+/// file the module reads.
+llvm::Error materializeToDirectory(mlir::ModuleOp module,
+                                   const std::string &outDir,
+                                   const std::string &fileName,
+                                   const Options &options,
+                                   Summary *summary = nullptr);
+
+/// The directory of `file` ("" for standard input), for Options::baseDir.
+std::string directoryOf(const std::string &file);
+
+} // namespace rotq::materialize
+
+#endif

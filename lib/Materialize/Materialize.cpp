@@ -1,0 +1,442 @@
+//===- Materialize.cpp - evaluating weight chains offline -----------------===//
+#include "rotq/Materialize/Materialize.h"
+#include "WeightEval.h"
+
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Support/FileError.h"
+#include "rotq/Support/FloatBits.h"
+#include "rotq/Support/Safetensors.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstring>
+
+using namespace mlir;
+using namespace ::rotq::materialize;
+namespace safetensors = ::rotq::safetensors;
+
+auto ::rotq::materialize::directoryOf(const std::string &file) -> std::string {
+  if (file.empty() || file == "-")
+    return "";
+  return std::string(llvm::sys::path::parent_path(file));
+}
+
+namespace {
+enum class Mode { InMemory, Files };
+
+/// Ops that stay in the IR between a stored tensor and its reader.
+bool isView(Operation *op, Mode mode) {
+  if (isa<mlir::rotq::UnpackOp, mlir::rotq::DequantizeOp>(op))
+    return true;
+  return mode == Mode::Files && isa<arith::ExtFOp>(op);
+}
+
+/// A stored tensor: a value the rewritten module reads from a file or an
+/// inline constant, with the name it gets.
+struct Root {
+  Value value;
+  std::string name;
+  bool computed; // evaluated from a chain (not a parameter read as is)
+};
+
+struct Plan {
+  llvm::DenseSet<Operation *> offline;
+  std::vector<Root> roots;
+};
+
+/// The module name in an op's location (rotq-import names ops after the
+/// checkpoint's modules), or "".
+std::string locName(Location loc) {
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return n.getName().str();
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    for (Location l : f.getLocations())
+      if (std::string s = locName(l); !s.empty())
+        return s;
+  return "";
+}
+
+/// A name for the stored tensor `v`, from the op that reads it and how.
+std::string nameFor(Value v, Mode mode, const Plan &plan) {
+  if (auto p = v.getDefiningOp<mlir::rotq::ParamOp>())
+    return p.getName().str();
+  // Follow the first use through views to the reader.
+  std::string suffix;
+  Value cur = v;
+  for (int depth = 0; depth < 8; ++depth) {
+    if (cur.use_empty())
+      break;
+    OpOperand &use = *cur.getUses().begin();
+    Operation *user = use.getOwner();
+    unsigned i = use.getOperandNumber();
+    if (auto dq = dyn_cast<mlir::rotq::DequantizeOp>(user)) {
+      if (suffix.empty())
+        suffix = i == 0 ? ".qweight" : i == 1 ? ".scales" : ".zeros";
+      cur = dq.getResult();
+      continue;
+    }
+    if (isView(user, mode) || plan.offline.contains(user)) {
+      cur = user->getResult(0);
+      continue;
+    }
+    std::string base = locName(user->getLoc());
+    if (base.empty())
+      break;
+    if (suffix.empty()) {
+      if (auto qm = dyn_cast<mlir::rotq::QMatmulOp>(user))
+        suffix = use.get() == qm.getRhs()        ? ".qweight"
+                 : use.get() == qm.getRhsScale() ? ".scales"
+                 : use.get() == qm.getBias()     ? ".bias"
+                                                 : ".zeros";
+      else if (isa<mlir::rotq::LinearOp>(user) && i == 2)
+        suffix = ".bias";
+      else if (isa<mlir::rotq::LinearOp, mlir::rotq::EmbeddingOp,
+                   mlir::rotq::RMSNormOp>(user))
+        suffix = ".weight";
+      else
+        suffix = ".operand" + std::to_string(i);
+    }
+    return base + suffix;
+  }
+  // No named reader: the first parameter the chain reads.
+  // Breadth first, operands in order: the data operand before the scales.
+  SmallVector<Value> work = {v};
+  llvm::DenseSet<Value> seen;
+  for (size_t i = 0; i < work.size(); ++i) {
+    Value w = work[i];
+    if (!seen.insert(w).second)
+      continue;
+    if (auto p = w.getDefiningOp<mlir::rotq::ParamOp>())
+      return p.getName().str() + (suffix.empty() ? "" : suffix);
+    if (Operation *d = w.getDefiningOp())
+      for (Value o : d->getOperands())
+        work.push_back(o);
+  }
+  return "tensor" + suffix;
+}
+
+/// Ops whose whole backward slice is evaluable, and the values to store.
+Plan plan(ModuleOp module, Mode mode) {
+  Plan p;
+  module.walk([&](Operation *op) {
+    if (!isEvaluable(op))
+      return;
+    for (Value o : op->getOperands()) {
+      Operation *d = o.getDefiningOp();
+      if (!d || !p.offline.contains(d))
+        return;
+    }
+    p.offline.insert(op);
+  });
+  llvm::SetVector<Value> roots;
+  std::function<void(Value)> store = [&](Value v) {
+    Operation *d = v.getDefiningOp();
+    if (isView(d, mode)) {
+      for (Value o : d->getOperands())
+        store(o);
+      return;
+    }
+    // Small literal constants stay in the IR as they are.
+    if (auto c = dyn_cast<arith::ConstantOp>(d))
+      if (mode == Mode::InMemory || !isa<DenseResourceElementsAttr>(c.getValue()))
+        return;
+    if (isa<tensor::EmptyOp>(d))
+      return;
+    // With files, a parameter read as is keeps its name; in memory every
+    // parameter becomes a constant.
+    roots.insert(v);
+  };
+  module.walk([&](Operation *op) {
+    if (p.offline.contains(op))
+      return;
+    for (Value o : op->getOperands())
+      if (Operation *d = o.getDefiningOp(); d && p.offline.contains(d))
+        store(o);
+  });
+  llvm::StringSet<> used;
+  for (Value v : roots) {
+    std::string name = nameFor(v, mode, p);
+    std::string unique = name;
+    for (int k = 1; used.contains(unique); ++k)
+      unique = name + "." + std::to_string(k);
+    used.insert(unique);
+    p.roots.push_back({v, unique, !v.getDefiningOp<mlir::rotq::ParamOp>()});
+  }
+  return p;
+}
+
+/// Values of each root's backward slice, for freeing cached intermediates
+/// as soon as no later root needs them.
+struct Lifetimes {
+  std::vector<std::vector<Value>> slices;
+  llvm::DenseMap<Value, int> remaining;
+};
+Lifetimes lifetimes(const Plan &p) {
+  Lifetimes l;
+  for (const Root &r : p.roots) {
+    std::vector<Value> slice;
+    llvm::DenseSet<Value> seen;
+    SmallVector<Value> work = {r.value};
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      if (!seen.insert(v).second)
+        continue;
+      slice.push_back(v);
+      if (Operation *d = v.getDefiningOp()) {
+        for (Value res : d->getResults()) // siblings share one evaluation
+          if (seen.insert(res).second)
+            slice.push_back(res);
+        for (Value o : d->getOperands())
+          work.push_back(o);
+      }
+    }
+    for (Value v : slice)
+      ++l.remaining[v];
+    l.slices.push_back(std::move(slice));
+  }
+  return l;
+}
+
+safetensors::DType dtypeOf(Type et) {
+  if (et.isF16())
+    return safetensors::DType::F16;
+  if (et.isBF16())
+    return safetensors::DType::BF16;
+  if (et.isF64())
+    return safetensors::DType::F64;
+  if (et.isInteger(8))
+    return safetensors::DType::I8;
+  return safetensors::DType::F32;
+}
+
+/// Progress on stderr: one line rewritten in place.
+class Progress {
+public:
+  Progress(bool enabled, int64_t total, uint64_t totalBytes)
+      : enabled(enabled && llvm::errs().is_displayed()), total(total),
+        totalBytes(totalBytes), start(std::chrono::steady_clock::now()) {}
+  void update(int64_t done, uint64_t bytes, llvm::StringRef name) {
+    if (!enabled)
+      return;
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+    double rate = secs > 0 ? double(bytes) / secs : 0;
+    double eta = rate > 0 ? double(totalBytes - bytes) / rate : 0;
+    llvm::errs() << llvm::formatv("\r[{0}/{1}] {2:F1} MB/s, ETA {3:F0} s  {4}",
+                                  done, total, rate / 1e6, eta,
+                                  name.take_back(48))
+                 << "\x1b[K";
+  }
+  ~Progress() {
+    if (enabled)
+      llvm::errs() << "\r\x1b[K";
+  }
+
+private:
+  bool enabled;
+  int64_t total;
+  uint64_t totalBytes;
+  std::chrono::steady_clock::time_point start;
+};
+
+/// An inline dense_resource constant holding `t` as `type`.
+Value inlineConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                     const Tensor &t, llvm::StringRef name) {
+  Type et = type.getElementType();
+  AsmResourceBlob blob;
+  if (et.isF64()) {
+    blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+        llvm::ArrayRef<double>(t.data));
+  } else if (et.isF32()) {
+    std::vector<float> f(t.data.begin(), t.data.end());
+    blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+        llvm::ArrayRef<float>(f));
+  } else if (et.isInteger(8)) {
+    std::vector<int8_t> q(t.data.size());
+    for (size_t i = 0; i < q.size(); ++i)
+      q[i] = int8_t(t.data[i]);
+    blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+        llvm::ArrayRef<int8_t>(q));
+  } else {
+    std::vector<char> bytes(t.data.size() * 2);
+    for (size_t i = 0; i < t.data.size(); ++i) {
+      char buf[2];
+      uint16_t h = et.isBF16() ? ::rotq::floatToBF16(float(t.data[i]))
+                               : ::rotq::floatToHalf(float(t.data[i]));
+      std::memcpy(buf, &h, 2);
+      bytes[2 * i] = buf[0];
+      bytes[2 * i + 1] = buf[1];
+    }
+    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(uint16_t));
+  }
+  auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
+  return arith::ConstantOp::create(b, loc, type, attr);
+}
+
+/// Evaluates every root in order, calling `consume` with its data.
+llvm::Error evaluateRoots(
+    const Plan &p, ParamFiles &files, const Options &options,
+    llvm::function_ref<llvm::Error(const Root &, const Tensor &)> consume) {
+  Lifetimes life = lifetimes(p);
+  Evaluator eval(files);
+  uint64_t totalBytes = 0;
+  for (const Root &r : p.roots) {
+    auto t = cast<RankedTensorType>(r.value.getType());
+    totalBytes += uint64_t(t.getNumElements()) *
+                  safetensors::elementSize(dtypeOf(t.getElementType()));
+  }
+  Progress progress(options.progress, int64_t(p.roots.size()), totalBytes);
+  uint64_t done = 0;
+  for (size_t i = 0; i < p.roots.size(); ++i) {
+    const Root &r = p.roots[i];
+    progress.update(int64_t(i), done, r.name);
+    llvm::Expected<TensorRef> t = eval.evaluate(r.value);
+    if (!t)
+      return t.takeError();
+    if (llvm::Error err = consume(r, **t))
+      return err;
+    auto type = cast<RankedTensorType>(r.value.getType());
+    done += uint64_t(type.getNumElements()) *
+            safetensors::elementSize(dtypeOf(type.getElementType()));
+    for (Value v : life.slices[i])
+      if (--life.remaining[v] == 0)
+        eval.release(v);
+  }
+  return llvm::Error::success();
+}
+
+/// Erases offline ops left without users.
+void eraseDead(ModuleOp module, const Plan &p) {
+  SmallVector<Operation *> ops;
+  module.walk([&](Operation *op) {
+    if (p.offline.contains(op))
+      ops.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(ops))
+    if (op->use_empty())
+      op->erase();
+}
+
+/// CSE first, so that a chain written twice (a tied embedding read by the
+/// embedding and the head) is evaluated and stored once.
+llvm::Error simplify(ModuleOp module) {
+  PassManager pm(module.getContext());
+  pm.addPass(createCSEPass());
+  if (failed(pm.run(module)))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "internal error: CSE failed");
+  return llvm::Error::success();
+}
+} // namespace
+
+auto ::rotq::materialize::needsMaterialization(ModuleOp module) -> bool {
+  Plan p = plan(module, Mode::InMemory);
+  return !p.roots.empty();
+}
+
+auto ::rotq::materialize::materializeInMemory(ModuleOp module,
+                                                   const Options &options,
+                                                   Summary *summary) -> llvm::Error {
+  if (llvm::Error err = simplify(module))
+    return err;
+  Plan p = plan(module, Mode::InMemory);
+  if (p.roots.empty())
+    return llvm::Error::success();
+  ParamFiles files(options.baseDir);
+  Summary s;
+  llvm::Error err = evaluateRoots(
+      p, files, options, [&](const Root &r, const Tensor &t) -> llvm::Error {
+        OpBuilder b(r.value.getContext());
+        b.setInsertionPointAfterValue(r.value);
+        auto type = cast<RankedTensorType>(r.value.getType());
+        Value c = inlineConstant(b, r.value.getLoc(), type, t, r.name);
+        Value(r.value).replaceUsesWithIf(c, [&](OpOperand &use) {
+          return !p.offline.contains(use.getOwner());
+        });
+        ++s.tensors;
+        s.evaluated += r.computed;
+        return llvm::Error::success();
+      });
+  if (err)
+    return err;
+  eraseDead(module, p);
+  if (summary)
+    *summary = s;
+  return llvm::Error::success();
+}
+
+auto ::rotq::materialize::materializeToDirectory(
+    ModuleOp module, const std::string &outDir, const std::string &fileName,
+    const Options &options, Summary *summary) -> llvm::Error {
+  if (llvm::Error err = simplify(module))
+    return err;
+  Plan p = plan(module, Mode::Files);
+  ParamFiles files(options.baseDir);
+  // Every file the module reads is an input the output must not replace.
+  std::vector<std::string> inputs;
+  module.walk([&](mlir::rotq::ParamOp op) {
+    inputs.push_back(files.resolve(op.getFile()));
+  });
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return ::rotq::fileError(outDir, "cannot create directory: " + ec.message());
+  llvm::SmallString<256> path(outDir);
+  llvm::sys::path::append(path, fileName);
+  std::vector<safetensors::TensorSpec> specs;
+  for (const Root &r : p.roots) {
+    auto t = cast<RankedTensorType>(r.value.getType());
+    specs.push_back({r.name, dtypeOf(t.getElementType()),
+                     std::vector<int64_t>(t.getShape().begin(),
+                                          t.getShape().end())});
+  }
+  llvm::Expected<std::unique_ptr<safetensors::StreamWriter>> writer =
+      safetensors::StreamWriter::create(std::string(path), std::move(specs),
+                                        inputs);
+  if (!writer)
+    return writer.takeError();
+  Summary s;
+  std::vector<Value> replacements;
+  llvm::Error err = evaluateRoots(
+      p, files, options, [&](const Root &r, const Tensor &t) -> llvm::Error {
+        if (llvm::Error e = (*writer)->append(t.data.data(),
+                                              int64_t(t.data.size())))
+          return e;
+        ++s.tensors;
+        s.evaluated += r.computed;
+        return llvm::Error::success();
+      });
+  if (err)
+    return err;
+  if (llvm::Error e = (*writer)->finish())
+    return e;
+  s.bytes = (*writer)->bytesWritten();
+  // Only now that the file is in place does the module read it.
+  for (const Root &r : p.roots) {
+    OpBuilder b(r.value.getContext());
+    b.setInsertionPointAfterValue(r.value);
+    auto type = cast<RankedTensorType>(r.value.getType());
+    Value param = mlir::rotq::ParamOp::create(
+        b, r.value.getLoc(), type, b.getStringAttr(r.name),
+        b.getStringAttr(fileName));
+    Value(r.value).replaceUsesWithIf(param, [&](OpOperand &use) {
+      return !p.offline.contains(use.getOwner());
+    });
+  }
+  eraseDead(module, p);
+  if (summary)
+    *summary = s;
+  return llvm::Error::success();
+}
