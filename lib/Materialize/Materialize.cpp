@@ -364,9 +364,7 @@ auto ::rotq::materialize::materializeInMemory(ModuleOp module,
         b.setInsertionPointAfterValue(r.value);
         auto type = cast<RankedTensorType>(r.value.getType());
         Value c = inlineConstant(b, r.value.getLoc(), type, t, r.name);
-        Value(r.value).replaceUsesWithIf(c, [&](OpOperand &use) {
-          return !p.offline.contains(use.getOwner());
-        });
+        Value(r.value).replaceAllUsesExcept(c, c.getDefiningOp());
         ++s.tensors;
         s.evaluated += r.computed;
         return llvm::Error::success();
@@ -431,9 +429,7 @@ auto ::rotq::materialize::materializeToDirectory(
     Value param = mlir::rotq::ParamOp::create(
         b, r.value.getLoc(), type, b.getStringAttr(r.name),
         b.getStringAttr(fileName));
-    Value(r.value).replaceUsesWithIf(param, [&](OpOperand &use) {
-      return !p.offline.contains(use.getOwner());
-    });
+    Value(r.value).replaceAllUsesWith(param);
   }
   eraseDead(module, p);
   if (summary)

@@ -11,6 +11,8 @@
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 #include "mlir/IR/Diagnostics.h"
 
 namespace mlir::rotq {
@@ -31,32 +33,34 @@ struct FuseNormScalesPass
       Value gamma = norm.getWeight();
       if (!gamma)
         return;
-      FailureOr<std::vector<double>> g = model::readConstant(gamma);
-      if (failed(g)) {
-        norm.emitRemark("norm weight is not a constant; left in place");
-        return;
-      }
       SmallVector<LinearOp> users;
       for (Operation *user : norm.getResult().getUsers()) {
         auto lin = dyn_cast<LinearOp>(user);
-        if (!lin || lin.getInput() != norm.getResult() ||
-            !model::isFloatConstant(lin.getWeight())) {
+        if (!lin || lin.getInput() != norm.getResult()) {
           norm.emitRemark("norm feeds ")
               << user->getName()
-              << ", not only linears with constant weights; its weight is "
-                 "left in place";
+              << ", not only linears; its weight is left in place";
           return;
         }
         users.push_back(lin);
       }
-      int64_t n = static_cast<int64_t>(g->size());
+      // x W^T over RMSNorm(x) * g  ==  RMSNorm(x) (W diag(g))^T.
       for (LinearOp lin : users) {
-        std::vector<double> w = *model::readConstant(lin.getWeight());
-        int64_t rows = static_cast<int64_t>(w.size()) / n;
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t j = 0; j < n; ++j)
-            w[r * n + j] *= (*g)[j];
-        model::setConstant(lin.getWeightMutable(), w, ".normfused");
+        OpBuilder b(lin);
+        Value w = lin.getWeight();
+        Value g = gamma;
+        auto wt = cast<RankedTensorType>(w.getType());
+        auto gt = cast<RankedTensorType>(g.getType());
+        if (gt.getElementType() != wt.getElementType())
+          g = gt.getElementType().getIntOrFloatBitWidth() <
+                      wt.getElementType().getIntOrFloatBitWidth()
+                  ? Value(arith::ExtFOp::create(
+                        b, lin.getLoc(), gt.clone(wt.getElementType()), g))
+                  : Value(arith::TruncFOp::create(
+                        b, lin.getLoc(), gt.clone(wt.getElementType()), g));
+        Value fused = ScaleOp::create(b, lin.getLoc(), w, g,
+                                      b.getI64IntegerAttr(1));
+        lin.getWeightMutable().set(fused);
       }
       if (report)
         norm.emitRemark() << "fused the norm weight into "
@@ -67,10 +71,7 @@ struct FuseNormScalesPass
                                  s += " " + model::describe(l);
                                return s;
                              }();
-      Operation *gammaDef = gamma.getDefiningOp();
       norm.getWeightMutable().clear();
-      if (gammaDef && gammaDef->use_empty())
-        gammaDef->erase();
     });
   }
 };

@@ -12,6 +12,7 @@
 #include "rotq/Support/Gptq.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Transforms/Passes.h"
 
 namespace mlir::rotq {
@@ -57,6 +58,15 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
   void runOnOperation() override {
     if (failed(checkOptions()))
       return signalPassFailure();
+    // GPTQ updates the weights column by column from measured Hessians: it
+    // needs their values, so pending weight chains are evaluated first.
+    ::rotq::materialize::Options mo;
+    mo.progress = false;
+    if (llvm::Error e =
+            ::rotq::materialize::materializeInMemory(getOperation(), mo)) {
+      getOperation().emitError(llvm::toString(std::move(e)));
+      return signalPassFailure();
+    }
     gptq::Options go;
     go.params = {int(bits.getValue()), !asymmetric, groupSize.getValue(), 1.0};
     go.clipSearch = clipSearch;

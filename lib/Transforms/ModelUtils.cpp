@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -205,4 +206,74 @@ std::string mlir::rotq::model::hadamardNote(int64_t n) {
     s += " (no Hadamard matrix of this order: the library's orthogonal "
          "DCT-II fallback factor is used)";
   return s;
+}
+
+Value mlir::rotq::model::hadamardOf(OpBuilder &b, Location loc, Value x,
+                                    ArrayRef<int8_t> signs, int64_t block,
+                                    bool transpose) {
+  return HadamardOp::create(
+      b, loc, x, signs.empty() ? DenseI8ArrayAttr() : b.getDenseI8ArrayAttr(signs),
+      block > 0 ? b.getI64IntegerAttr(block) : IntegerAttr(),
+      transpose ? b.getUnitAttr() : UnitAttr());
+}
+
+namespace {
+/// linalg.transpose of a static-shaped tensor.
+Value transposeOf(OpBuilder &b, Location loc, Value x,
+                  ArrayRef<int64_t> perm) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  Value init = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
+  return linalg::TransposeOp::create(b, loc, x, init, perm)->getResult(0);
+}
+} // namespace
+
+Value mlir::rotq::model::alongFirstDim(
+    OpBuilder &b, Location loc, Value w,
+    function_ref<Value(OpBuilder &, Location, Value)> f) {
+  Value t = transposeOf(b, loc, w, {1, 0});
+  return transposeOf(b, loc, f(b, loc, t), {1, 0});
+}
+
+Value mlir::rotq::model::alongOuterFactor(
+    OpBuilder &b, Location loc, Value x, int64_t outer, int64_t inner,
+    function_ref<Value(OpBuilder &, Location, Value)> f) {
+  auto t = cast<RankedTensorType>(x.getType());
+  int64_t rank = t.getRank();
+  SmallVector<int64_t> split(t.getShape().drop_back());
+  split.append({outer, inner});
+  SmallVector<ReassociationIndices> reassoc;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    reassoc.push_back({i});
+  reassoc.push_back({rank - 1, rank});
+  Value v = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(split, t.getElementType()), x, reassoc);
+  SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, rank + 1));
+  std::swap(perm[rank - 1], perm[rank]);
+  v = transposeOf(b, loc, f(b, loc, transposeOf(b, loc, v, perm)), perm);
+  return tensor::CollapseShapeOp::create(b, loc, t, v, reassoc);
+}
+
+Value mlir::rotq::model::f64Matrix(OpBuilder &b, Location loc,
+                                   ArrayRef<double> m, int64_t n,
+                                   StringRef name) {
+  auto mt = RankedTensorType::get({n, n}, b.getF64Type());
+  return arith::ConstantOp::create(
+      b, loc, mt,
+      DenseResourceElementsAttr::get(
+          mt, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(m)));
+}
+
+Value mlir::rotq::model::rotateDense(OpBuilder &b, Location loc, Value x,
+                                     Value matrix) {
+  auto t = cast<RankedTensorType>(x.getType());
+  Value wide = x;
+  if (!t.getElementType().isF64())
+    wide = arith::ExtFOp::create(b, loc, t.clone(b.getF64Type()), x);
+  Value r = RotateOp::create(b, loc, wide.getType(), wide, matrix, UnitAttr());
+  if (t.getElementType().isF64())
+    return r;
+  return arith::TruncFOp::create(b, loc, t, r);
 }

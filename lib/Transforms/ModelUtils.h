@@ -2,6 +2,7 @@
 #ifndef ROTQ_LIB_TRANSFORMS_MODELUTILS_H
 #define ROTQ_LIB_TRANSFORMS_MODELUTILS_H
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
@@ -60,6 +61,37 @@ bool warnIfNoneRaised(Operation *root, StringRef pass, StringRef what) {
                       << " are not rotated";
   return true;
 }
+
+//===----------------------------------------------------------------------===//
+// Weight-side transforms, as IR on the weight value (a rotq.param, a
+// constant or any value): no pass reads or writes weight data; the chains
+// are evaluated by rotq-materialize (or before a module runs).
+//===----------------------------------------------------------------------===//
+
+/// rotq.hadamard of the last dimension (block_size `block` when > 0).
+Value hadamardOf(OpBuilder &b, Location loc, Value x,
+                 ArrayRef<int8_t> signs = {}, int64_t block = 0,
+                 bool transpose = false);
+
+/// f applied along the first dimension of a 2-D `w`: f(w^T)^T. For a
+/// [out, in] weight, a last-dimension transform M gives M^T-on-the-left:
+/// f(W^T)^T = (W^T M)^T = M^T W, the output side of the layer.
+Value alongFirstDim(OpBuilder &b, Location loc, Value w,
+                    function_ref<Value(OpBuilder &, Location, Value)> f);
+
+/// f applied to the `outer` axis of the last dimension viewed as
+/// [outer, inner]: [..., outer*inner] -> [..., inner, outer], f, back.
+Value alongOuterFactor(OpBuilder &b, Location loc, Value x, int64_t outer,
+                       int64_t inner,
+                       function_ref<Value(OpBuilder &, Location, Value)> f);
+
+/// An f64 [n, n] constant holding `m` (a dense_resource named `name`).
+Value f64Matrix(OpBuilder &b, Location loc, ArrayRef<double> m, int64_t n,
+                StringRef name);
+
+/// x R along the last dimension for an f64 matrix R, computed in f64 (x is
+/// widened, rotated and narrowed back).
+Value rotateDense(OpBuilder &b, Location loc, Value x, Value matrix);
 
 /// "640 = 20 (Paley II, q=19) x 2^5", with a note when the order has no
 /// Hadamard matrix and the library's fallback is used.

@@ -145,10 +145,32 @@ void quantutil::replaceWeight(LinearOp lin, const quant::Quantized &q,
     old->erase();
 }
 
+Value quantutil::quantizeWeight(OpBuilder &b, Location loc, Value w,
+                                int64_t bits, bool asymmetric,
+                                int64_t groupSize,
+                                std::optional<double> clipSearch, bool pack) {
+  Codes c = quantizeDynamic(b, loc, w, bits, asymmetric, groupSize, 1.0,
+                            clipSearch);
+  auto wt = cast<RankedTensorType>(w.getType());
+  int64_t cols = wt.getShape().back();
+  Value codes = c.codes;
+  if (pack && (bits == 4 || bits == 2) && cols % (8 / bits) == 0) {
+    SmallVector<int64_t> packed(wt.getShape());
+    packed.back() = cols / (8 / bits);
+    Type i8 = b.getI8Type();
+    Value p = PackOp::create(b, loc, RankedTensorType::get(packed, i8), codes,
+                             b.getI64IntegerAttr(bits));
+    codes = UnpackOp::create(b, loc, wt.clone(i8), p,
+                             b.getI64IntegerAttr(bits));
+  }
+  return DequantizeOp::create(b, loc, wt, codes, c.scale, c.zeroPoint);
+}
+
 quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
                                             Value x, int64_t bits,
                                             bool asymmetric, int64_t groupSize,
-                                            double clipRatio) {
+                                            double clipRatio,
+                                            std::optional<double> clipSearch) {
   auto t = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> scaleShape(t.getShape());
   scaleShape.back() = groupSize > 0 ? t.getShape().back() / groupSize : 1;
@@ -162,7 +184,7 @@ quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
                                                          : Granularity::Row),
       groupSize > 0 ? b.getI64IntegerAttr(groupSize) : IntegerAttr(),
       asymmetric ? b.getUnitAttr() : UnitAttr(), b.getF64FloatAttr(clipRatio),
-      FloatAttr());
+      clipSearch ? b.getF64FloatAttr(*clipSearch) : FloatAttr());
   return {q.getCodes(), q.getOutScale(), q.getOutZeroPoint()};
 }
 

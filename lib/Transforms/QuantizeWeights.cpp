@@ -1,17 +1,16 @@
 //===- QuantizeWeights.cpp - the rotq-quantize-weights pass ---------------===//
 //
-// Offline RTN quantization of constant linear weights (Support/Quantizer),
-// with the result either kept as codes + scales that the IR dequantizes
-// (real) or folded back to floats (fake). The two give bit-identical
-// weights: the fake values are float32 scale * (q - zp), which is what
-// rotq.dequantize computes.
+// RTN weight quantization as IR on the weight value: rotq.quantize (with
+// the clip search as its clip_search attribute), rotq.pack / rotq.unpack for
+// 4- and 2-bit codes, rotq.dequantize feeding the linear. The pass reads no
+// weight data: rotq-materialize (or the tools, before running) evaluates
+// the quantizer with the rules of Support/Quantizer, in float64.
 //
 //===----------------------------------------------------------------------===//
 #include "ModelUtils.h"
 #include "QuantUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
-#include "rotq/Support/Quantizer.h"
 #include "rotq/Transforms/Passes.h"
 
 namespace mlir::rotq {
@@ -21,7 +20,6 @@ namespace mlir::rotq {
 
 using namespace mlir;
 using namespace mlir::rotq;
-namespace quant = ::rotq::quant;
 
 namespace {
 struct QuantizeWeightsPass
@@ -33,24 +31,25 @@ struct QuantizeWeightsPass
     if (failed(quantutil::checkOptions(func, bits, StringRef(mode))) ||
         failed(quantutil::checkRaised(func, getArgument())))
       return signalPassFailure();
-    quant::Params params{int(bits.getValue()), !asymmetric,
-                         groupSize.getValue(), 1.0};
     WalkResult r = func.walk([&](LinearOp lin) -> WalkResult {
       if (skipLmHead && quantutil::isLmHead(lin))
         return WalkResult::advance();
-      FailureOr<std::vector<double>> w = model::readConstant(lin.getWeight());
-      if (failed(w))
-        return WalkResult::advance(); // already quantized, or not constant
-      auto wt = lin.getWeight().getType();
-      int64_t rows = wt.getDimSize(0), cols = wt.getDimSize(1);
+      if (lin.getWeight().getDefiningOp<DequantizeOp>())
+        return WalkResult::advance(); // already quantized
       if (failed(quantutil::checkGroupSize(lin, groupSize)))
         return WalkResult::interrupt();
-      quant::Quantized q =
-          quant::quantizeRtn(*w, rows, cols, params, clipSearch);
+      OpBuilder b(lin);
+      Value wq = quantutil::quantizeWeight(
+          b, lin.getLoc(), lin.getWeight(), bits, asymmetric, groupSize,
+          clipSearch ? std::optional<double>(0.8) : std::nullopt,
+          /*pack=*/mode == "real");
+      lin.getWeightMutable().set(wq);
       if (report)
-        lin.emitRemark() << bits.getValue() << "-bit weights, relative error "
-                         << quantutil::relativeError(*w, quant::dequantize(q));
-      quantutil::replaceWeight(lin, q, bits, mode == "fake");
+        lin.emitRemark() << bits.getValue() << "-bit weights ("
+                         << (groupSize > 0 ? "per group of " +
+                                                 std::to_string(groupSize)
+                                           : std::string("per channel"))
+                         << (clipSearch ? ", clip search" : "") << ")";
       return WalkResult::advance();
     });
     if (r.wasInterrupted())

@@ -10,7 +10,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ModelUtils.h"
-#include "Rotation.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
@@ -73,36 +72,36 @@ struct RotateAttentionOutputPass
       auto oproj = dyn_cast<LinearOp>(*merge.getResult().getUsers().begin());
       if (!oproj || oproj.getInput() != merge.getResult())
         return skip("the merged heads do not feed a rotq.linear");
-      FailureOr<std::vector<double>> wv = model::readConstant(vproj.getWeight());
-      FailureOr<std::vector<double>> wo = model::readConstant(oproj.getWeight());
-      if (failed(wv) || failed(wo) ||
-          (vproj.getBias() && !model::isFloatConstant(vproj.getBias())))
-        return skip("v_proj and o_proj weights must be constants");
-
       auto vt = att.getValue().getType();
-      int64_t kv = vt.getDimSize(1), hd = vt.getDimSize(2);
+      int64_t hd = vt.getDimSize(2);
+      int64_t kv = vt.getDimSize(1);
       int64_t heads = att.getQuery().getType().getDimSize(1);
       for (int64_t n : {heads, hd})
         if (std::string why = ::rotq::hadamard::unsupportedReason(n);
             !why.empty())
           return skip(why);
-      // v_proj output side: I_kv (x) M_hd.
-      Rotation perHead = Rotation::kron(Rotation::identity(kv),
-                                        Rotation::hadamard(hd));
-      int64_t dIn = vproj.getWeight().getType().getDimSize(1);
-      perHead.rotateOutputSide(*wv, dIn);
-      model::setConstant(vproj.getWeightMutable(), *wv, ".had");
-      if (Value b = vproj.getBias()) {
-        std::vector<double> bv = *model::readConstant(b);
-        perHead.applyRows(bv.data(), 1);
-        model::setConstant(vproj.getBiasMutable()[0], bv, ".had");
+      // v_proj output side: (I_kv (x) M_hd)^T W_v, and the bias b (I (x) M).
+      auto perHead = [&](OpBuilder &b, Location loc, Value x) -> Value {
+        return model::hadamardOf(b, loc, x, {}, hd);
+      };
+      {
+        OpBuilder b(vproj);
+        vproj.getWeightMutable().set(
+            model::alongFirstDim(b, vproj.getLoc(), vproj.getWeight(), perHead));
+        if (Value bias = vproj.getBias())
+          vproj.getBiasMutable()[0].set(perHead(b, vproj.getLoc(), bias));
       }
-      // o_proj input side: M_nh (x) M_hd.
-      Rotation full = Rotation::kron(Rotation::hadamard(heads),
-                                     Rotation::hadamard(hd));
-      int64_t dOut = oproj.getWeight().getType().getDimSize(0);
-      full.rotateInputSide(*wo, dOut);
-      model::setConstant(oproj.getWeightMutable(), *wo, ".had");
+      // o_proj input side: W_o (M_nh (x) M_hd).
+      {
+        OpBuilder b(oproj);
+        Location loc = oproj.getLoc();
+        Value w = perHead(b, loc, oproj.getWeight());
+        w = model::alongOuterFactor(
+            b, loc, w, heads, hd, [](OpBuilder &nb, Location l, Value x) {
+              return model::hadamardOf(nb, l, x);
+            });
+        oproj.getWeightMutable().set(w);
+      }
 
       // Online: M_nh along the head axis.
       OpBuilder b(merge);

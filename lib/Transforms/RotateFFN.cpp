@@ -6,7 +6,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ModelUtils.h"
-#include "Rotation.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
@@ -44,25 +43,16 @@ struct RotateFFNPass : mlir::rotq::impl::RotateFFNBase<RotateFFNPass> {
       if (!isGatedActivation(down.getInput()))
         return;
       any = true;
-      FailureOr<std::vector<double>> w = model::readConstant(down.getWeight());
-      if (failed(w)) {
-        down.emitWarning("down projection not rotated: its weight is not a "
-                         "constant");
-        return;
-      }
       int64_t n = down.getWeight().getType().getDimSize(1);
-      int64_t out = down.getWeight().getType().getDimSize(0);
       if (std::string why = ::rotq::hadamard::unsupportedReason(n);
           !why.empty()) {
         down.emitWarning("down projection not rotated: ") << why;
         return;
       }
-      Rotation::hadamard(n).rotateInputSide(*w, out);
-      model::setConstant(down.getWeightMutable(), *w, ".had");
       OpBuilder b(down);
-      Value x = HadamardOp::create(b, down.getLoc(), down.getInput(),
-                                   DenseI8ArrayAttr(), IntegerAttr(),
-                                   UnitAttr());
+      down.getWeightMutable().set(
+          model::hadamardOf(b, down.getLoc(), down.getWeight()));
+      Value x = model::hadamardOf(b, down.getLoc(), down.getInput());
       down.getInputMutable().set(x);
       if (report)
         down.emitRemark() << "online Hadamard on the input, fused into the "

@@ -100,39 +100,38 @@ LogicalResult collectStream(func::FuncOp func, Stream &s) {
   for (Operation *w : s.writers)
     if (s.readers.contains(w))
       return fail(w, "a linear both reads and writes the residual stream");
-  for (Operation *op : llvm::concat<Operation *const>(s.readers, s.writers)) {
-    auto lin = cast<LinearOp>(op);
-    if (!model::isFloatConstant(lin.getWeight()) ||
-        (lin.getBias() && !model::isFloatConstant(lin.getBias())))
-      return fail(op, "weights of linears on the stream must be constants");
-  }
   for (EmbeddingOp e : s.embeddings)
-    if (!model::isFloatConstant(e.getTable()) ||
-        e.getTable().getType().getDimSize(1) != s.width)
-      return fail(e, "embedding tables must be constants of one width");
+    if (e.getTable().getType().getDimSize(1) != s.width)
+      return fail(e, "embedding tables must all have one width");
   return success();
 }
 } // namespace
 
 namespace {
+/// Q: a randomized Hadamard (its signs) or a dense orthogonal matrix.
+struct ResidualRotation {
+  std::vector<int8_t> signs;
+  std::vector<double> dense;
+};
+
 struct RotateResidualPass
     : mlir::rotq::impl::RotateResidualBase<RotateResidualPass> {
   using RotateResidualBase::RotateResidualBase;
 
-  FailureOr<Rotation> makeRotation(int64_t d) {
+  FailureOr<ResidualRotation> makeRotation(int64_t d) {
     func::FuncOp func = getOperation();
     if (rotation == "hadamard") {
       if (std::string why = ::rotq::hadamard::unsupportedReason(d); !why.empty())
         return func.emitError("cannot rotate the residual stream of width ")
                << d << " with a Hadamard: " << why;
       ::rotq::Random rng(seed * 0xA24BAED4963EE407ULL + 3);
-      std::vector<double> signs(d);
-      for (double &s : signs)
-        s = rng.sign();
-      return Rotation::hadamard(d, std::move(signs));
+      std::vector<int8_t> signs(d);
+      for (int8_t &s : signs)
+        s = rng.sign() < 0 ? -1 : 1;
+      return ResidualRotation{std::move(signs), {}};
     }
     if (rotation == "random-orthogonal")
-      return Rotation::dense(d, randomOrthogonal(d, seed));
+      return ResidualRotation{{}, randomOrthogonal(d, seed)};
     if (rotation == "file") {
       if (rotationFile.empty())
         return func.emitError("rotation=file needs rotation-file=PATH");
@@ -155,7 +154,7 @@ struct RotateResidualPass
         return func.emitError(rotationFile)
                << ": the matrix is not orthogonal (max |Q^T Q - I| = " << err
                << ")";
-      return Rotation::dense(d, std::move(m));
+      return ResidualRotation{{}, std::move(m)};
     }
     return func.emitError("unknown rotation '")
            << rotation << "' (hadamard, random-orthogonal or file)";
@@ -166,35 +165,43 @@ struct RotateResidualPass
     if (failed(collectStream(getOperation(), s)))
       return signalPassFailure();
     int64_t d = s.width;
-    FailureOr<Rotation> q = makeRotation(d);
+    FailureOr<ResidualRotation> q = makeRotation(d);
     if (failed(q))
       return signalPassFailure();
 
+    // x -> x Q along the last dimension, as IR on the weight.
+    Value matrix;
+    if (!q->dense.empty()) {
+      OpBuilder b = OpBuilder::atBlockBegin(&getOperation().getBody().front());
+      matrix = model::f64Matrix(b, getOperation().getLoc(), q->dense, d,
+                                "rotq.residual_rotation");
+    }
+    auto rotate = [&](OpBuilder &b, Location loc, Value x) -> Value {
+      if (matrix)
+        return model::rotateDense(b, loc, x, matrix);
+      return model::hadamardOf(b, loc, x, q->signs);
+    };
     for (EmbeddingOp e : s.embeddings) {
-      std::vector<double> t = *model::readConstant(e.getTable());
-      q->rotateInputSide(t, static_cast<int64_t>(t.size()) / d);
-      model::setConstant(e.getTableMutable(), t, ".rot");
+      OpBuilder b(e);
+      e.getTableMutable().set(rotate(b, e.getLoc(), e.getTable()));
       if (report)
         e.emitRemark("residual rotation fused into the embedding table");
     }
     for (Operation *op : s.readers) {
       auto lin = cast<LinearOp>(op);
-      std::vector<double> w = *model::readConstant(lin.getWeight());
-      q->rotateInputSide(w, static_cast<int64_t>(w.size()) / d);
-      model::setConstant(lin.getWeightMutable(), w, ".rot");
+      OpBuilder b(lin);
+      lin.getWeightMutable().set(rotate(b, lin.getLoc(), lin.getWeight()));
       if (report)
         lin.emitRemark("residual rotation fused into the input side");
     }
     for (Operation *op : s.writers) {
       auto lin = cast<LinearOp>(op);
-      std::vector<double> w = *model::readConstant(lin.getWeight());
-      q->rotateOutputSide(w, static_cast<int64_t>(w.size()) / d);
-      model::setConstant(lin.getWeightMutable(), w, ".rot");
-      if (Value b = lin.getBias()) {
-        std::vector<double> bv = *model::readConstant(b);
-        q->applyRows(bv.data(), 1);
-        model::setConstant(lin.getBiasMutable()[0], bv, ".rot");
-      }
+      OpBuilder b(lin);
+      // (x W^T + b) Q = x (Q^T W)^T + b Q.
+      lin.getWeightMutable().set(
+          model::alongFirstDim(b, lin.getLoc(), lin.getWeight(), rotate));
+      if (Value bias = lin.getBias())
+        lin.getBiasMutable()[0].set(rotate(b, lin.getLoc(), bias));
       if (report)
         lin.emitRemark("residual rotation fused into the output side");
     }

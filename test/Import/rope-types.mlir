@@ -59,8 +59,8 @@
 // RUN: rotq-run %t/qwen3.rot.mlir -e forward --input %t/tok.npy --output %t/qwen3.rot.npy
 // RUN: %python %inputs/compare.py %t/qwen3.rot.npy %t/qwen3.ref.npy 1e-4
 // RUN: FileCheck %s --input-file=%t/qwen3.rot.mlir --check-prefix=ROT
-// ROT-COUNT-8: rotq.hadamard
-// ROT-NOT: rotq.hadamard
+// ROT-COUNT-8: rotq.hadamard %{{.*}} : tensor<?x
+// ROT-NOT: rotq.hadamard %{{.*}} : tensor<?x
 // RUN: rotq-opt %t/yarn.mlir --rotq-quarot -o %t/yarn.rot.mlir
 // RUN: rotq-run %t/yarn.rot.mlir -e forward --input %t/tok.npy --output %t/yarn.rot.npy
 // RUN: %python %inputs/compare.py %t/yarn.rot.npy %t/yarn.ref.npy 1e-4

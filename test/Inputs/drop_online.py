@@ -1,5 +1,6 @@
-"""drop_online.py IN.mlir OUT.mlir [--index I]: replaces the I-th
-rotq.hadamard op (default the first) by an identity tensor.cast, keeping
+"""drop_online.py IN.mlir OUT.mlir [--index I]: replaces the I-th online
+rotq.hadamard op (one on activations, whose type has a dynamic sequence
+dimension; default the first) by an identity tensor.cast, keeping
 everything else, to show that an online transform and its fused partner
 only work as a pair."""
 import argparse
@@ -13,9 +14,9 @@ a = ap.parse_args()
 op = re.compile(r"(%[\w.]+) = rotq\.hadamard (%[\w.]+)(?: \{[^}]*\})? : "
                 r"(tensor<[^>]*>)")
 text = open(a.input).read()
-matches = list(op.finditer(text))
+matches = [m for m in op.finditer(text) if "?" in m.group(3)]
 if len(matches) <= a.index:
-    raise SystemExit("only %d rotq.hadamard ops" % len(matches))
+    raise SystemExit("only %d online rotq.hadamard ops" % len(matches))
 m = matches[a.index]
 repl = "%s = tensor.cast %s : %s to %s" % (m.group(1), m.group(2),
                                           m.group(3), m.group(3))

@@ -12,6 +12,19 @@
 // RUN: rotq-run --compare %t/model.mlir %t/rot.mlir -e forward --random-inputs --random-int-max 256 --dynamic-size 23 --seed 3 --rel-tol 1e-4
 // RUN: FileCheck %s --input-file=%t/rot.mlir
 // RUN: FileCheck %s --check-prefix=REPORT --input-file=%t/report.txt
+// The weight-side transforms are IR on the weights until rotq-materialize
+// evaluates them; the materialized model computes the same logits and keeps
+// only the online transforms.
+// RUN: rotq-materialize %t/rot.mlir -o %t/mat --quiet
+// RUN: rotq-run --compare %t/model.mlir %t/mat/model.mlir -e forward --input %t/tok.npy --rel-tol 1e-4
+// RUN: FileCheck %s --check-prefix=MAT --input-file=%t/mat/model.mlir
+// RUN: grep -c "rotq.param" %t/mat/model.mlir | FileCheck %s --check-prefix=NPARAM
+// NPARAM: 16
+// MAT-NOT: rotq.hadamard %{{.*}} : tensor<{{[0-9]}}
+// MAT-NOT: rotq.scale
+// MAT-DAG: rotq.param "model.embed_tokens.weight" in "model.safetensors" : tensor<256x64xf32>
+// MAT-DAG: rotq.param "model.layers.1.mlp.down_proj.weight" in "model.safetensors" : tensor<64x128xf32>
+// MAT-DAG: rotq.param "lm_head.weight" in "model.safetensors" : tensor<256x64xf32>
 //
 // Per layer: Q and K after RoPE, across heads before o_proj, before down_proj.
 // CHECK-LABEL: func.func @forward
@@ -24,7 +37,7 @@
 // CHECK: rotq.attention
 // CHECK: rotq.hadamard %{{.*}} : tensor<?x16x4xf32>
 // CHECK: rotq.hadamard %{{.*}} : tensor<?x128xf32>
-// CHECK-NOT: rotq.hadamard
+// CHECK-NOT: rotq.hadamard %{{.*}} : tensor<?x
 // CHECK: return
 //
 // REPORT-DAG: loc("model.layers.0.input_layernorm"): fused the norm weight into 3 linear(s)

@@ -1,5 +1,6 @@
 // IREE compiles what rotq lowers: a QuaRot-rotated W4A4KV4 model (packed
-// 4-bit weights, rotq.qmatmul, online Hadamards, quantized KV cache) after
+// 4-bit weights, rotq.qmatmul, online Hadamards, quantized KV cache), its
+// weights evaluated into constants by rotq-materialize --inline, after
 // --convert-rotq-to-linalg goes through iree-compile for llvm-cpu unchanged,
 // and IREE's runtime reproduces rotq-run's logits; so does the float model.
 // REQUIRES: iree
@@ -9,7 +10,8 @@
 // RUN: %python %inputs/tokens.py %t/tok.npy 11 300 5 --bos 1
 //
 // RUN: rotq-opt %t/float.mlir --rotq-quarot --rotq-quantize="w-bits=4 a-bits=4 kv-bits=4" -o %t/q.mlir
-// RUN: rotq-opt %t/q.mlir --convert-rotq-to-linalg -o %t/q.linalg.mlir
+// RUN: rotq-materialize %t/q.mlir --inline -o %t/q.inline.mlir --quiet
+// RUN: rotq-opt %t/q.inline.mlir --convert-rotq-to-linalg -o %t/q.linalg.mlir
 // RUN: %peers_bin/iree-compile --iree-hal-target-device=local --iree-hal-local-target-device-backends=llvm-cpu --iree-llvmcpu-target-cpu=host %t/q.linalg.mlir -o %t/q.vmfb
 // RUN: %peers_bin/iree-run-module --device=local-task --module=%t/q.vmfb --function=forward --input=@%t/tok.npy --output=@%t/q.iree.npy
 // RUN: rotq-run %t/q.mlir -e forward --input %t/tok.npy --output %t/q.rotq.npy

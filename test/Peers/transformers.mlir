@@ -63,5 +63,5 @@
 // RUN: %python %inputs/compare.py %t/qwen3.rot.npy %t/qwen3.ref.npy 1e-4
 // RUN: FileCheck %s --input-file=%t/qwen3.rot.mlir
 //
-// CHECK-COUNT-8: rotq.hadamard
-// CHECK-NOT: rotq.hadamard
+// CHECK-COUNT-8: rotq.hadamard %{{.*}} : tensor<?x
+// CHECK-NOT: rotq.hadamard %{{.*}} : tensor<?x

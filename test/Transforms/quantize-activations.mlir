@@ -52,7 +52,7 @@
 // RUN: FileCheck %s --check-prefix=DOWN --input-file=%t/w4a4.mlir
 // MODEL-COUNT-14: rotq.qmatmul
 // MODEL-NOT: rotq.qmatmul
-// MODEL: rotq.linear %{{.*}}, %cst{{.*}} : tensor<?x64xf32>, tensor<256x64xf32> -> tensor<?x256xf32>
+// MODEL: rotq.linear %{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<256x64xf32> -> tensor<?x256xf32>
 // The down_proj input is quantized after its online Hadamard.
 // DOWN: %[[H:.*]] = rotq.hadamard %{{.*}} : tensor<?x128xf32>
 // DOWN: %[[C:.*]], %[[S:.*]] = rotq.quantize %[[H]]

@@ -31,7 +31,11 @@
 // RUN: rotq-opt %S/Inputs/torch-llama.mlir --rotq-quarot -o %t/rot.mlir 2>&1 | count 0
 // RUN: rotq-run %t/rot.mlir -e main --input %S/Inputs/torch-llama.tokens.npy --output %t/rot.npy
 // RUN: %python %inputs/compare.py %t/rot.npy %S/Inputs/torch-llama.logits.npy 1e-5
-// RUN: FileCheck %s --check-prefix=ROT --input-file=%t/rot.mlir
+// Once the weight chains are evaluated, four online transforms remain.
+// RUN: rotq-materialize %t/rot.mlir -o %t/mat --quiet
+// RUN: rotq-run %t/mat/model.mlir -e main --input %S/Inputs/torch-llama.tokens.npy --output %t/mat.npy
+// RUN: %python %inputs/compare.py %t/mat.npy %S/Inputs/torch-llama.logits.npy 1e-5
+// RUN: FileCheck %s --check-prefix=ROT --input-file=%t/mat/model.mlir
 // ROT-COUNT-4: rotq.hadamard
 // ROT-NOT: rotq.hadamard
 //
@@ -46,4 +50,5 @@
 // RUN: rotq-opt %S/Inputs/torch-handwritten.mlir --rotq-quarot -o %t/hand.mlir 2>&1 | count 0
 // RUN: rotq-run %t/hand.mlir -e main --input %S/Inputs/torch-handwritten.tokens.npy --output %t/hand.npy
 // RUN: %python %inputs/compare.py %t/hand.npy %S/Inputs/torch-handwritten.logits.npy 1e-5
-// RUN: FileCheck %s --check-prefix=ROT --input-file=%t/hand.mlir
+// RUN: rotq-materialize %t/hand.mlir -o %t/hand-mat --quiet
+// RUN: FileCheck %s --check-prefix=ROT --input-file=%t/hand-mat/model.mlir

@@ -9,12 +9,27 @@
 // RUN: not rotq-run --compare %s %t.broken.mlir -e block --random-inputs --dynamic-size 5 --rel-tol 1e-3 2>&1 | FileCheck %s --check-prefix=BROKEN
 // REQUIRES: numpy
 
+// Weight side, as IR: v_proj's output side (I (x) H_4)^T W_v through a
+// transpose, its bias b (I (x) H_4); o_proj's input side W_o (H_6 (x) H_4):
+// the head-dim factor as a block Hadamard, the head factor on the head axis.
 // CHECK-LABEL: func @block
+// CHECK: %[[WVT:.*]] = linalg.transpose ins(%{{.*}} : tensor<8x8xf32>) {{.*}} permutation = [1, 0]
+// CHECK: %[[WVH:.*]] = rotq.hadamard %[[WVT]] {block_size = 4 : i64} : tensor<8x8xf32>
+// CHECK: %[[WV:.*]] = linalg.transpose ins(%[[WVH]] : tensor<8x8xf32>) {{.*}} permutation = [1, 0]
+// CHECK: %[[BV:.*]] = rotq.hadamard %{{.*}} {block_size = 4 : i64} : tensor<8xf32>
+// CHECK: rotq.linear %{{.*}}, %[[WV]] bias(%[[BV]] : tensor<8xf32>)
 // CHECK: %[[A:.*]] = rotq.attention
 // CHECK: %[[T:.*]] = linalg.transpose ins(%[[A]] : tensor<?x6x4xf32>) outs(%{{.*}} : tensor<?x4x6xf32>) permutation = [0, 2, 1]
 // CHECK: %[[H:.*]] = rotq.hadamard %[[T]] : tensor<?x4x6xf32>
 // CHECK: %[[B:.*]] = linalg.transpose ins(%[[H]] : tensor<?x4x6xf32>) outs(%{{.*}} : tensor<?x6x4xf32>) permutation = [0, 2, 1]
-// CHECK: tensor.collapse_shape %[[B]]
+// CHECK: %[[X:.*]] = tensor.collapse_shape %[[B]]
+// CHECK: %[[WO1:.*]] = rotq.hadamard %{{.*}} {block_size = 4 : i64} : tensor<8x24xf32>
+// CHECK: %[[WO2:.*]] = tensor.expand_shape %[[WO1]] {{\[}}[0], [1, 2]] output_shape [8, 6, 4]
+// CHECK: %[[WO3:.*]] = linalg.transpose ins(%[[WO2]] : tensor<8x6x4xf32>) {{.*}} permutation = [0, 2, 1]
+// CHECK: %[[WO4:.*]] = rotq.hadamard %[[WO3]] : tensor<8x4x6xf32>
+// CHECK: %[[WO5:.*]] = linalg.transpose ins(%[[WO4]] : tensor<8x4x6xf32>) {{.*}} permutation = [0, 2, 1]
+// CHECK: %[[WO:.*]] = tensor.collapse_shape %[[WO5]]
+// CHECK: rotq.linear %[[X]], %[[WO]]
 // REPORT: remark: fused head-wise Hadamard (I_2 (x) H_4) into the output side
 // REPORT: remark: online Hadamard across 6 heads: 6 = {{.*}}(no Hadamard matrix of this order: the library's orthogonal DCT-II fallback factor is used)
 // REPORT: remark: fused H_6 (x) H_4 into the input side

@@ -13,8 +13,9 @@
 
 // CHECK-LABEL: func @mlp
 // CHECK: %[[ACT:.*]] = linalg.generic
+// CHECK: %[[W:.*]] = rotq.hadamard %{{.*}} : tensor<4x12xf32>
 // CHECK: %[[H:.*]] = rotq.hadamard %[[ACT]] : tensor<?x12xf32>
-// CHECK: rotq.linear %[[H]], %{{.*}} : tensor<?x12xf32>, tensor<4x12xf32> -> tensor<?x4xf32>
+// CHECK: rotq.linear %[[H]], %[[W]] : tensor<?x12xf32>, tensor<4x12xf32> -> tensor<?x4xf32>
 // A linear whose input is not a gated activation is left alone.
 // CHECK-LABEL: func @plain
 // CHECK-NOT: rotq.hadamard

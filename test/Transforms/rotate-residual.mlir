@@ -21,15 +21,24 @@
 // RUN: not rotq-opt %s --rotq-rotate-residual="rotation=givens" 2>&1 | FileCheck %s --check-prefix=KIND
 // KIND: error: unknown rotation 'givens' (hadamard, random-orthogonal or file)
 
-// Every weight on the stream is rewritten (none of the originals is left)
-// and the norms stay scale-free.
+// Every weight on the stream is rewritten as IR (the same signed Hadamard
+// Q everywhere): readers and the embedding take W Q along their input
+// dimension, writers Q^T W through a transpose and the bias b Q; the norms
+// stay scale-free.
 // CHECK-LABEL: func @model
-// CHECK-NOT: dense<{{\[}}[1.000000e+00, 0.000000e+00, 2.000000e+00
-// CHECK-NOT: dense<{{\[}}[1.000000e+00, -1.000000e+00, 5.000000e-01
-// CHECK-NOT: dense<{{\[}}[1.000000e+00, 0.000000e+00, 2.000000e+00], [0.000000e+00, -1.000000e+00
-// CHECK-NOT: dense<{{\[}}1.000000e-01, -2.000000e-01
-// CHECK: rotq.embedding
+// CHECK-DAG: %[[E:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 0.000000e+00, 2.000000e+00, -1.000000e+00]
+// CHECK-DAG: %[[WO:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 0.000000e+00, 2.000000e+00], [0.000000e+00, -1.000000e+00
+// CHECK-DAG: %[[BO:.*]] = arith.constant dense<[1.000000e-01, -2.000000e-01
+// CHECK: %[[ER:.*]] = rotq.hadamard %[[E]] {signs = array<i8: [[SIGNS:.*]]>} : tensor<5x4xf32>
+// CHECK: rotq.embedding %[[ER]]
 // CHECK: rotq.rms_norm %{{.*}} {epsilon
+// CHECK: rotq.hadamard %{{.*}} {signs = array<i8: [[SIGNS]]>} : tensor<3x4xf32>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[WO]] : tensor<4x3xf32>) {{.*}} permutation = [1, 0]
+// CHECK: %[[TR:.*]] = rotq.hadamard %[[T]] {signs = array<i8: [[SIGNS]]>} : tensor<3x4xf32>
+// CHECK: %[[WOR:.*]] = linalg.transpose ins(%[[TR]] : tensor<3x4xf32>) {{.*}} permutation = [1, 0]
+// CHECK: %[[BR:.*]] = rotq.hadamard %[[BO]] {signs = array<i8: [[SIGNS]]>} : tensor<4xf32>
+// CHECK: rotq.linear %{{.*}}, %[[WOR]] bias(%[[BR]] : tensor<4xf32>)
+// CHECK: rotq.hadamard %[[E]] {signs = array<i8: [[SIGNS]]>} : tensor<5x4xf32>
 // CHECK: return
 func.func @model(%ids: tensor<3xi64>) -> tensor<3x5xf32> {
   %e = arith.constant dense<[[1.0, 0.0, 2.0, -1.0], [0.5, 3.0, -2.0, 1.0], [0.0, 1.0, 1.0, 1.0], [2.0, 2.0, -1.0, 0.0], [-1.0, 0.5, 0.25, 4.0]]> : tensor<5x4xf32>

@@ -1,15 +1,19 @@
 //===- rotq-materialize.cpp - evaluate weight chains into a checkpoint ----===//
 //
 //   rotq-materialize quantized.mlir -o OUTDIR
+//   rotq-materialize quantized.mlir --inline -o inline.mlir
 //
 // Evaluates every weight chain of the module (the rotations, scales and
 // quantizers the passes applied to its parameters) and writes
 // OUTDIR/model.safetensors with every tensor the model reads (quantized
 // weights packed, with their scales and zero points) and OUTDIR/model.mlir
-// reading them. The input files are never modified.
+// reading them. The input files are never modified. With --inline, the
+// weights become constants inside one .mlir file instead (for compilers
+// that take self-contained modules, e.g. iree-compile; small models only).
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Materialize/Materialize.h"
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Support/OutputFile.h"
 
@@ -33,15 +37,73 @@ namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
                                       cl::desc("<module.mlir>"));
-static cl::opt<std::string> outputDir("o", cl::Required,
-                                      cl::desc("output directory"),
-                                      cl::value_desc("dir"));
+static cl::opt<std::string> outputDir(
+    "o", cl::Required,
+    cl::desc("output directory (with --inline: output .mlir file)"),
+    cl::value_desc("path"));
+static cl::opt<bool> inlineWeights(
+    "inline", cl::desc("write one .mlir with the weights as constants"),
+    cl::init(false));
 static cl::opt<bool> quiet("quiet", cl::desc("no progress or summary"),
                            cl::init(false));
 
 static int error(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "rotq-materialize") << msg << "\n";
   return 1;
+}
+
+/// Parses the input module (diagnostics to stderr); null on failure.
+static mlir::OwningOpRef<mlir::ModuleOp> parseInput(mlir::MLIRContext &ctx,
+                                                    llvm::SourceMgr &sm) {
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(inputPath, sm, &ctx);
+  if (module && failed(mlir::verify(*module)))
+    return nullptr;
+  return module;
+}
+
+static int materializeInline(std::chrono::steady_clock::time_point start) {
+  mlir::DialectRegistry registry;
+  rotq::run::registerDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  llvm::SourceMgr sm;
+  mlir::SourceMgrDiagnosticHandler handler(sm, &ctx);
+  mlir::OwningOpRef<mlir::ModuleOp> module = parseInput(ctx, sm);
+  if (!module)
+    return 1;
+  std::vector<std::string> inputs = {inputPath};
+  (*module)->walk([&](mlir::rotq::ParamOp op) {
+    inputs.push_back(rotq::materialize::directoryOf(inputPath).empty()
+                         ? op.getFile().str()
+                         : (rotq::materialize::directoryOf(inputPath) + "/" +
+                            op.getFile())
+                               .str());
+  });
+  llvm::Expected<rotq::OutputFile> out =
+      rotq::OutputFile::prepare(outputDir, inputs);
+  if (!out)
+    return error(llvm::toString(out.takeError()));
+  rotq::materialize::Options opts;
+  opts.baseDir = rotq::materialize::directoryOf(inputPath);
+  opts.progress = !quiet;
+  rotq::materialize::Summary summary;
+  if (llvm::Error e =
+          rotq::materialize::materializeInMemory(*module, opts, &summary))
+    return error(llvm::toString(std::move(e)));
+  if (llvm::Error e = out->write([&](llvm::raw_ostream &os) {
+        (*module)->print(os, mlir::OpPrintingFlags().enableDebugInfo());
+        os << "\n";
+      }))
+    return error(llvm::toString(std::move(e)));
+  if (!quiet)
+    llvm::errs() << llvm::formatv(
+        "rotq-materialize: {0} tensors ({1} evaluated) inlined in {2:F1} s "
+        "-> {3}\n",
+        summary.tensors, summary.evaluated,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count(),
+        outputDir);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -52,6 +114,8 @@ int main(int argc, char **argv) {
       "safetensors checkpoint and the module that reads it\n");
   auto start = std::chrono::steady_clock::now();
 
+  if (inlineWeights)
+    return materializeInline(start);
   if (llvm::sys::fs::exists(outputDir) &&
       !llvm::sys::fs::is_directory(outputDir))
     return error(outputDir + " exists and is not a directory");
