@@ -1,14 +1,13 @@
 //===- ModelImporter.cpp - Hugging Face checkpoint to model IR ------------===//
 //
-// The model is first built from rotq's model-level ops (embedding, rms_norm,
+// The model is built from rotq's model-level ops (embedding, rms_norm,
 // linear, attention) plus upstream linalg for the rest (rotary embedding,
-// SiLU gating, residual adds), then those ops are lowered with the same
-// patterns as convert-rotq-to-linalg, so the IR written is upstream-only and
-// rotq-raise-model recovers exactly the ops built here.
+// SiLU gating, residual adds). Weights are rotq.param ops naming the
+// checkpoint's tensors in their files and stored dtypes (widened to f32 by
+// arith.extf): no weight data is copied into the IR.
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Import/ModelImporter.h"
-#include "rotq/Conversion/Passes.h"
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -19,10 +18,12 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/IR/Verifier.h"
 
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstring>
 
 #include <cmath>
 
@@ -91,24 +92,89 @@ private:
   llvm::StringMap<Value> weights;
 };
 
+namespace {
+/// How many of the tensor's values are NaN or Inf, from their bits.
+size_t countNonFinite(const safetensors::TensorInfo &t) {
+  int64_t n = t.numElements();
+  size_t bad = 0;
+  const unsigned char *p = reinterpret_cast<const unsigned char *>(t.data);
+  for (int64_t i = 0; i < n; ++i) {
+    switch (t.dtype) {
+    case safetensors::DType::F32: {
+      uint32_t v;
+      std::memcpy(&v, p + 4 * i, 4);
+      bad += (v & 0x7f800000u) == 0x7f800000u;
+      break;
+    }
+    case safetensors::DType::F64: {
+      uint64_t v;
+      std::memcpy(&v, p + 8 * i, 8);
+      bad += (v & 0x7ff0000000000000ull) == 0x7ff0000000000000ull;
+      break;
+    }
+    case safetensors::DType::BF16: case safetensors::DType::F16: {
+      uint16_t v;
+      std::memcpy(&v, p + 2 * i, 2);
+      uint16_t e = t.dtype == safetensors::DType::BF16 ? 0x7f80 : 0x7c00;
+      bad += (v & e) == e;
+      break;
+    }
+    case safetensors::DType::I8:
+      break;
+    }
+  }
+  return bad;
+}
+
+Type elementTypeOf(Builder &b, safetensors::DType d) {
+  switch (d) {
+  case safetensors::DType::F16: return b.getF16Type();
+  case safetensors::DType::BF16: return b.getBF16Type();
+  case safetensors::DType::F64: return b.getF64Type();
+  case safetensors::DType::I8: return b.getI8Type();
+  case safetensors::DType::F32: break;
+  }
+  return b.getF32Type();
+}
+} // namespace
+
 llvm::Expected<Value> ModelBuilder::weight(const std::string &name,
-                                      llvm::ArrayRef<int64_t> shape) {
+                                           llvm::ArrayRef<int64_t> shape) {
   auto it = weights.find(name);
   if (it != weights.end())
     return it->second;
-  llvm::Expected<std::vector<float>> data = ckpt.readFloat(name, shape);
-  if (!data)
-    return data.takeError();
+  const safetensors::TensorInfo *t = ckpt.find(name);
+  if (!t)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   ckpt.location() + ": tensor '" + name +
+                                       "' is missing from the checkpoint");
+  if (llvm::ArrayRef<int64_t>(t->shape) != shape) {
+    std::string want, have;
+    llvm::raw_string_ostream ws(want), hs(have);
+    llvm::interleave(shape, ws, "x");
+    llvm::interleave(t->shape, hs, "x");
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        ckpt.fileOf(*t) + ": tensor '" + name + "' has shape [" + have +
+            "], the config implies [" + want + "]");
+  }
   // NaN / Inf weights would only show up as NaN logits later.
-  size_t bad = llvm::count_if(*data, [](float v) { return !std::isfinite(v); });
-  if (bad)
+  if (size_t bad = countNonFinite(*t))
     emitWarning(named(name)) << "tensor '" << name << "' holds " << bad
                              << " non-finite value(s) (NaN or Inf)";
+  // The weight stays in its file, in its stored dtype; the model computes
+  // in f32.
+  llvm::SmallString<256> file(ckpt.fileOf(*t));
+  llvm::sys::fs::make_absolute(file);
+  auto stored = RankedTensorType::get(shape, elementTypeOf(b, t->dtype));
+  Value v = mlir::rotq::ParamOp::create(b, named(name), stored,
+                                        b.getStringAttr(name),
+                                        b.getStringAttr(file));
   auto type = RankedTensorType::get(shape, f32);
-  auto blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
-      llvm::ArrayRef<float>(*data));
-  auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
-  Value v = arith::ConstantOp::create(b, named(name), type, attr);
+  if (t->dtype == safetensors::DType::F64)
+    v = arith::TruncFOp::create(b, named(name), type, v);
+  else if (t->dtype != safetensors::DType::F32)
+    v = arith::ExtFOp::create(b, named(name), type, v);
   weights[name] = v;
   return v;
 }
@@ -374,13 +440,10 @@ llvm::Expected<OwningOpRef<ModuleOp>> ModelBuilder::build() {
                                               *fn, *lmW, Value());
   func::ReturnOp::create(b, loc, logits);
 
-  PassManager pm(&ctx);
-  pm.addPass(mlir::rotq::createConvertRotqToLinalg());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  if (failed(pm.run(*module)))
+  if (failed(mlir::verify(*module)))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "internal error: lowering the model failed");
+                                   "internal error: the built model does not "
+                                   "verify");
   return std::move(module);
 }
 } // namespace

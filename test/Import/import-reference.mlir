@@ -27,12 +27,19 @@
 // RUN: %python %inputs/hf_reference.py %t/llama %t/tok.npy %t/llama.ref.npy
 // RUN: %python %inputs/compare.py %t/llama.y.npy %t/llama.ref.npy 1e-4
 //
-// The IR is upstream-only and names each op after its checkpoint module.
+// The IR is rotq's model ops, names each op after its checkpoint module
+// and references the weights in their files and stored dtypes (F16 here,
+// widened to f32) instead of copying them; the tied head reads the
+// embedding's parameter.
 // RUN: FileCheck %s --input-file=%t/qwen.mlir
-// CHECK: #loc{{[0-9]+}} = loc("model.layers.0.self_attn.q_proj")
+// RUN: %python -c "import os; assert os.path.getsize('%t/qwen.mlir') < 100000"
 // CHECK: func.func @forward(%{{.*}}: tensor<?xi64>{{.*}}) -> tensor<?x200xf32>
-// CHECK-NOT: rotq.
-// CHECK-DAG: dense_resource<model.layers.0.self_attn.q_proj.weight> : tensor<80x80xf32>
-// CHECK-DAG: linalg.matmul
-// CHECK-NOT: rotq.
-// CHECK: dialect_resources
+// CHECK: %[[E:.*]] = rotq.param "model.embed_tokens.weight" in "{{.*}}qwen/model.safetensors" : tensor<200x80xf16>
+// CHECK: %[[E32:.*]] = arith.extf %[[E]] : tensor<200x80xf16> to tensor<200x80xf32>
+// CHECK: rotq.embedding %[[E32]]
+// CHECK: rotq.param "model.layers.0.self_attn.q_proj.weight" in "{{.*}}qwen/model.safetensors" : tensor<80x80xf16>
+// CHECK: rotq.linear
+// CHECK: rotq.attention
+// CHECK: rotq.linear %{{.*}}, %[[E32]] : tensor<?x80xf32>, tensor<200x80xf32> -> tensor<?x200xf32>
+// CHECK-NOT: dense_resource
+// CHECK: #loc{{[0-9]+}} = loc("model.layers.0.self_attn.q_proj")

@@ -51,8 +51,8 @@
 // RUN: %python %inputs/hf_reference.py %t/qwen3 %t/tok.npy %t/qwen3.ref.npy
 // RUN: %python %inputs/compare.py %t/qwen3.y.npy %t/qwen3.ref.npy 1e-4
 // RUN: FileCheck %s --input-file=%t/qwen3.mlir --check-prefix=QWEN3
-// QWEN3-DAG: dense_resource<model.layers.0.self_attn.q_norm.weight> : tensor<32xf32>
-// QWEN3-DAG: dense_resource<model.layers.0.self_attn.k_norm.weight> : tensor<32xf32>
+// QWEN3-DAG: rotq.param "model.layers.0.self_attn.q_norm.weight" in "{{.*}}" : tensor<32xbf16>
+// QWEN3-DAG: rotq.param "model.layers.0.self_attn.k_norm.weight" in "{{.*}}" : tensor<32xbf16>
 //
 // QuaRot keeps every model's function, with all online transforms.
 // RUN: rotq-opt %t/qwen3.mlir --rotq-quarot > %t/qwen3.rot.mlir

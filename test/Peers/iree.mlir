@@ -2,7 +2,8 @@
 // 4-bit weights, rotq.qmatmul, online Hadamards, quantized KV cache), its
 // weights evaluated into constants by rotq-materialize --inline, after
 // --convert-rotq-to-linalg goes through iree-compile for llvm-cpu unchanged,
-// and IREE's runtime reproduces rotq-run's logits; so does the float model.
+// and IREE's runtime reproduces rotq-run's logits; so does the float model
+// (its bf16 parameters inlined the same way).
 // REQUIRES: iree
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: rotq-import --synthesize %inputs/models/mistral-gqa.json --seed 2 --outliers realistic -o %t/ck
@@ -18,7 +19,9 @@
 // RUN: %python %inputs/compare.py %t/q.iree.npy %t/q.rotq.npy 1e-5
 // RUN: FileCheck %s --input-file=%t/q.linalg.mlir
 //
-// RUN: %peers_bin/iree-compile --iree-hal-target-device=local --iree-hal-local-target-device-backends=llvm-cpu --iree-llvmcpu-target-cpu=host %t/float.mlir -o %t/f.vmfb
+// RUN: rotq-materialize %t/float.mlir --inline -o %t/float.inline.mlir --quiet
+// RUN: rotq-opt %t/float.inline.mlir --convert-rotq-to-linalg -o %t/float.linalg.mlir
+// RUN: %peers_bin/iree-compile --iree-hal-target-device=local --iree-hal-local-target-device-backends=llvm-cpu --iree-llvmcpu-target-cpu=host %t/float.linalg.mlir -o %t/f.vmfb
 // RUN: %peers_bin/iree-run-module --device=local-task --module=%t/f.vmfb --function=forward --input=@%t/tok.npy --output=@%t/f.iree.npy
 // RUN: rotq-run %t/float.mlir -e forward --input %t/tok.npy --output %t/f.rotq.npy
 // RUN: %python %inputs/compare.py %t/f.iree.npy %t/f.rotq.npy 1e-5

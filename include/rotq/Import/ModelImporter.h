@@ -1,10 +1,11 @@
 //===- ModelImporter.h - Hugging Face checkpoint to model IR ----*- C++ -*-===//
 //
 // Builds `func.func @forward(%tokens: tensor<?xi64>) -> tensor<?xVxf32>` for
-// a Llama-family decoder from a config and its weights. The function is
-// written in upstream dialects on tensors (linalg, arith, math, tensor);
-// weights are f32 `dense_resource` constants named after the checkpoint
-// tensors, and every op carries the name of the module it comes from
+// a Llama-family decoder from a config and its checkpoint: rotq's model ops
+// (rotq.embedding, rms_norm, linear, attention) and upstream linalg for the
+// rest. Weights are `rotq.param` ops naming the checkpoint tensors in their
+// files (absolute paths) and stored dtypes, so the IR stays small whatever
+// the model's size; every op carries the name of the module it comes from
 // (e.g. loc("model.layers.0.self_attn.q_proj")).
 //
 //===----------------------------------------------------------------------===//

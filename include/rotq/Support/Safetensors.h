@@ -52,6 +52,8 @@ public:
   llvm::Expected<std::vector<float>>
   readFloat(llvm::StringRef name, llvm::ArrayRef<int64_t> shape) const;
   std::vector<std::string> names() const;
+  /// The directory (or file) the checkpoint was opened from.
+  const std::string &location() const { return path; }
   /// The .safetensors files read.
   const std::vector<std::string> &fileNames() const { return files; }
 
