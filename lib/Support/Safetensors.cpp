@@ -358,14 +358,22 @@ StreamWriter::create(const std::string &path, std::vector<TensorSpec> tensors,
 }
 
 llvm::Error StreamWriter::append(const double *values, int64_t count) {
+  // Zero-element tensors are complete as soon as they are reached.
+  while (next < tensors.size() && tensors[next].numElements() == 0)
+    ++next;
   if (next >= tensors.size())
     return fileError(impl->path, "internal error: more tensors than declared");
-  const TensorSpec &t = tensors[next++];
-  if (count != t.numElements())
+  const TensorSpec &t = tensors[next];
+  if (count > t.numElements() - filled)
     return fileError(impl->path, "internal error: tensor '" + t.name +
-                                     "' has " + llvm::Twine(count) +
+                                     "' gets " + llvm::Twine(filled + count) +
                                      " values, its shape needs " +
                                      llvm::Twine(t.numElements()));
+  filled += count;
+  if (filled == t.numElements()) {
+    ++next;
+    filled = 0;
+  }
   size_t es = elementSize(t.dtype);
   std::vector<char> buf;
   for (int64_t i = 0; i < count; i += 65536) {
@@ -383,6 +391,8 @@ llvm::Error StreamWriter::append(const double *values, int64_t count) {
 }
 
 llvm::Error StreamWriter::finish() {
+  while (next < tensors.size() && tensors[next].numElements() == 0)
+    ++next;
   if (next != tensors.size())
     return fileError(impl->path, "internal error: " +
                                      llvm::Twine(tensors.size() - next) +

@@ -101,8 +101,9 @@ public:
   create(const std::string &path, std::vector<TensorSpec> tensors,
          llvm::ArrayRef<std::string> inputs = {});
   ~StreamWriter();
-  /// The data of the next tensor, as doubles converted to its dtype
-  /// (rounded to nearest even; I8 values must be integers in range).
+  /// The next `count` values, as doubles converted to their tensor's dtype
+  /// (rounded to nearest even; I8 values must be integers in range). A
+  /// tensor may arrive in several pieces; a piece never spans two tensors.
   llvm::Error append(const double *values, int64_t count);
   /// Checks that every tensor was written and moves the file into place.
   llvm::Error finish();
@@ -114,6 +115,7 @@ private:
   std::unique_ptr<Impl> impl;
   std::vector<TensorSpec> tensors;
   size_t next = 0;
+  int64_t filled = 0; // values of tensors[next] written so far
   uint64_t written = 0;
 };
 
