@@ -159,7 +159,9 @@ llvm::Expected<Value> ModelBuilder::weight(const std::string &name,
             "], the config implies [" + want + "]");
   }
   // NaN / Inf weights would only show up as NaN logits later.
-  if (size_t bad = countNonFinite(*t))
+  size_t bad = countNonFinite(*t);
+  safetensors::releasePages(*t);
+  if (bad)
     emitWarning(named(name)) << "tensor '" << name << "' holds " << bad
                              << " non-finite value(s) (NaN or Inf)";
   // The weight stays in its file, in its stored dtype; the model computes

@@ -17,6 +17,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
+
 #include <cmath>
 #include <cstring>
 
@@ -279,14 +280,32 @@ llvm::Error Evaluator::evaluateOp(Operation *op) {
   };
   auto finish = [&](unsigned i, std::shared_ptr<Tensor> t) {
     Type et = cast<RankedTensorType>(op->getResult(i).getType()).getElementType();
-    if (!et.isF64())
-      for (double &x : t->data)
-        x = roundTo(et, x);
+    double *d = t->data.data();
+    auto each = [&](auto round) {
+      parallelRows(int64_t(t->data.size()), [&](int64_t b, int64_t e) {
+        for (int64_t k = b; k < e; ++k)
+          d[k] = round(d[k]);
+      });
+    };
+    if (et.isF32())
+      each([](double x) { return double(float(x)); });
+    else if (et.isBF16() || et.isF16())
+      each([&](double x) { return roundTo(et, x); });
     cache[op->getResult(i)] = std::move(t);
   };
+  // The data of operand 0 to transform in place: taken from the cache when
+  // this op is its only user (so nothing else can read it), else copied.
   auto copyOf = [&](const TensorRef &src) {
     auto t = result(0);
-    t->data = src->data;
+    Value v = op->getOperand(0);
+    auto it = cache.find(v);
+    if (v.hasOneUse() && it != cache.end() && it->second.get() == src.get() &&
+        src.use_count() == 2) {
+      t->data = std::move(const_cast<Tensor &>(*src).data);
+      cache.erase(it);
+    } else {
+      t->data = src->data;
+    }
     return t;
   };
 
@@ -299,6 +318,7 @@ llvm::Error Evaluator::evaluateOp(Operation *op) {
     parallelRows(int64_t(t->data.size()), [&](int64_t b, int64_t e) {
       safetensors::readDoubles(**info, b, e - b, t->data.data() + b);
     });
+    safetensors::releasePages(**info);
     cache[op->getResult(0)] = std::move(t);
     return llvm::Error::success();
   }

@@ -45,24 +45,53 @@ int8_t rotq::quant::quantizeValue(double x, Scale s, int bits) {
 double rotq::quant::searchGroupClip(const double *x, int64_t n,
                                     const Params &params, int64_t stride,
                                     int grid, double minRatio, double p) {
-  double best = 1.0, bestErr = INFINITY;
-  for (int i = 0; i < grid; ++i) {
+  // The ratios tried: 1, 1 - 1/grid, ... down to minRatio.
+  int count = 0;
+  while (count < grid &&
+         1.0 - double(count) / double(grid) >= minRatio - 1e-12)
+    ++count;
+  // The error of ratio i, or +inf as soon as its partial sum exceeds
+  // `bound`: a sum of non-negative terms only grows, so such a ratio cannot
+  // win, and skipping the rest changes no choice.
+  auto error = [&](int i, double bound) {
     double c = 1.0 - double(i) / double(grid);
-    if (c < minRatio - 1e-12)
-      break;
     Scale s = chooseScale(x, n, params, c, stride);
     double err = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      double v = x[j * stride];
-      double d = dequantizeValue(quantizeValue(v, s, params.bits), s);
-      err += std::pow(std::fabs(d - v), p);
+    for (int64_t j0 = 0; j0 < n; j0 += 64) {
+      for (int64_t j = j0, e = std::min(n, j0 + 64); j < e; ++j) {
+        double v = x[j * stride];
+        double d = dequantizeValue(quantizeValue(v, s, params.bits), s);
+        err += std::pow(std::fabs(d - v), p);
+      }
+      if (err > bound)
+        return double(INFINITY);
     }
-    if (err < bestErr) {
-      bestErr = err;
-      best = c;
+    return err;
+  };
+  // Exactly the first ratio with the smallest error; a good guess first
+  // (the ratio a coarse pass finds) lets most others stop early.
+  std::vector<double> errs(count, INFINITY);
+  int guess = 0;
+  double guessErr = INFINITY;
+  for (int i = 0; i < count; i += 4) {
+    double e = error(i, guessErr);
+    if (e < guessErr) {
+      guessErr = e;
+      guess = i;
     }
+    errs[i] = e;
   }
-  return best;
+  double best = errs[guess];
+  for (int i = 0; i < count; ++i)
+    if (i % 4 != 0)
+      errs[i] = error(i, best), best = std::min(best, errs[i]);
+  // The coarse pass stopped some of its own ratios early against a bound
+  // that was not yet the final one: those lost to a smaller error anyway.
+  int chosen = 0;
+  for (int i = 1; i < count; ++i)
+    if (errs[i] < errs[chosen])
+      chosen = i;
+  return 1.0 - double(chosen) / double(grid);
 }
 
 Quantized rotq::quant::quantize(const std::vector<double> &w, int64_t rows,

@@ -10,10 +10,13 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cstring>
+
+#include <sys/mman.h>
 
 using namespace rotq;
 using namespace rotq::safetensors;
@@ -240,24 +243,47 @@ Checkpoint::readFloat(llvm::StringRef name,
 void safetensors::readDoubles(const TensorInfo &t, int64_t begin,
                               int64_t count, double *out) {
   const char *p = t.data;
-  for (int64_t i = begin, e = begin + count; i < e; ++i, ++out) {
-    switch (t.dtype) {
-    case DType::F32: {
+  int64_t end = begin + count;
+  switch (t.dtype) {
+  case DType::F32:
+    for (int64_t i = begin; i < end; ++i, ++out) {
       float f;
       std::memcpy(&f, p + 4 * i, 4);
       *out = f;
-      break;
     }
-    case DType::F64: std::memcpy(out, p + 8 * i, 8); break;
-    case DType::F16: case DType::BF16: {
+    break;
+  case DType::F64: std::memcpy(out, p + 8 * begin, 8 * count); break;
+  case DType::BF16:
+    for (int64_t i = begin; i < end; ++i, ++out) {
       uint16_t h;
       std::memcpy(&h, p + 2 * i, 2);
-      *out = t.dtype == DType::F16 ? halfToFloat(h) : bf16ToFloat(h);
-      break;
+      uint32_t bits = uint32_t(h) << 16;
+      float f;
+      std::memcpy(&f, &bits, 4);
+      *out = f;
     }
-    case DType::I8: *out = double(int8_t(p[i])); break;
+    break;
+  case DType::F16:
+    for (int64_t i = begin; i < end; ++i, ++out) {
+      uint16_t h;
+      std::memcpy(&h, p + 2 * i, 2);
+      *out = halfToFloat(h);
     }
+    break;
+  case DType::I8:
+    for (int64_t i = begin; i < end; ++i, ++out)
+      *out = double(int8_t(p[i]));
+    break;
   }
+}
+
+void safetensors::releasePages(const TensorInfo &t) {
+  size_t bytes = size_t(t.numElements()) * elementSize(t.dtype);
+  uintptr_t page = uintptr_t(llvm::sys::Process::getPageSizeEstimate());
+  uintptr_t begin = (uintptr_t(t.data) + page - 1) & ~(page - 1);
+  uintptr_t end = (uintptr_t(t.data) + bytes) & ~(page - 1);
+  if (end > begin)
+    ::madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
 }
 
 int64_t TensorSpec::numElements() const {

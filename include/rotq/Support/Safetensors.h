@@ -79,6 +79,11 @@ llvm::Error write(const std::string &path,
 /// Parses a dtype name ("F32", "F16", "BF16", "F64", "I8").
 std::optional<DType> parseDType(llvm::StringRef name);
 
+/// Drops `t`'s pages of the mapped file from this process's resident set
+/// once read (they stay in the page cache), so that streaming a large
+/// checkpoint keeps memory bounded.
+void releasePages(const TensorInfo &t);
+
 /// Elements [begin, begin + count) of `t`, widened to double.
 void readDoubles(const TensorInfo &t, int64_t begin, int64_t count,
                  double *out);

@@ -53,13 +53,14 @@ def RaiseModel : Pass<"rotq-raise-model", "func::FuncOp"> {
 def FuseNormScales : Pass<"rotq-fuse-norm-scales", "func::FuncOp"> {
   let summary = "Fold RMSNorm weights into the linears that read the norm";
   let description = [{
-    For each `rotq.rms_norm` with a constant weight `g` whose users are all
-    `rotq.linear` ops with constant weights, replaces each weight `W` by
-    `W * diag(g)` (in float64) and drops `g` from the norm. The result is
-    unchanged and the norm becomes scale-free, so that
-    `RMSNorm(x Q) = RMSNorm(x) Q` for orthogonal `Q`. A weight constant
-    shared with another op (a tied embedding) is copied first, which unties
-    it.
+    For each `rotq.rms_norm` with a weight `g` whose users are all
+    `rotq.linear` ops, makes each linear read `rotq.scale %W, %g {axis = 1}`
+    (`W * diag(g)`) instead of `W` and drops `g` from the norm. The result
+    is unchanged and the norm becomes scale-free, so that
+    `RMSNorm(x Q) = RMSNorm(x) Q` for orthogonal `Q`. The rewrite is IR on
+    the weight values (parameters, constants or arguments alike): no data
+    is read; a weight shared with another op (a tied embedding) stays as it
+    is for that op.
   }];
   let options = [
     Option<"report", "report", "bool", "false",
@@ -79,7 +80,11 @@ def RotateResidual : Pass<"rotq-rotate-residual", "func::FuncOp"> {
     scale-free `rotq.rms_norm` whose users are all linears, and
     `RMSNorm(x Q) = RMSNorm(x) Q`. Anything else reading the stream (or a
     norm that still has a weight: run `rotq-fuse-norm-scales` first) is an
-    error naming the op. Weight arithmetic is in float64.
+    error naming the op. The weight rewrites are IR on the weight values:
+    `rotq.hadamard` (or `rotq.rotate` by the f64 matrix, between
+    `arith.extf` / `arith.truncf`) along the input dimension, or between two
+    `linalg.transpose`s for the output side; rotq-materialize evaluates them
+    in float64.
 
     `Q` is a randomized Hadamard `diag(s) H_d / sqrt(d)` with seeded signs
     `s`, a seeded random orthogonal matrix (QR of a Gaussian), or a
@@ -102,7 +107,8 @@ def RotateAttentionOutput : Pass<"rotq-rotate-attention-output", "func::FuncOp">
     For each `rotq.attention` whose values come from a `rotq.linear`
     (`v_proj`, through a head split) and whose output goes only to a
     `rotq.linear` (`o_proj`, through a head merge): fuses `I (x) H_hd` into
-    `v_proj`'s output side (`W_v -> (I (x) H_hd)^T W_v`, bias too), inserts
+    `v_proj`'s output side (`W_v -> (I (x) H_hd)^T W_v`, bias too; as IR:
+    a block `rotq.hadamard` between two `linalg.transpose`s), inserts
     the online Hadamard across heads (`H_nh` along the head axis) on the
     attention output, and fuses `H_nh (x) H_hd` into `o_proj`'s input side.
     Attention is linear in the values per head, so its output carries the
@@ -147,21 +153,22 @@ def RotateQK : Pass<"rotq-rotate-qk", "func::FuncOp"> {
 }
 
 def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
-  let summary = "Round-to-nearest weight quantization of constant linears";
+  let summary = "Round-to-nearest weight quantization of linears, as IR";
   let description = [{
-    Quantizes the constant weight of every `rotq.linear` with the rules of
+    Quantizes the weight of every `rotq.linear` with the rules of
     `rotq.quantize` (per output channel, or per group of `group-size` input
     channels; symmetric or asymmetric; `bits` from 2 to 8), optionally with
     a per-row (per-group) MSE clip search over shrink factors
-    1, 0.99, ..., 0.80 (error norm |.|^2.4 as in GPTQ/QuaRot). Scales are
-    f32 and codes are computed against them, in float64.
+    1, 0.99, ..., 0.80 (error norm |.|^2.4 as in GPTQ/QuaRot). The pass
+    reads no data: it writes `rotq.quantize` (with `clip_search`) on the
+    weight value, then `rotq.dequantize`; rotq-materialize computes the f32
+    scales and the codes against them, in float64.
 
-    * `mode=real` (default): the weight becomes int8 codes (packed two or
-      four per byte for 4 and 2 bits) and f32 scales (and zero points),
-      unpacked and dequantized in the IR; the model file shrinks
-      accordingly.
-    * `mode=fake`: the weight is replaced by its dequantized float values,
-      for accuracy studies. Both modes compute the same weights exactly.
+    * `mode=real` (default): 4- and 2-bit codes go through `rotq.pack` /
+      `rotq.unpack`, so the materialized checkpoint stores them two or four
+      per byte.
+    * `mode=fake`: codes stay one per byte. Both modes compute the same
+      weights exactly.
 
     The linear producing the function's result (the LM head) is skipped
     unless `skip-lm-head=false`.
