@@ -112,17 +112,17 @@ std::string nameFor(Value v, Mode mode, const Plan &plan) {
     return base + suffix;
   }
   // No named reader: the first parameter the chain reads.
-  // Breadth first, operands in order: the data operand before the scales.
+  // Depth first along operand 0 (the data, before scales and matrices).
   SmallVector<Value> work = {v};
   llvm::DenseSet<Value> seen;
-  for (size_t i = 0; i < work.size(); ++i) {
-    Value w = work[i];
+  while (!work.empty()) {
+    Value w = work.pop_back_val();
     if (!seen.insert(w).second)
       continue;
     if (auto p = w.getDefiningOp<mlir::rotq::ParamOp>())
       return p.getName().str() + (suffix.empty() ? "" : suffix);
     if (Operation *d = w.getDefiningOp())
-      for (Value o : d->getOperands())
+      for (Value o : llvm::reverse(d->getOperands()))
         work.push_back(o);
   }
   return "tensor" + suffix;

@@ -665,3 +665,77 @@ func.func @emb_empty(%t: tensor<0x4xf32>, %ids: tensor<?xi64>) {
   %y = rotq.embedding %t[%ids] : tensor<0x4xf32>, tensor<?xi64> -> tensor<?x4xf32>
   return
 }
+
+// -----
+
+func.func @param_no_file() {
+  // expected-error @+1 {{needs the file holding 'w'}}
+  %w = rotq.param "w" in "" : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @param_no_name() {
+  // expected-error @+1 {{needs a tensor name}}
+  %w = rotq.param "" in "m.safetensors" : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @param_type() {
+  // expected-error @+1 {{element type must be f32, f16, bf16, f64 or i8, found 'i32'}}
+  %w = rotq.param "w" in "m.safetensors" : tensor<4x4xi32>
+  return
+}
+
+// -----
+
+func.func @param_dynamic() {
+  // expected-error @+1 {{must be statically shaped tensor}}
+  %w = rotq.param "w" in "m.safetensors" : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @scale_axis(%x: tensor<4x8xf32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{axis 2 is not a dimension of the rank-2 input}}
+  %y = rotq.scale %x, %s {axis = 2} : tensor<4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @scale_size(%x: tensor<4x8xf32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{scale has 8 entries, dimension 0 of the input has 4}}
+  %y = rotq.scale %x, %s {axis = 0} : tensor<4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @scale_type(%x: tensor<4x8xf32>, %s: tensor<8xf16>) {
+  // expected-error @+1 {{scale must have the input's element type}}
+  %y = rotq.scale %x, %s {axis = 1} : tensor<4x8xf32>, tensor<8xf16>
+  return
+}
+
+// -----
+
+func.func @clip_search_range(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{clip_search must be in (0, 1], found 1.5}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>, clip_search = 1.5}
+      : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @clip_search_static(%x: tensor<4x8xf32>, %s: tensor<4x1xf32>) {
+  // expected-error @+1 {{clip_search needs the dynamic form (no scale operand)}}
+  %q = rotq.quantize %x scale(%s : tensor<4x1xf32>) {bits = 4, granularity = #rotq.granularity<row>, clip_search = 0.8}
+      : tensor<4x8xf32> -> tensor<4x8xi8>
+  return
+}

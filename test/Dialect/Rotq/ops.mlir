@@ -75,3 +75,19 @@ func.func @model_ops(%ids: tensor<?xi64>, %table: tensor<100x64xf32>, %g: tensor
   %a = rotq.attention %q, %k, %v {scale = 0.25 : f64, causal, window = 8} : tensor<?x6x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32> -> tensor<?x6x16xf32>
   return %y, %a : tensor<?x96xf32>, tensor<?x6x16xf32>
 }
+
+// CHECK-LABEL: func @params
+func.func @params() -> (tensor<8x4xf32>, tensor<8x2xi8>) {
+  // CHECK: %[[W:.*]] = rotq.param "model.layers.0.mlp.up_proj.weight" in "model.safetensors" : tensor<8x4xbf16>
+  %w = rotq.param "model.layers.0.mlp.up_proj.weight" in "model.safetensors" : tensor<8x4xbf16>
+  // CHECK: rotq.param "g" in "/abs/g.safetensors" : tensor<4xf32>
+  %g = rotq.param "g" in "/abs/g.safetensors" : tensor<4xf32>
+  %w32 = arith.extf %w : tensor<8x4xbf16> to tensor<8x4xf32>
+  // CHECK: rotq.scale %{{.*}}, %{{.*}} {axis = 1 : i64} : tensor<8x4xf32>, tensor<4xf32>
+  %s = rotq.scale %w32, %g {axis = 1} : tensor<8x4xf32>, tensor<4xf32>
+  // CHECK: rotq.quantize %{{.*}} {bits = 4 : i64, clip_search = 8.000000e-01 : f64, granularity = #rotq.granularity<row>}
+  %q, %sc = rotq.quantize %s {bits = 4, granularity = #rotq.granularity<row>, clip_search = 0.8}
+      : tensor<8x4xf32> -> tensor<8x4xi8>, tensor<8x1xf32>
+  %p = rotq.pack %q {bits = 4} : tensor<8x4xi8> -> tensor<8x2xi8>
+  return %s, %p : tensor<8x4xf32>, tensor<8x2xi8>
+}
