@@ -331,6 +331,17 @@ void eraseDead(ModuleOp module, const Plan &p) {
       op->erase();
 }
 
+/// Where relative parameter files are: the given directory, else that of
+/// the file the module was parsed from (its location), else the current
+/// directory.
+std::string baseDirOf(ModuleOp module, const Options &options) {
+  if (!options.baseDir.empty())
+    return options.baseDir;
+  if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
+    return ::rotq::materialize::directoryOf(file.getFilename().str());
+  return "";
+}
+
 /// CSE first, so that a chain written twice (a tied embedding read by the
 /// embedding and the head) is evaluated and stored once.
 llvm::Error simplify(ModuleOp module) {
@@ -356,7 +367,7 @@ auto ::rotq::materialize::materializeInMemory(ModuleOp module,
   Plan p = plan(module, Mode::InMemory);
   if (p.roots.empty())
     return llvm::Error::success();
-  ParamFiles files(options.baseDir);
+  ParamFiles files(baseDirOf(module, options));
   Summary s;
   llvm::Error err = evaluateRoots(
       p, files, options, [&](const Root &r, const Tensor &t) -> llvm::Error {
@@ -383,7 +394,7 @@ auto ::rotq::materialize::materializeToDirectory(
   if (llvm::Error err = simplify(module))
     return err;
   Plan p = plan(module, Mode::Files);
-  ParamFiles files(options.baseDir);
+  ParamFiles files(baseDirOf(module, options));
   // Every file the module reads is an input the output must not replace.
   std::vector<std::string> inputs;
   module.walk([&](mlir::rotq::ParamOp op) {

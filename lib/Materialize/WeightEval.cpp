@@ -234,9 +234,14 @@ ParamFiles::find(Operation *op) {
 }
 
 auto ::rotq::materialize::isEvaluable(Operation *op) -> bool {
+  // Static tensors of the element types a parameter can hold.
   for (Type t : op->getResultTypes()) {
     auto rt = dyn_cast<RankedTensorType>(t);
     if (!rt || !rt.hasStaticShape())
+      return false;
+    Type et = rt.getElementType();
+    if (!et.isF32() && !et.isF16() && !et.isBF16() && !et.isF64() &&
+        !et.isInteger(8))
       return false;
   }
   if (op->getNumResults() == 0)

@@ -30,8 +30,9 @@
 namespace rotq::materialize {
 
 struct Options {
-  /// Directory that relative rotq.param files are relative to (the module
-  /// file's directory); empty: the current directory.
+  /// Directory that relative rotq.param files are relative to; empty: that
+  /// of the file the module was parsed from (its location), else the
+  /// current directory.
   std::string baseDir;
   /// Progress (tensor i of N, MB/s, ETA) on stderr when it is a terminal.
   bool progress = true;
