@@ -62,6 +62,23 @@ static mlir::OwningOpRef<mlir::ModuleOp> parseInput(mlir::MLIRContext &ctx,
   return module;
 }
 
+static rotq::materialize::Options options() {
+  rotq::materialize::Options opts;
+  opts.baseDir = rotq::materialize::directoryOf(inputPath);
+  opts.progress = !quiet;
+  return opts;
+}
+
+/// Writes the module (with its locations, which name the layers) to `out`.
+static int writeModule(rotq::OutputFile &out, mlir::ModuleOp module) {
+  if (llvm::Error e = out.write([&](llvm::raw_ostream &os) {
+        module->print(os, mlir::OpPrintingFlags().enableDebugInfo());
+        os << "\n";
+      }))
+    return error(llvm::toString(std::move(e)));
+  return 0;
+}
+
 static int materializeInline(std::chrono::steady_clock::time_point start) {
   mlir::DialectRegistry registry;
   rotq::run::registerDialects(registry);
@@ -71,30 +88,27 @@ static int materializeInline(std::chrono::steady_clock::time_point start) {
   mlir::OwningOpRef<mlir::ModuleOp> module = parseInput(ctx, sm);
   if (!module)
     return 1;
+  // The module and every file it reads are inputs the output must not be.
   std::vector<std::string> inputs = {inputPath};
+  std::string dir = rotq::materialize::directoryOf(inputPath);
   (*module)->walk([&](mlir::rotq::ParamOp op) {
-    inputs.push_back(rotq::materialize::directoryOf(inputPath).empty()
-                         ? op.getFile().str()
-                         : (rotq::materialize::directoryOf(inputPath) + "/" +
-                            op.getFile())
-                               .str());
+    llvm::SmallString<256> file(op.getFile());
+    if (!dir.empty() && !llvm::sys::path::is_absolute(file)) {
+      file = dir;
+      llvm::sys::path::append(file, op.getFile());
+    }
+    inputs.push_back(std::string(file));
   });
   llvm::Expected<rotq::OutputFile> out =
       rotq::OutputFile::prepare(outputDir, inputs);
   if (!out)
     return error(llvm::toString(out.takeError()));
-  rotq::materialize::Options opts;
-  opts.baseDir = rotq::materialize::directoryOf(inputPath);
-  opts.progress = !quiet;
   rotq::materialize::Summary summary;
   if (llvm::Error e =
-          rotq::materialize::materializeInMemory(*module, opts, &summary))
+          rotq::materialize::materializeInMemory(*module, options(), &summary))
     return error(llvm::toString(std::move(e)));
-  if (llvm::Error e = out->write([&](llvm::raw_ostream &os) {
-        (*module)->print(os, mlir::OpPrintingFlags().enableDebugInfo());
-        os << "\n";
-      }))
-    return error(llvm::toString(std::move(e)));
+  if (int rc = writeModule(*out, *module))
+    return rc;
   if (!quiet)
     llvm::errs() << llvm::formatv(
         "rotq-materialize: {0} tensors ({1} evaluated) inlined in {2:F1} s "
@@ -141,18 +155,12 @@ int main(int argc, char **argv) {
   if (!out)
     return error(llvm::toString(out.takeError()));
 
-  rotq::materialize::Options opts;
-  opts.baseDir = rotq::materialize::directoryOf(inputPath);
-  opts.progress = !quiet;
   rotq::materialize::Summary summary;
   if (llvm::Error e = rotq::materialize::materializeToDirectory(
-          *module, outputDir, "model.safetensors", opts, &summary))
+          *module, outputDir, "model.safetensors", options(), &summary))
     return error(llvm::toString(std::move(e)));
-  if (llvm::Error e = out->write([&](llvm::raw_ostream &os) {
-        (*module)->print(os, mlir::OpPrintingFlags().enableDebugInfo());
-        os << "\n";
-      }))
-    return error(llvm::toString(std::move(e)));
+  if (int rc = writeModule(*out, *module))
+    return rc;
   if (!quiet) {
     double secs = std::chrono::duration<double>(
                       std::chrono::steady_clock::now() - start)
