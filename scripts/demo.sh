@@ -16,9 +16,9 @@ echo "== 1. A checkpoint with realistic outliers (Llama layout, bf16, GQA 8/4 he
 ls "$OUT/ckpt"
 
 echo
-echo "== 2. Import: config.json + safetensors -> @forward in linalg/arith/math/tensor"
+echo "== 2. Import: config.json + safetensors -> @forward of rotq model ops"
 "$BIN/rotq-import" "$OUT/ckpt" -o "$OUT/model.mlir"
-echo "$(grep -c 'linalg\.' "$OUT/model.mlir") linalg ops, weights as dense_resource blobs ($(du -h "$OUT/model.mlir" | cut -f1))"
+echo "$(grep -c 'rotq\.linear' "$OUT/model.mlir") rotq.linear, $(grep -c 'rotq\.param' "$OUT/model.mlir") weights as rotq.param (referenced, not copied: $(du -h "$OUT/model.mlir" | cut -f1))"
 
 echo
 echo "== 3. rotq-quarot: fuse norms, rotate the residual stream, online Hadamards"
@@ -28,8 +28,11 @@ echo "== 3. rotq-quarot: fuse norms, rotate the residual stream, online Hadamard
 echo "what happened in layer 0 and to the stream (full report: one remark per transform):"
 grep -E 'layers\.0\.(self_attn|mlp\.down_proj)|residual stream rotated' "$OUT/report.txt" |
   sed -e 's/^<unknown>:0: remark: //' | sort -u
-echo "online Hadamards in the rotated IR per layer:"
-grep -o 'rotq.hadamard %[^ ]* : tensor<[^>]*>' "$OUT/rotated.mlir" | sed 's/.* : /  /' | sort | uniq -c
+echo "online Hadamards in the rotated IR (on activations, '?' tokens):"
+grep -o 'rotq.hadamard %[^ ]* : tensor<?[^>]*>' "$OUT/rotated.mlir" | sed 's/.* : /  /' | sort | uniq -c
+echo "weight-side rewrites, evaluated by rotq-materialize: $(grep -c 'rotq.hadamard %[^ ]* : tensor<[0-9]' "$OUT/rotated.mlir") Hadamards, $(grep -c 'rotq.scale' "$OUT/rotated.mlir") norm-scale fusions"
+"$BIN/rotq-materialize" "$OUT/rotated.mlir" -o "$OUT/rotated-ckpt" --quiet
+ls -l "$OUT/rotated-ckpt" | tail -n +2 | awk '{print "  " $NF ": " $5 " bytes"}'
 
 echo
 echo "== 4. Same logits: original vs rotated, on the CPU (float32)"

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Pipelines/Pipelines.h"
 #include "rotq/Conversion/Passes.h"
+#include "rotq/Materialize/Materialize.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -18,7 +19,7 @@
 
 using namespace mlir;
 
-void rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
+void mlir::rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createConvertRotqToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
@@ -34,7 +35,8 @@ void rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
-void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
+void mlir::rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(::rotq::materialize::createInlineParametersPass());
   buildTensorToBuffersPipeline(pm);
 
   pm.addPass(createConvertLinalgToLoopsPass());
@@ -58,7 +60,7 @@ void rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-void rotq::registerLowerToLLVMPipeline() {
+void mlir::rotq::registerLowerToLLVMPipeline() {
   // registerPassPipeline so that stray options get a message (a
   // PassPipelineRegistration without options fails silently on them).
   registerPassPipeline(

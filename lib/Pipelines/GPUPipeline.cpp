@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Conversion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -139,6 +140,7 @@ LogicalResult checkNVVMTarget(const NVVMTarget &t, std::string &error) {
 }
 
 void buildLowerToNVVMPipeline(OpPassManager &pm, const NVVMTarget &t) {
+  pm.addPass(::rotq::materialize::createInlineParametersPass());
   if (t.kernels) {
     ConvertRotqToGPUOptions k;
     k.chip = t.chip;

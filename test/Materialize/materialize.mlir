@@ -66,3 +66,12 @@
 // RUN: FileCheck %s --check-prefix=INLINE --input-file=%t/inline.mlir
 // INLINE-NOT: rotq.param
 // INLINE: dense_resource
+//
+// The lowering pipelines load the parameters first, from beside the module
+// file whatever the working directory.
+// RUN: cd / && rotq-opt %t/m/chains.mlir --rotq-lower-to-llvm -o %t/llvm.mlir
+// RUN: FileCheck %s --check-prefix=LLVM --input-file=%t/llvm.mlir
+// LLVM-NOT: rotq.
+// LLVM: llvm.func @f
+// RUN: cd / && rotq-opt %t/m/chains.mlir --rotq-lower-to-nvvm="chip=sm_90a format=isa" -o %t/nvvm.mlir
+// RUN: cd / && not rotq-opt %t/m/missing.mlir --rotq-lower-to-llvm 2>&1 | FileCheck %s --check-prefix=MISSING

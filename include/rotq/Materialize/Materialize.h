@@ -22,6 +22,7 @@
 #define ROTQ_MATERIALIZE_MATERIALIZE_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -60,6 +61,10 @@ llvm::Error materializeToDirectory(mlir::ModuleOp module,
                                    const std::string &fileName,
                                    const Options &options,
                                    Summary *summary = nullptr);
+
+/// A module pass doing materializeInMemory (first step of the lowering
+/// pipelines).
+std::unique_ptr<mlir::Pass> createInlineParametersPass();
 
 /// The directory of `file` ("" for standard input), for Options::baseDir.
 std::string directoryOf(const std::string &file);
