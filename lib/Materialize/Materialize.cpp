@@ -69,6 +69,24 @@ std::string locName(Location loc) {
   return "";
 }
 
+/// The first parameter `v` is computed from, depth first along operand 0
+/// (the data, before scales and matrices); "" when there is none.
+std::string firstParam(Value v) {
+  SmallVector<Value> work = {v};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value w = work.pop_back_val();
+    if (!seen.insert(w).second)
+      continue;
+    if (auto p = w.getDefiningOp<mlir::rotq::ParamOp>())
+      return p.getName().str();
+    if (Operation *d = w.getDefiningOp())
+      for (Value o : llvm::reverse(d->getOperands()))
+        work.push_back(o);
+  }
+  return "";
+}
+
 /// A name for the stored tensor `v`, from the op that reads it and how.
 std::string nameFor(Value v, Mode mode, const Plan &plan) {
   if (auto p = v.getDefiningOp<mlir::rotq::ParamOp>())
@@ -93,8 +111,6 @@ std::string nameFor(Value v, Mode mode, const Plan &plan) {
       continue;
     }
     std::string base = locName(user->getLoc());
-    if (base.empty())
-      break;
     if (suffix.empty()) {
       if (auto qm = dyn_cast<mlir::rotq::QMatmulOp>(user))
         suffix = use.get() == qm.getRhs()        ? ".qweight"
@@ -109,23 +125,22 @@ std::string nameFor(Value v, Mode mode, const Plan &plan) {
       else
         suffix = ".operand" + std::to_string(i);
     }
-    return base + suffix;
+    if (!base.empty())
+      return base + suffix;
+    // No named reader (the locations were not kept): the parameter the
+    // chain starts from, "x.weight" -> "x.qweight" / "x.scales".
+    std::string param = firstParam(v);
+    if (param.empty())
+      return "tensor" + suffix;
+    if (suffix == ".weight" || suffix == ".bias" ||
+        llvm::StringRef(suffix).starts_with(".operand"))
+      return param;
+    llvm::StringRef p(param);
+    p.consume_back(".weight");
+    return p.str() + suffix;
   }
-  // No named reader: the first parameter the chain reads.
-  // Depth first along operand 0 (the data, before scales and matrices).
-  SmallVector<Value> work = {v};
-  llvm::DenseSet<Value> seen;
-  while (!work.empty()) {
-    Value w = work.pop_back_val();
-    if (!seen.insert(w).second)
-      continue;
-    if (auto p = w.getDefiningOp<mlir::rotq::ParamOp>())
-      return p.getName().str() + (suffix.empty() ? "" : suffix);
-    if (Operation *d = w.getDefiningOp())
-      for (Value o : llvm::reverse(d->getOperands()))
-        work.push_back(o);
-  }
-  return "tensor" + suffix;
+  std::string param = firstParam(v);
+  return param.empty() ? "tensor" + suffix : param + suffix;
 }
 
 /// Ops whose whole backward slice is evaluable, and the values to store.

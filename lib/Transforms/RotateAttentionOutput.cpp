@@ -15,6 +15,7 @@
 #include "rotq/Transforms/Passes.h"
 #include "rotq/Support/Hadamard.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -95,11 +96,20 @@ struct RotateAttentionOutputPass
       {
         OpBuilder b(oproj);
         Location loc = oproj.getLoc();
-        Value w = perHead(b, loc, oproj.getWeight());
+        // The two factors of one rotation: kept in f64 between them, so the
+        // weight is rounded once.
+        Value w = oproj.getWeight();
+        auto wt = cast<RankedTensorType>(w.getType());
+        bool widen = !wt.getElementType().isF64();
+        if (widen)
+          w = arith::ExtFOp::create(b, loc, wt.clone(b.getF64Type()), w);
+        w = perHead(b, loc, w);
         w = model::alongOuterFactor(
             b, loc, w, heads, hd, [](OpBuilder &nb, Location l, Value x) {
               return model::hadamardOf(nb, l, x);
             });
+        if (widen)
+          w = arith::TruncFOp::create(b, loc, wt, w);
         oproj.getWeightMutable().set(w);
       }
 

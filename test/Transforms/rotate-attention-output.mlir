@@ -23,12 +23,15 @@
 // CHECK: %[[H:.*]] = rotq.hadamard %[[T]] : tensor<?x4x6xf32>
 // CHECK: %[[B:.*]] = linalg.transpose ins(%[[H]] : tensor<?x4x6xf32>) outs(%{{.*}} : tensor<?x6x4xf32>) permutation = [0, 2, 1]
 // CHECK: %[[X:.*]] = tensor.collapse_shape %[[B]]
-// CHECK: %[[WO1:.*]] = rotq.hadamard %{{.*}} {block_size = 4 : i64} : tensor<8x24xf32>
+// (in f64 between the two factors, rounded once)
+// CHECK: %[[WO0:.*]] = arith.extf %{{.*}} : tensor<8x24xf32> to tensor<8x24xf64>
+// CHECK: %[[WO1:.*]] = rotq.hadamard %[[WO0]] {block_size = 4 : i64} : tensor<8x24xf64>
 // CHECK: %[[WO2:.*]] = tensor.expand_shape %[[WO1]] {{\[}}[0], [1, 2]] output_shape [8, 6, 4]
-// CHECK: %[[WO3:.*]] = linalg.transpose ins(%[[WO2]] : tensor<8x6x4xf32>) {{.*}} permutation = [0, 2, 1]
-// CHECK: %[[WO4:.*]] = rotq.hadamard %[[WO3]] : tensor<8x4x6xf32>
-// CHECK: %[[WO5:.*]] = linalg.transpose ins(%[[WO4]] : tensor<8x4x6xf32>) {{.*}} permutation = [0, 2, 1]
-// CHECK: %[[WO:.*]] = tensor.collapse_shape %[[WO5]]
+// CHECK: %[[WO3:.*]] = linalg.transpose ins(%[[WO2]] : tensor<8x6x4xf64>) {{.*}} permutation = [0, 2, 1]
+// CHECK: %[[WO4:.*]] = rotq.hadamard %[[WO3]] : tensor<8x4x6xf64>
+// CHECK: %[[WO5:.*]] = linalg.transpose ins(%[[WO4]] : tensor<8x4x6xf64>) {{.*}} permutation = [0, 2, 1]
+// CHECK: %[[WO6:.*]] = tensor.collapse_shape %[[WO5]]
+// CHECK: %[[WO:.*]] = arith.truncf %[[WO6]] : tensor<8x24xf64> to tensor<8x24xf32>
 // CHECK: rotq.linear %[[X]], %[[WO]]
 // REPORT: remark: fused head-wise Hadamard (I_2 (x) H_4) into the output side
 // REPORT: remark: online Hadamard across 6 heads: 6 = {{.*}}(no Hadamard matrix of this order: the library's orthogonal DCT-II fallback factor is used)
