@@ -30,7 +30,7 @@ grep -E 'layers\.0\.(self_attn|mlp\.down_proj)|residual stream rotated' "$OUT/re
   sed -e 's/^<unknown>:0: remark: //' | sort -u
 echo "online Hadamards in the rotated IR (on activations, '?' tokens):"
 grep -o 'rotq.hadamard %[^ ]* : tensor<?[^>]*>' "$OUT/rotated.mlir" | sed 's/.* : /  /' | sort | uniq -c
-echo "weight-side rewrites, evaluated by rotq-materialize: $(grep -c 'rotq.hadamard %[^ ]* : tensor<[0-9]' "$OUT/rotated.mlir") Hadamards, $(grep -c 'rotq.scale' "$OUT/rotated.mlir") norm-scale fusions"
+echo "weight-side rewrites, evaluated by rotq-materialize: $(grep -c 'rotq.hadamard .* : tensor<[0-9]' "$OUT/rotated.mlir") Hadamards, $(grep -c 'rotq.scale' "$OUT/rotated.mlir") norm-scale fusions"
 "$BIN/rotq-materialize" "$OUT/rotated.mlir" -o "$OUT/rotated-ckpt" --quiet
 ls -l "$OUT/rotated-ckpt" | tail -n +2 | awk '{print "  " $NF ": " $5 " bytes"}'
 
