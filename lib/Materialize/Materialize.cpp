@@ -369,9 +369,15 @@ llvm::Error simplify(ModuleOp module) {
 }
 } // namespace
 
-auto ::rotq::materialize::needsMaterialization(ModuleOp module) -> bool {
-  Plan p = plan(module, Mode::InMemory);
-  return !p.roots.empty();
+auto ::rotq::materialize::parameterFiles(ModuleOp module,
+                                        const Options &options)
+    -> std::vector<std::string> {
+  ParamFiles files(baseDirOf(module, options));
+  std::vector<std::string> out;
+  module.walk([&](mlir::rotq::ParamOp op) {
+    out.push_back(files.resolve(op.getFile()));
+  });
+  return out;
 }
 
 auto ::rotq::materialize::materializeInMemory(ModuleOp module,
@@ -411,10 +417,7 @@ auto ::rotq::materialize::materializeToDirectory(
   Plan p = plan(module, Mode::Files);
   ParamFiles files(baseDirOf(module, options));
   // Every file the module reads is an input the output must not replace.
-  std::vector<std::string> inputs;
-  module.walk([&](mlir::rotq::ParamOp op) {
-    inputs.push_back(files.resolve(op.getFile()));
-  });
+  std::vector<std::string> inputs = parameterFiles(module, options);
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return ::rotq::fileError(outDir, "cannot create directory: " + ec.message());
   llvm::SmallString<256> path(outDir);

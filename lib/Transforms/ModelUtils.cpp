@@ -266,14 +266,20 @@ Value mlir::rotq::model::f64Matrix(OpBuilder &b, Location loc,
           mt, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(m)));
 }
 
+Value mlir::rotq::model::inFloat64(
+    OpBuilder &b, Location loc, Value x,
+    function_ref<Value(OpBuilder &, Location, Value)> f) {
+  auto t = cast<RankedTensorType>(x.getType());
+  if (t.getElementType().isF64())
+    return f(b, loc, x);
+  Value wide = arith::ExtFOp::create(b, loc, t.clone(b.getF64Type()), x);
+  return arith::TruncFOp::create(b, loc, t, f(b, loc, wide));
+}
+
 Value mlir::rotq::model::rotateDense(OpBuilder &b, Location loc, Value x,
                                      Value matrix) {
-  auto t = cast<RankedTensorType>(x.getType());
-  Value wide = x;
-  if (!t.getElementType().isF64())
-    wide = arith::ExtFOp::create(b, loc, t.clone(b.getF64Type()), x);
-  Value r = RotateOp::create(b, loc, wide.getType(), wide, matrix, UnitAttr());
-  if (t.getElementType().isF64())
-    return r;
-  return arith::TruncFOp::create(b, loc, t, r);
+  return inFloat64(b, loc, x, [&](OpBuilder &nb, Location l, Value wide) {
+    return RotateOp::create(nb, l, wide.getType(), wide, matrix, UnitAttr())
+        .getResult();
+  });
 }

@@ -89,8 +89,12 @@ Value alongOuterFactor(OpBuilder &b, Location loc, Value x, int64_t outer,
 Value f64Matrix(OpBuilder &b, Location loc, ArrayRef<double> m, int64_t n,
                 StringRef name);
 
-/// x R along the last dimension for an f64 matrix R, computed in f64 (x is
-/// widened, rotated and narrowed back).
+/// f applied to x widened to f64, the result narrowed back to x's type: a
+/// weight transform of several ops rounded once.
+Value inFloat64(OpBuilder &b, Location loc, Value x,
+                function_ref<Value(OpBuilder &, Location, Value)> f);
+
+/// x R along the last dimension for an f64 matrix R, computed in f64.
 Value rotateDense(OpBuilder &b, Location loc, Value x, Value matrix);
 
 /// "640 = 20 (Paley II, q=19) x 2^5", with a note when the order has no

@@ -95,16 +95,6 @@ bool quantutil::isLmHead(LinearOp lin) {
   return false;
 }
 
-double quantutil::relativeError(const std::vector<double> &w,
-                                const std::vector<float> &wq) {
-  double err = 0, ref = 0;
-  for (size_t i = 0; i < wq.size(); ++i) {
-    err += (wq[i] - w[i]) * (wq[i] - w[i]);
-    ref += w[i] * w[i];
-  }
-  return std::sqrt(err / std::max(ref, 1e-300));
-}
-
 void quantutil::replaceWeight(LinearOp lin, const quant::Quantized &q,
                               int bits, bool fake) {
   if (fake) {

@@ -39,8 +39,6 @@ bool isLmHead(LinearOp lin);
 void replaceWeight(LinearOp lin, const ::rotq::quant::Quantized &q, int bits,
                    bool fake);
 
-/// "4-bit weights, relative error 0.0123" for a remark.
-double relativeError(const std::vector<double> &w, const std::vector<float> &wq);
 
 /// A dense_resource constant named `name` holding `data`.
 template <typename T>

@@ -96,21 +96,17 @@ struct RotateAttentionOutputPass
       {
         OpBuilder b(oproj);
         Location loc = oproj.getLoc();
-        // The two factors of one rotation: kept in f64 between them, so the
+        // The two factors of one rotation, in f64 between them, so the
         // weight is rounded once.
-        Value w = oproj.getWeight();
-        auto wt = cast<RankedTensorType>(w.getType());
-        bool widen = !wt.getElementType().isF64();
-        if (widen)
-          w = arith::ExtFOp::create(b, loc, wt.clone(b.getF64Type()), w);
-        w = perHead(b, loc, w);
-        w = model::alongOuterFactor(
-            b, loc, w, heads, hd, [](OpBuilder &nb, Location l, Value x) {
-              return model::hadamardOf(nb, l, x);
-            });
-        if (widen)
-          w = arith::TruncFOp::create(b, loc, wt, w);
-        oproj.getWeightMutable().set(w);
+        oproj.getWeightMutable().set(model::inFloat64(
+            b, loc, oproj.getWeight(),
+            [&](OpBuilder &nb, Location l, Value w) {
+              return model::alongOuterFactor(
+                  nb, l, perHead(nb, l, w), heads, hd,
+                  [](OpBuilder &b2, Location l2, Value x) {
+                    return model::hadamardOf(b2, l2, x);
+                  });
+            }));
       }
 
       // Online: M_nh along the head axis.

@@ -89,16 +89,9 @@ static int materializeInline(std::chrono::steady_clock::time_point start) {
   if (!module)
     return 1;
   // The module and every file it reads are inputs the output must not be.
-  std::vector<std::string> inputs = {inputPath};
-  std::string dir = rotq::materialize::directoryOf(inputPath);
-  (*module)->walk([&](mlir::rotq::ParamOp op) {
-    llvm::SmallString<256> file(op.getFile());
-    if (!dir.empty() && !llvm::sys::path::is_absolute(file)) {
-      file = dir;
-      llvm::sys::path::append(file, op.getFile());
-    }
-    inputs.push_back(std::string(file));
-  });
+  std::vector<std::string> inputs =
+      rotq::materialize::parameterFiles(*module, options());
+  inputs.push_back(inputPath);
   llvm::Expected<rotq::OutputFile> out =
       rotq::OutputFile::prepare(outputDir, inputs);
   if (!out)

@@ -45,8 +45,10 @@ struct Summary {
   uint64_t bytes = 0;    // bytes written
 };
 
-/// Whether the module reads parameters or has chains left to evaluate.
-bool needsMaterialization(mlir::ModuleOp module);
+/// The files the module's rotq.param ops read, resolved as materialization
+/// resolves them (inputs a tool must not write over).
+std::vector<std::string> parameterFiles(mlir::ModuleOp module,
+                                        const Options &options);
 
 /// Replaces parameters and pending chains by inline constants.
 llvm::Error materializeInMemory(mlir::ModuleOp module, const Options &options,
