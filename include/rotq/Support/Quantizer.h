@@ -53,10 +53,37 @@ inline double dequantizeValue(int8_t q, Scale s) {
 
 /// The clip ratio among 1, 1 - 1/grid, ..., down to `minRatio` whose RTN
 /// error sum |x - deq(x)|^p over the group is smallest (p = 2.4, the norm
-/// GPTQ's and QuaRot's MSE search use).
+/// GPTQ's and QuaRot's MSE search use): the first of the smallest, with the
+/// errors summed left to right with std::pow. The errors are computed fast
+/// (vectorized, see Quantizer.cpp) with a bound on their distance to those
+/// sums; only near-ties are summed with std::pow, so the choice is always
+/// the one of the plain std::pow search.
 double searchGroupClip(const double *x, int64_t n, const Params &params,
                        int64_t stride = 1, int grid = 100,
                        double minRatio = 0.8, double p = 2.4);
+
+namespace detail {
+/// The instruction sets the clip search's kernels are built for (x86-64;
+/// elsewhere only Baseline). The widest the CPU supports is used.
+enum class Isa { Baseline, Avx2, Avx512 };
+Isa clipSearchIsa();
+/// Makes the clip search use `isa` from now on, in every thread (for tests
+/// and benchmarks); false, and no change, if the CPU lacks it.
+bool setClipSearchIsa(Isa isa);
+
+/// out[i] = a[i]^p as the clip search computes it, for finite a[i] >= 0 and
+/// 1 <= p <= 8: relative error below 1e-15 where the result lies in
+/// [2^-1020, 2^1023), exactly 0 for a[i] == 0, 0 for results below 2^-1020.
+void powNonNegative(const double *a, double *out, int64_t n, double p);
+
+/// The clip search's fast error of one ratio over the `n` values at x:
+/// sum |deq(q(x_j)) - x_j|^p with the codes of quantizeValue and the pow
+/// above, summed in vector lanes; NaN where the search would not use it
+/// (a value not finite or above 1e30, p outside [1, 8], bits outside
+/// [1, 8]).
+double fastClipError(const double *x, int64_t n, const Params &params,
+                     double clip, double p = 2.4);
+} // namespace detail
 
 /// RTN with one clip ratio per (row, group) (`clip`, empty: params.clipRatio).
 Quantized quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
