@@ -22,7 +22,7 @@ using namespace mlir;
 void mlir::rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createConvertRotqToLinalg());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createRotqFuseElementwise());
   pm.addPass(createCSEPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -35,9 +35,15 @@ void mlir::rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
-void mlir::rotq::buildLowerToLLVMPipeline(OpPassManager &pm) {
+void mlir::rotq::buildLowerToLLVMPipeline(OpPassManager &pm, bool ukernels) {
   pm.addPass(::rotq::materialize::createInlineParametersPass());
+  if (ukernels)
+    pm.addPass(createConvertAttentionToUkernel());
   buildTensorToBuffersPipeline(pm);
+  // The contractions that dominate a model's time: packed, vectorized,
+  // threaded library kernels rather than scalar loops (as IREE's ukernels).
+  if (ukernels)
+    pm.addPass(createConvertLinalgToUkernels());
 
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -65,13 +71,23 @@ void mlir::rotq::registerLowerToLLVMPipeline() {
   // PassPipelineRegistration without options fails silently on them).
   registerPassPipeline(
       "rotq-lower-to-llvm",
-      "Lower rotq and upstream tensor IR to the LLVM dialect (CPU)",
+      "Lower rotq and upstream tensor IR to the LLVM dialect (CPU); "
+      "ukernels=true (default) calls librotq_cpu_runtime for matmuls",
       [](OpPassManager &pm, StringRef options,
          function_ref<LogicalResult(const Twine &)> error) {
-        if (!options.trim().empty())
-          return error("rotq-lower-to-llvm takes no options, got '" +
-                       options + "'");
-        buildLowerToLLVMPipeline(pm);
+        bool ukernels = true;
+        for (StringRef opt : llvm::split(options.trim(), ' ')) {
+          if (opt.empty())
+            continue;
+          if (opt == "ukernels=true" || opt == "ukernels=1" || opt == "ukernels")
+            ukernels = true;
+          else if (opt == "ukernels=false" || opt == "ukernels=0")
+            ukernels = false;
+          else
+            return error("rotq-lower-to-llvm: unknown option '" + opt +
+                         "' (it takes ukernels=true|false)");
+        }
+        buildLowerToLLVMPipeline(pm, ukernels);
         return success();
       },
       [](function_ref<void(const detail::PassOptions &)>) {});

@@ -125,10 +125,15 @@ llvm::Error compileLibrary(ModuleOp module, const std::string &func,
   std::vector<std::string> args = {*cc, "-shared", "-Wl,-Bsymbolic", "-o",
                                    output, std::string(object), "-lm"};
   if (opts.device == "cpu") {
-    // Strided memref.copy calls MLIR's C runner utilities on the CPU.
+    // Strided memref.copy calls MLIR's C runner utilities on the CPU;
+    // matmuls and attention call rotq's microkernels, found next to the
+    // library ($ORIGIN) or in the build's lib directory.
     args.push_back("-L" ROTQ_MLIR_LIB_DIR);
     args.push_back("-Wl,-rpath," ROTQ_MLIR_LIB_DIR);
     args.push_back("-lmlir_c_runner_utils");
+    args.push_back("-L" + runtimeDir);
+    args.push_back("-Wl,-rpath,$ORIGIN:" + runtimeDir);
+    args.push_back("-lrotq_cpu_runtime");
   } else {
     // The library calls the mgpu* runtime: found next to it ($ORIGIN) or
     // in the build's lib directory.

@@ -4,6 +4,7 @@
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Runtime/CpuUkernels.h"
 #include "rotq/Runtime/CudaDriver.h"
 #include "rotq/Runtime/GpuRuntime.h"
 #include "rotq/Support/Random.h"
@@ -294,7 +295,7 @@ lower(ModuleOp module, const std::string &func, const RunOptions &opts,
   if (onGpu)
     mlir::rotq::buildLowerToNVVMPipeline(pm, target);
   else
-    mlir::rotq::buildLowerToLLVMPipeline(pm);
+    mlir::rotq::buildLowerToLLVMPipeline(pm, opts.ukernels);
   if (failed(pm.run(module)))
     return err(std::string(onGpu ? "lowering for the GPU (" + target.chip + ")"
                                  : "lowering to LLVM") +
@@ -327,6 +328,19 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
   auto engine = ExecutionEngine::create(module, eo);
   if (!engine)
     return err("JIT compilation failed: " + toString(engine.takeError()));
+  // The CPU microkernels come from the runtime library this process links.
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](const char *name, void *fn) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("rotq_ukernel_matmul_tb_f32", (void *)&rotq_ukernel_matmul_tb_f32);
+    add("rotq_ukernel_matmul_tb_i8i8i32",
+        (void *)&rotq_ukernel_matmul_tb_i8i8i32);
+    add("rotq_ukernel_attention_f32", (void *)&rotq_ukernel_attention_f32);
+    return symbols;
+  });
   // Global constructors load the GPU modules: run them now, so that a
   // failure to load shows up before the first call.
   (*engine)->initialize();

@@ -8,7 +8,9 @@
 // `_mlir_ciface_FUNC` (MLIR's C interface: a pointer to the result
 // descriptor(s), then one pointer per argument descriptor) and the string
 // `rotq_signature_FUNC`. A CUDA library needs only librotq_cuda_runtime.so
-// and the driver at run time: no MLIR, no LLVM, no CUDA toolkit.
+// and the driver at run time: no MLIR, no LLVM, no CUDA toolkit; a CPU
+// library needs librotq_cpu_runtime.so (the matmul and attention
+// microkernels; --ukernels=false compiles them to loops instead).
 // scripts/rotq_lib.py calls such libraries from Python with NumPy arrays.
 //
 //===----------------------------------------------------------------------===//
@@ -49,6 +51,11 @@ static cl::opt<std::string> gpuMma(
     cl::desc("Tensor-core instruction for rotq.qmatmul: mma.sync (default) "
              "or wgmma (sm_90a)"),
     cl::init("mma.sync"), cl::cat(cat));
+static cl::opt<bool> ukernels(
+    "ukernels",
+    cl::desc("CPU: call librotq_cpu_runtime's microkernels for matmuls and "
+             "attention (default true; false lowers them to loops)"),
+    cl::init(true), cl::cat(cat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(cat));
 
@@ -80,6 +87,7 @@ int main(int argc, char **argv) {
   opts.gpuFormat = gpuFormat;
   opts.gpuMma = gpuMma;
   opts.optLevel = optLevel;
+  opts.ukernels = ukernels;
   // The runtime library lives in the build's lib/ beside bin/.
   SmallString<256> runtimeDir(
       sys::path::parent_path(sys::path::parent_path(

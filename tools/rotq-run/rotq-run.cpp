@@ -29,6 +29,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/WithColor.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -104,6 +106,17 @@ static cl::opt<bool> dumpLowered(
     "dump-lowered", cl::desc("Print the LLVM-dialect module to stderr"),
     cl::cat(cat));
 
+static cl::opt<unsigned> repeat(
+    "repeat",
+    cl::desc("Call the function N times after compiling it once and print "
+             "the compile time and the min / median call time to stderr"),
+    cl::init(0), cl::value_desc("N"), cl::cat(cat));
+static cl::opt<bool> ukernels(
+    "ukernels",
+    cl::desc("CPU: call rotq's microkernels for matmuls (default true; false "
+             "lowers them to loops like everything else)"),
+    cl::init(true), cl::cat(cat));
+
 static int fail(const Twine &msg) {
   WithColor::error(errs(), "rotq-run") << msg << "\n";
   return 1;
@@ -161,6 +174,7 @@ int main(int argc, char **argv) {
   opts.gpuFormat = gpuFormat;
   opts.gpuMma = gpuMma;
   opts.gpuKernels = gpuKernels;
+  opts.ukernels = ukernels;
 
   std::vector<std::vector<HostTensor>> allResults;
   std::vector<HostTensor> hostInputs;
@@ -203,10 +217,36 @@ int main(int argc, char **argv) {
     }
     sigs.push_back(sig);
     opts.device = (fi == 1 && !refDevice.empty()) ? refDevice : device;
-    auto results = runFunction(**module, entry, sig, hostInputs, opts);
-    if (!results)
-      return fail(toString(results.takeError()));
-    allResults.push_back(std::move(*results));
+    if (repeat == 0) {
+      auto results = runFunction(**module, entry, sig, hostInputs, opts);
+      if (!results)
+        return fail(toString(results.takeError()));
+      allResults.push_back(std::move(*results));
+      continue;
+    }
+    // Timed: one compilation, `repeat` calls.
+    using Clock = std::chrono::steady_clock;
+    auto t0 = Clock::now();
+    auto compiled = compile(**module, entry, sig, opts);
+    if (!compiled)
+      return fail(toString(compiled.takeError()));
+    double compileS = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::vector<double> times;
+    std::vector<HostTensor> results;
+    for (unsigned r = 0; r < repeat; ++r) {
+      auto t1 = Clock::now();
+      auto out = (*compiled)->run(hostInputs);
+      if (!out)
+        return fail(toString(out.takeError()));
+      times.push_back(std::chrono::duration<double>(Clock::now() - t1).count());
+      results = std::move(*out);
+    }
+    std::sort(times.begin(), times.end());
+    errs() << format("%s: compile %.3f s; call min %.4f s, median %.4f s "
+                     "(%u calls)\n",
+                     files[fi].c_str(), compileS, times.front(),
+                     times[times.size() / 2], unsigned(repeat));
+    allResults.push_back(std::move(results));
   }
 
   if (compare) {

@@ -36,6 +36,74 @@ def ConvertRotqToLinalg : Pass<"convert-rotq-to-linalg"> {
   ];
 }
 
+def RotqFuseElementwise : Pass<"rotq-fuse-elementwise"> {
+  let summary = "Fuse element-wise linalg ops and reshapes, sparing contractions";
+  let description = [{
+    Upstream's element-wise fusion and reshape propagation (fusion of
+    single-use element-wise producers into their consumers, reshapes folded
+    into generics by expanding their iteration space), with one rule of
+    rotq's: contractions (matmuls and generic contractions) are neither
+    re-expressed by a reshape nor made to recompute an element-wise
+    producer inside their reduction. A `linalg.matmul` thus stays a
+    matmul, which `rotq-linalg-to-ukernels` hands to a microkernel, and
+    `rotq.attention`'s score contraction does not recompute RoPE for every
+    key.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def ConvertAttentionToUkernel : Pass<"rotq-attention-to-ukernel", "::mlir::ModuleOp"> {
+  let summary = "Call the CPU attention microkernel for f32 rotq.attention";
+  let description = [{
+    Replaces each `rotq.attention` whose operands and result are `f32` by a
+    call to `rotq_ukernel_attention_f32` (librotq_cpu_runtime): one pass
+    over each query row (scores, masked maximum, exponentials, weighted sum
+    of values) with vectorized dot products, spread over threads by head
+    and row block, instead of the six loop nests and `H x S x T` score
+    buffers of the linalg lowering. Same mask and the same formula per row
+    (see the op's documentation). The operands go through
+    `bufferization.to_buffer`, the result is a fresh buffer handed back
+    with `bufferization.to_tensor` (restrict), so the pass runs on tensor
+    IR before `convert-rotq-to-linalg` and bufferization. Other element
+    types are left to `convert-rotq-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def ConvertLinalgToUkernels : Pass<"rotq-linalg-to-ukernels", "::mlir::ModuleOp"> {
+  let summary = "Call CPU microkernels for matmuls on buffers";
+  let description = [{
+    Replaces each `linalg.matmul` on buffers whose operands are `f32` x
+    `f32` -> `f32` or `i8` x `i8` -> `i32` (signed), with `B` transposed or
+    not, by a call to rotq's CPU microkernel library
+    (`librotq_cpu_runtime.so`: `rotq_ukernel_matmul_tb_f32`,
+    `rotq_ukernel_matmul_tb_i8i8i32`), which packs the operands, runs a
+    vectorized register-tiled kernel picked for the host's ISA and spreads
+    the work over threads. A plain matmul passes `B` through
+    `memref.transpose`; every operand is cast to a fully dynamic strided
+    layout, so any view works. Other contractions stay as they are.
+
+    Runs after bufferization, before `convert-linalg-to-loops`. Code that
+    contains such calls needs the library at run time (the JIT and
+    `rotq-compile` provide it; for `mlir-runner`, pass it with
+    `--shared-libs`).
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower row-wise rotq ops to hand-scheduled GPU kernels";
   let description = [{

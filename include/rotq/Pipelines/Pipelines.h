@@ -15,8 +15,10 @@ void buildTensorToBuffersPipeline(OpPassManager &pm);
 
 /// rotq + upstream tensor IR down to the LLVM dialect for the CPU:
 /// convert-rotq-to-linalg, one-shot bufferization (identity layouts at
-/// function boundaries), buffer deallocation, loops, and LLVM conversion.
-void buildLowerToLLVMPipeline(OpPassManager &pm);
+/// function boundaries), buffer deallocation, matmuls to CPU microkernel
+/// calls (`ukernels`; the code then needs librotq_cpu_runtime), loops, and
+/// LLVM conversion.
+void buildLowerToLLVMPipeline(OpPassManager &pm, bool ukernels = true);
 
 /// Registers `rotq-lower-to-llvm` (library RotqCPUPipeline, which the JIT
 /// runner uses; the other pipelines are in RotqPipelines).

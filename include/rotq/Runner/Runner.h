@@ -74,6 +74,8 @@ struct RunOptions {
   std::string gpuFormat = "isa";
   /// Use rotq's own GPU kernels (off: everything through linalg).
   bool gpuKernels = true;
+  /// CPU: matmuls call librotq_cpu_runtime's microkernels (else loops).
+  bool ukernels = true;
   /// rotq.qmatmul's tensor-core instruction: mma.sync or wgmma (sm_90a).
   std::string gpuMma = "mma.sync";
 };
@@ -116,9 +118,9 @@ llvm::Error lower(mlir::ModuleOp module, const std::string &func,
 /// Lowers the module and writes a shared library with @func's C interface
 /// `_mlir_ciface_FUNC` and its signature as the string `rotq_signature_FUNC`
 /// ("device=cuda args=f16:?x4096,i64:7 results=i8:?x4096,f32:?x1"), compiled
-/// for this
-/// host and linked with the system C compiler (for "cuda": against
-/// librotq_cuda_runtime.so, found next to the library or in `runtimeDir`).
+/// for this host and linked with the system C compiler against
+/// librotq_cuda_runtime.so ("cuda") or librotq_cpu_runtime.so (the CPU
+/// microkernels), found next to the library or in `runtimeDir`.
 llvm::Error compileLibrary(mlir::ModuleOp module, const std::string &func,
                            const Signature &sig, const RunOptions &opts,
                            const std::string &output,

@@ -64,10 +64,22 @@ struct LowerQMatmul : OpRewritePattern<QMatmulOp> {
     maps.push_back(AffineMap::get(4, 0, {m, n, g}, ctx));
     SmallVector<OpFoldResult> ls = sizesOf(rewriter, loc, op.getLhs()),
                               rs = sizesOf(rewriter, loc, op.getRhs());
+    Value acc;
+    if (groups == 1 && !lz && !rz) {
+      // One group, no zero points: a plain i8 x i8 -> i32 matmul (B
+      // transposed), which the CPU lowering hands to a microkernel.
+      Value accInit = emptyTensor(rewriter, loc, {ls[0], rs[0]}, i32,
+                                  rewriter.getI32IntegerAttr(0));
+      Value acc2 = linalg::MatmulTransposeBOp::create(
+                       rewriter, loc, TypeRange{accInit.getType()},
+                       ValueRange{op.getLhs(), op.getRhs()}, ValueRange{accInit})
+                       ->getResult(0);
+      acc = splitLastDim(rewriter, loc, acc2, 1);
+    } else {
     Value accInit =
         emptyTensor(rewriter, loc, {ls[0], rs[0], rewriter.getIndexAttr(groups)},
                     i32, rewriter.getI32IntegerAttr(0));
-    Value acc = buildGeneric(
+    acc = buildGeneric(
         rewriter, loc, inputs, accInit, maps,
         {IteratorType::parallel, IteratorType::parallel,
          IteratorType::parallel, IteratorType::reduction},
@@ -85,6 +97,7 @@ struct LowerQMatmul : OpRewritePattern<QMatmulOp> {
           linalg::YieldOp::create(
               nb, l, arith::AddIOp::create(nb, l, a.back(), p).getResult());
         });
+    }
 
     // Epilogue over (m, n, g), reducing g.
     AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
