@@ -380,6 +380,20 @@ auto ::rotq::materialize::parameterFiles(ModuleOp module,
   return out;
 }
 
+auto ::rotq::materialize::evaluate(Value v, const Options &options)
+    -> llvm::Expected<std::vector<double>> {
+  auto module = v.getParentRegion()->getParentOp()->getParentOfType<ModuleOp>();
+  if (!module)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "a weight outside any module");
+  ParamFiles files(baseDirOf(module, options));
+  Evaluator evaluator(files);
+  llvm::Expected<TensorRef> t = evaluator.evaluate(v);
+  if (!t)
+    return t.takeError();
+  return (*t)->data;
+}
+
 auto ::rotq::materialize::materializeInMemory(ModuleOp module,
                                                    const Options &options,
                                                    Summary *summary) -> llvm::Error {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Calibration/Passes.h"
 #include "rotq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,6 +1,6 @@
 //===- BodyEval.cpp - evaluating a linalg.generic body on numbers ---------===//
 #include "BodyEval.h"
-#include "ModelUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"

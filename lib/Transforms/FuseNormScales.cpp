@@ -6,7 +6,7 @@
 // scale-free, which the residual rotation needs.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"

@@ -1,5 +1,5 @@
 //===- ModelUtils.cpp - helpers shared by the model passes ----------------===//
-#include "ModelUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Support/Hadamard.h"

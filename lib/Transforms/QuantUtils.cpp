@@ -1,6 +1,6 @@
 //===- QuantUtils.cpp - writing quantized weights into the IR -------------===//
-#include "QuantUtils.h"
-#include "ModelUtils.h"
+#include "rotq/Transforms/QuantUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -6,8 +6,8 @@
 // values up to float rounding.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
-#include "QuantUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
+#include "rotq/Transforms/QuantUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"

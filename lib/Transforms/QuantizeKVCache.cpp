@@ -4,8 +4,8 @@
 // cache would store them with (per token and head).
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
-#include "QuantUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
+#include "rotq/Transforms/QuantUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"

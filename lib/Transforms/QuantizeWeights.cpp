@@ -7,8 +7,8 @@
 // the quantizer with the rules of Support/Quantizer, in float64.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
-#include "QuantUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
+#include "rotq/Transforms/QuantUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"

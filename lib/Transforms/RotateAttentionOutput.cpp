@@ -9,7 +9,7 @@
 // so a block is rewritten only when the whole chain is found.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"

@@ -5,7 +5,7 @@
 // (x M)(W M)^T = x M M^T W^T = x W^T for orthogonal M.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"

@@ -5,7 +5,7 @@
 // distribution of the keys a KV cache stores.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"

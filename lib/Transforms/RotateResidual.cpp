@@ -9,7 +9,7 @@
 // reports the offending op.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelUtils.h"
+#include "rotq/Transforms/ModelUtils.h"
 #include "Rotation.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"

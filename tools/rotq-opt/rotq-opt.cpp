@@ -1,4 +1,5 @@
 //===- rotq-opt.cpp - mlir-opt with the rotq dialect and passes -----------===//
+#include "rotq/Calibration/Passes.h"
 #include "rotq/Conversion/Passes.h"
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Pipelines/Pipelines.h"
@@ -16,6 +17,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::rotq::registerRotqConversionPasses();
   mlir::rotq::registerRotqTransformsPasses();
+  mlir::rotq::registerRotqCalibrationPasses();
   mlir::rotq::registerRotqPipelines();
 
   mlir::DialectRegistry registry;

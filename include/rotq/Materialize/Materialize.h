@@ -64,6 +64,12 @@ llvm::Error materializeToDirectory(mlir::ModuleOp module,
                                    const Options &options,
                                    Summary *summary = nullptr);
 
+/// The value of `v` (a weight: a constant, a rotq.param or a chain of
+/// evaluable ops on them, static shape), evaluated in float64 and rounded
+/// to its element type, row-major.
+llvm::Expected<std::vector<double>> evaluate(mlir::Value v,
+                                             const Options &options);
+
 /// A module pass doing materializeInMemory (first step of the lowering
 /// pipelines).
 std::unique_ptr<mlir::Pass> createInlineParametersPass();

@@ -189,93 +189,6 @@ def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
   ];
 }
 
-#endif // ROTQ_TRANSFORMS_PASSES_TD
-
-// Options every calibrating pass takes.
-defvar CalibrationOptions = [
-  Option<"calibration", "calibration", "std::string", "\"\"",
-         "An .npy of int token ids, [tokens] or [sequences, tokens]; "
-         "empty: seeded random tokens">,
-  Option<"calibrationSamples", "calibration-samples", "int64_t", "8",
-         "Random calibration sequences">,
-  Option<"calibrationLength", "calibration-length", "int64_t", "128",
-         "Tokens per random calibration sequence">,
-  Option<"seed", "seed", "uint64_t", "0", "Seed of the random tokens">,
-];
-
-def Calibrate : Pass<"rotq-calibrate", "ModuleOp"> {
-  let summary = "Attach activation statistics of every linear's input";
-  let description = [{
-    Runs the model on the CPU over calibration tokens (the function must
-    take one 1-D tensor of token ids) with every distinct `rotq.linear`
-    input returned as an extra result, and attaches to each linear:
-
-    * `rotq.calibration.tokens`: the number of calibration tokens;
-    * `rotq.calibration.abs_max`: max |x| per input channel, `tensor<Kxf32>`;
-    * `rotq.calibration.hessian` (with `hessian=true`): X^T X,
-      `tensor<KxKxf64>`.
-
-    Up to 1024 values are written inline (`dense<...>`), more as
-    `dense_resource` blobs. The module is compiled once (in a clone; the IR
-    itself is not changed otherwise) and the statistics accumulate in
-    float64.
-  }];
-  let options = !listconcat(CalibrationOptions, [
-    Option<"hessian", "hessian", "bool", "false",
-           "Also attach X^T X (K*K float64 values per linear)">,
-  ]);
-  let dependentDialects = ["::mlir::rotq::RotqDialect"];
-}
-
-def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
-  let summary = "GPTQ weight quantization, calibrated layer by layer";
-  let description = [{
-    Quantizes the constant weight of every `rotq.linear` with GPTQ
-    (Frantar et al., 2023): columns are rounded one at a time (in blocks of
-    `block-size`, errors propagated lazily) and each rounding error is
-    compensated on the columns not yet rounded through the inverse of the
-    Hessian H = X^T X + damp * mean(diag H) * I of the layer's calibration
-    inputs X. Scales follow `rotq-quantize-weights` (per output channel or
-    per `group-size` group, symmetric or asymmetric, optional MSE clip
-    search); groups take their scale when the first column of the group is
-    reached, or from the original weights with `act-order` (columns in
-    order of decreasing H_ii).
-
-    Calibration is sequential, as GPTQ expects: the linears are grouped by
-    how many linears precede their input (q/k/v, then o_proj, then
-    gate/up, then down_proj, then the next layer's q/k/v, ...) and each
-    group's Hessians are measured on the model in which all earlier groups
-    are already quantized. Every group costs one compilation and one run
-    over the calibration tokens.
-
-    `mode`, `skip-lm-head` as in `rotq-quantize-weights`. With `report`,
-    each linear gets a remark with its relative output error
-    ||X (W - Wq)^T||^2 / ||X W^T||^2 on the calibration inputs, for GPTQ and
-    for RTN with the same settings.
-  }];
-  let options = !listconcat(CalibrationOptions, [
-    Option<"bits", "bits", "int64_t", "4", "Bits per weight (2..8)">,
-    Option<"asymmetric", "asymmetric", "bool", "false",
-           "Asymmetric (zero point) instead of symmetric">,
-    Option<"groupSize", "group-size", "int64_t", "0",
-           "Input channels per scale (0: one scale per output channel)">,
-    Option<"clipSearch", "clip-search", "bool", "true",
-           "MSE clip search when choosing the scales">,
-    Option<"actOrder", "act-order", "bool", "false",
-           "Quantize columns in order of decreasing Hessian diagonal">,
-    Option<"blockSize", "block-size", "int64_t", "128",
-           "Columns per lazy-update block">,
-    Option<"damp", "damp", "double", "0.01",
-           "Hessian damping, as a fraction of its mean diagonal">,
-    Option<"mode", "mode", "std::string", "\"real\"", "real | fake">,
-    Option<"skipLmHead", "skip-lm-head", "bool", "true",
-           "Leave the linear that produces the function result in float">,
-    Option<"report", "report", "bool", "false",
-           "Emit a remark with GPTQ's and RTN's output error per linear">,
-  ]);
-  let dependentDialects = ["::mlir::rotq::RotqDialect",
-                           "::mlir::arith::ArithDialect"];
-}
 
 def QuantizeActivations : Pass<"rotq-quantize-activations", "func::FuncOp"> {
   let summary = "Per-token dynamic quantization of every linear's input";
@@ -338,3 +251,5 @@ def QuantizeKVCache : Pass<"rotq-quantize-kv-cache", "func::FuncOp"> {
   ];
   let dependentDialects = ["::mlir::rotq::RotqDialect"];
 }
+
+#endif // ROTQ_TRANSFORMS_PASSES_TD

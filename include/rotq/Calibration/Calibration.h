@@ -1,22 +1,32 @@
 //===- Calibration.h - activation statistics from CPU runs ------*- C++ -*-===//
 //
-// Calibration runs the model itself: a clone of the module returns the
-// inputs of the chosen linears as extra results, is lowered to LLVM and
-// JIT-compiled once, and runs over the calibration sequences on the CPU;
-// the statistics accumulate in float64.
+// Calibration runs the model itself: a clone of the module takes every f32
+// linear weight as a run-time argument and returns every linear's input as
+// an extra result; it is lowered to LLVM and JIT-compiled once, and each
+// collection runs it over the calibration sequences on the CPU with the
+// weights as the module holds them at that moment (GPTQ's sequential
+// steps change them between runs, not the compiled program). The
+// statistics accumulate in float64.
 //
 //===----------------------------------------------------------------------===//
-#ifndef ROTQ_LIB_TRANSFORMS_CALIBRATION_H
-#define ROTQ_LIB_TRANSFORMS_CALIBRATION_H
+#ifndef ROTQ_CALIBRATION_CALIBRATION_H
+#define ROTQ_CALIBRATION_CALIBRATION_H
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include "mlir/IR/OwningOpRef.h"
+
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace rotq::run {
+class Compiled;
+struct Signature;
+} // namespace rotq::run
 
 namespace mlir::rotq::calib {
 
@@ -44,10 +54,36 @@ struct Stats {
   std::vector<double> absMax;  // max |x| per channel
 };
 
-/// Runs `func` (in a clone of its module, which is left untouched) over
-/// `tokens` and returns the statistics of the input of each of `linears`
-/// (ops in `func`'s body), in order; linears that read the same value
-/// (q/k/v, gate/up) share one Stats, measured once.
+/// `func` compiled once for calibration (in a clone of its module, which
+/// is left untouched).
+class Program {
+public:
+  static FailureOr<std::unique_ptr<Program>> build(func::FuncOp func);
+  ~Program();
+
+  /// Runs the program over `tokens` and returns the statistics of the
+  /// input of each of `linears` (ops in `func`'s body), in order; linears
+  /// that read the same value (q/k/v, gate/up) share one Stats, measured
+  /// once. The weights are those the linears read now (constants, or
+  /// chains evaluated in float64).
+  FailureOr<std::vector<std::shared_ptr<const Stats>>>
+  collect(ArrayRef<LinearOp> linears,
+          const std::vector<std::vector<int64_t>> &tokens, bool hessian);
+
+private:
+  Program() = default;
+  func::FuncOp func;
+  OwningOpRef<ModuleOp> clone;
+  std::unique_ptr<::rotq::run::Signature> sig;
+  std::unique_ptr<::rotq::run::Compiled> compiled;
+  /// Linears of `func` whose weight is argument 1 + i of the program.
+  SmallVector<LinearOp> weightArgs;
+  /// Values of `func` the program returns, from result `first` on.
+  SmallVector<Value> returned;
+  size_t first = 0;
+};
+
+/// Program::build(func)->collect(...), for one collection.
 FailureOr<std::vector<std::shared_ptr<const Stats>>>
 collect(func::FuncOp func, ArrayRef<LinearOp> linears,
         const std::vector<std::vector<int64_t>> &tokens, bool hessian);

@@ -1,6 +1,6 @@
 //===- QuantUtils.h - writing quantized weights into the IR -----*- C++ -*-===//
-#ifndef ROTQ_LIB_TRANSFORMS_QUANTUTILS_H
-#define ROTQ_LIB_TRANSFORMS_QUANTUTILS_H
+#ifndef ROTQ_TRANSFORMS_QUANTUTILS_H
+#define ROTQ_TRANSFORMS_QUANTUTILS_H
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Support/Quantizer.h"

@@ -4,10 +4,10 @@
 // passes (and people) that want them without recomputing.
 //
 //===----------------------------------------------------------------------===//
-#include "Calibration.h"
+#include "rotq/Calibration/Calibration.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
-#include "rotq/Transforms/Passes.h"
+#include "rotq/Calibration/Passes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -15,7 +15,7 @@
 
 namespace mlir::rotq {
 #define GEN_PASS_DEF_CALIBRATE
-#include "rotq/Transforms/Passes.h.inc"
+#include "rotq/Calibration/Passes.h.inc"
 } // namespace mlir::rotq
 
 using namespace mlir;

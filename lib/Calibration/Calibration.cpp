@@ -1,14 +1,18 @@
 //===- Calibration.cpp - activation statistics from CPU runs --------------===//
-#include "Calibration.h"
+#include "rotq/Calibration/Calibration.h"
 
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Runner/Runner.h"
+#include "rotq/Transforms/ModelUtils.h"
 #include "rotq/Support/Npy.h"
 #include "rotq/Support/Random.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::rotq;
@@ -81,49 +85,116 @@ calib::loadTokens(func::FuncOp func, const Options &o) {
   return seqs;
 }
 
-FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
-calib::collect(func::FuncOp func, ArrayRef<LinearOp> linears,
-               const std::vector<std::vector<int64_t>> &tokens, bool hessian) {
-  SmallVector<Value> values;
-  for (LinearOp lin : linears)
-    if (!llvm::is_contained(values, lin.getInput()))
-      values.push_back(lin.getInput());
+calib::Program::~Program() = default;
+
+FailureOr<std::unique_ptr<calib::Program>>
+calib::Program::build(func::FuncOp func) {
+  std::unique_ptr<Program> p(new Program());
+  p->func = func;
   auto module = func->getParentOfType<ModuleOp>();
   IRMapping map;
-  OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone(map)));
+  p->clone = OwningOpRef<ModuleOp>(cast<ModuleOp>(module->clone(map)));
   auto cf = cast<func::FuncOp>(map.lookup(func.getOperation()));
   auto ret = cast<func::ReturnOp>(cf.getBody().back().getTerminator());
 
-  // The activations become extra results, as f32.
+  // Every linear's input becomes an extra result, as f32.
   OpBuilder b(ret);
   SmallVector<Value> outs(ret.getOperands());
-  size_t first = outs.size();
-  for (Value v : values) {
-    Value c = map.lookup(v);
+  p->first = outs.size();
+  func.walk([&](LinearOp lin) {
+    if (llvm::is_contained(p->returned, lin.getInput()))
+      return;
+    p->returned.push_back(lin.getInput());
+    Value c = map.lookup(lin.getInput());
     auto t = cast<RankedTensorType>(c.getType());
     if (!t.getElementType().isF32())
       c = arith::ExtFOp::create(b, c.getLoc(), t.clone(b.getF32Type()), c);
     outs.push_back(c);
-  }
+  });
   func::ReturnOp::create(b, ret.getLoc(), outs);
   ret.erase();
-  cf.setType(FunctionType::get(func.getContext(), cf.getArgumentTypes(),
-                               ValueRange(outs).getTypes()));
 
-  run::Signature sig;
-  if (llvm::Error e = run::signatureOf(cf, sig)) {
+  // Every static f32 weight becomes an argument: the weights change
+  // between collections (GPTQ), the compiled program does not.
+  Block &entry = cf.getBody().front();
+  func.walk([&](LinearOp lin) {
+    auto wt = lin.getWeight().getType();
+    if (!wt.hasStaticShape() || !wt.getElementType().isF32())
+      return;
+    auto clin = cast<LinearOp>(map.lookup(lin.getOperation()));
+    BlockArgument arg = entry.addArgument(wt, clin.getLoc());
+    clin.getWeightMutable().assign(arg);
+    p->weightArgs.push_back(lin);
+  });
+  cf.setType(FunctionType::get(func.getContext(), entry.getArgumentTypes(),
+                               ValueRange(outs).getTypes()));
+  // The weight chains the arguments replace: not compiled.
+  SmallVector<Operation *> body;
+  for (Operation &op : entry)
+    body.push_back(&op);
+  for (Operation *op : llvm::reverse(body))
+    if (isOpTriviallyDead(op))
+      op->erase();
+
+  p->sig = std::make_unique<run::Signature>();
+  if (llvm::Error e = run::signatureOf(cf, *p->sig)) {
     func.emitError("calibration: ") << toString(std::move(e));
     return failure();
   }
   std::string name = cf.getSymName().str();
-  auto compiled = run::compile(*clone, name, sig, run::RunOptions());
+  auto compiled = run::compile(*p->clone, name, *p->sig, run::RunOptions());
   if (!compiled) {
     func.emitError("calibration: ") << toString(compiled.takeError());
     return failure();
   }
+  p->compiled = std::move(*compiled);
+  return p;
+}
 
+FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
+calib::Program::collect(ArrayRef<LinearOp> linears,
+                        const std::vector<std::vector<int64_t>> &tokens,
+                        bool hessian) {
+  // The weights as the linears read them now (evaluated every time: a
+  // replaced weight's value may reuse the address of the one it replaced).
+  std::vector<run::HostTensor> weights;
+  for (auto [i, lin] : llvm::enumerate(weightArgs)) {
+    ::rotq::materialize::Options mo;
+    mo.progress = false;
+    auto data = ::rotq::materialize::evaluate(lin.getWeight(), mo);
+    if (!data) {
+      lin.emitError("calibration: the weight of ")
+          << model::describe(lin) << ": " << toString(data.takeError());
+      return failure();
+    }
+    std::vector<float> w(data->begin(), data->end());
+    npy::Array a;
+    a.dtype = npy::DType::F32;
+    for (int64_t d : lin.getWeight().getType().getShape())
+      a.shape.push_back(d);
+    a.data.resize(w.size() * sizeof(float));
+    std::memcpy(a.data.data(), w.data(), a.data.size());
+    auto h = run::prepareInput(*sig, 1 + i, a, "a calibration weight");
+    if (!h) {
+      lin.emitError("calibration: ") << toString(h.takeError());
+      return failure();
+    }
+    weights.push_back(std::move(*h));
+  }
+
+  SmallVector<Value> values;
+  for (LinearOp lin : linears)
+    if (!llvm::is_contained(values, lin.getInput()))
+      values.push_back(lin.getInput());
   std::vector<Stats> stats(values.size());
+  std::vector<size_t> resultOf(values.size());
   for (auto [i, v] : llvm::enumerate(values)) {
+    auto it = llvm::find(returned, v);
+    if (it == returned.end()) {
+      func.emitError("calibration: a linear outside the calibrated function");
+      return failure();
+    }
+    resultOf[i] = first + (it - returned.begin());
     int64_t c = cast<RankedTensorType>(v.getType()).getShape().back();
     if (ShapedType::isDynamic(c)) {
       func.emitError("calibration: an activation has a dynamic channel count");
@@ -136,19 +207,21 @@ calib::collect(func::FuncOp func, ArrayRef<LinearOp> linears,
   }
   std::vector<double> row;
   for (const std::vector<int64_t> &seq : tokens) {
-    auto inputs =
-        run::prepareInput(sig, 0, npy::fromInt64(seq), "calibration tokens");
-    if (!inputs) {
-      func.emitError() << toString(inputs.takeError());
+    auto input =
+        run::prepareInput(*sig, 0, npy::fromInt64(seq), "calibration tokens");
+    if (!input) {
+      func.emitError() << toString(input.takeError());
       return failure();
     }
-    auto results = (*compiled)->run({*inputs});
+    std::vector<run::HostTensor> args = {*input};
+    args.insert(args.end(), weights.begin(), weights.end());
+    auto results = compiled->run(args);
     if (!results) {
       func.emitError("calibration: ") << toString(results.takeError());
       return failure();
     }
     for (auto [i, s] : llvm::enumerate(stats)) {
-      const npy::Array &a = (*results)[first + i].array;
+      const npy::Array &a = (*results)[resultOf[i]].array;
       const float *x = reinterpret_cast<const float *>(a.data.data());
       int64_t c = s.channels, n = a.numElements() / c;
       row.resize(c);
@@ -180,6 +253,15 @@ calib::collect(func::FuncOp func, ArrayRef<LinearOp> linears,
   for (LinearOp lin : linears)
     out.push_back(shared[llvm::find(values, lin.getInput()) - values.begin()]);
   return out;
+}
+
+FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
+calib::collect(func::FuncOp func, ArrayRef<LinearOp> linears,
+               const std::vector<std::vector<int64_t>> &tokens, bool hessian) {
+  auto program = Program::build(func);
+  if (failed(program))
+    return failure();
+  return (*program)->collect(linears, tokens, hessian);
 }
 
 std::vector<std::vector<LinearOp>> calib::sequentialGroups(func::FuncOp func) {

@@ -4,20 +4,20 @@
 // measured group by group on the partly quantized model (Calibration.h).
 //
 //===----------------------------------------------------------------------===//
-#include "Calibration.h"
-#include "ModelUtils.h"
-#include "QuantUtils.h"
+#include "rotq/Calibration/Calibration.h"
+#include "rotq/Transforms/ModelUtils.h"
+#include "rotq/Transforms/QuantUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Support/Gptq.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "rotq/Materialize/Materialize.h"
-#include "rotq/Transforms/Passes.h"
+#include "rotq/Calibration/Passes.h"
 
 namespace mlir::rotq {
 #define GEN_PASS_DEF_GPTQ
-#include "rotq/Transforms/Passes.h.inc"
+#include "rotq/Calibration/Passes.h.inc"
 } // namespace mlir::rotq
 
 using namespace mlir;
@@ -83,13 +83,17 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       auto tokens = calib::loadTokens(func, co);
       if (failed(tokens))
         return signalPassFailure();
+      // One compilation; each step runs it with the weights quantized so far.
+      auto program = calib::Program::build(func);
+      if (failed(program))
+        return signalPassFailure();
       for (const std::vector<LinearOp> &group : groups) {
         auto lins = targets(group);
         if (failed(lins))
           return signalPassFailure();
         if (lins->empty())
           continue;
-        auto stats = calib::collect(func, *lins, *tokens, /*hessian=*/true);
+        auto stats = (*program)->collect(*lins, *tokens, /*hessian=*/true);
         if (failed(stats))
           return signalPassFailure();
         for (auto [lin, s] : llvm::zip_equal(*lins, *stats))

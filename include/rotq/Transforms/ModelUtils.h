@@ -1,6 +1,6 @@
 //===- ModelUtils.h - helpers shared by the model passes --------*- C++ -*-===//
-#ifndef ROTQ_LIB_TRANSFORMS_MODELUTILS_H
-#define ROTQ_LIB_TRANSFORMS_MODELUTILS_H
+#ifndef ROTQ_TRANSFORMS_MODELUTILS_H
+#define ROTQ_TRANSFORMS_MODELUTILS_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
