@@ -141,6 +141,20 @@ std::vector<double> transposeData(const std::vector<double> &in,
   for (int64_t i = 0; i < rank; ++i)
     outShape[i] = shape[perm[i]];
   std::vector<double> out(in.size());
+  if (rank == 2 && perm[0] == 1 && perm[1] == 0) {
+    // A weight's output side: 64 x 64 tiles, so that both the reads and the
+    // writes stay in cache (a column walk misses on every element).
+    constexpr int64_t tile = 64;
+    int64_t rowsIn = shape[0], colsIn = shape[1];
+    parallelRows((colsIn + tile - 1) / tile, [&](int64_t b, int64_t e) {
+      for (int64_t c0 = b * tile; c0 < std::min(colsIn, e * tile); c0 += tile)
+        for (int64_t r0 = 0; r0 < rowsIn; r0 += tile)
+          for (int64_t c = c0; c < std::min(colsIn, c0 + tile); ++c)
+            for (int64_t r = r0; r < std::min(rowsIn, r0 + tile); ++r)
+              out[c * rowsIn + r] = in[r * colsIn + c];
+    });
+    return out;
+  }
   int64_t inner = rank ? outShape[rank - 1] : 1;
   int64_t outer = inner ? int64_t(in.size()) / inner : 0;
   int64_t innerStride = rank ? inStrides[perm[rank - 1]] : 1;

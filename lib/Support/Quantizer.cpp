@@ -526,13 +526,19 @@ double rotq::quant::searchGroupClip(const double *x, int64_t n,
     tol[i] = e.flushed ? T : 0.0;
     upper = std::min(upper, e.sum * (1 + R) + tol[i]);
   };
-  // A good guess first (the best of every fourth ratio) lets most others
-  // stop early.
-  for (int i = 0; i < count; i += 4)
+  // A good guess first (the best of every fourth ratio), then its
+  // neighbours nearest first: the bound tightens early and most others stop
+  // early. (Pruning is exact in any order: the bound only decreases.)
+  int guess = 0;
+  for (int i = 0; i < count; i += 4) {
     evaluate(i);
-  for (int i = 0; i < count; ++i)
-    if (i % 4 != 0)
-      evaluate(i);
+    if (!pruned[i] && fast[i] < fast[guess])
+      guess = i;
+  }
+  for (int d = 1; d < count; ++d)
+    for (int i : {guess - d, guess + d})
+      if (i >= 0 && i < count && i % 4 != 0)
+        evaluate(i);
   std::vector<int> left;
   if (upper < 1e300) // else some E_i might overflow: the plain search
     for (int i = 0; i < count; ++i)
