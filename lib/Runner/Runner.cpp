@@ -32,6 +32,9 @@
 
 #include <cmath>
 #include <cstring>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 using namespace ::rotq;
@@ -360,7 +363,20 @@ bool cudaAvailable(std::string *why) {
 Compiled::Compiled(std::unique_ptr<mlir::ExecutionEngine> engine,
                    std::string func, Signature sig, bool onGpu)
     : engine(std::move(engine)), func(std::move(func)), sig(std::move(sig)),
-      onGpu(onGpu) {}
+      onGpu(onGpu) {
+#ifdef __GLIBC__
+  // Lowered code mallocs and frees its buffers on every call. glibc serves
+  // large blocks with fresh mmaps, which the kernel zeroes page by page on
+  // each call (a fifth of a 128-token forward); kept in the heap, they are
+  // reused warm.
+  static bool once = [] {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+  }();
+  (void)once;
+#endif
+}
 Compiled::~Compiled() = default;
 
 llvm::Expected<std::vector<std::vector<int64_t>>>
