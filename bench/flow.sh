@@ -53,7 +53,7 @@ timed() {
   read -r wall rss < "$WORK/time.txt"
   echo "$label $wall $((rss / 1024))"
 }
-mb() { echo $(( $(du -sb "$1" | cut -f1) / 1000000 )); }
+mb() { echo $(( $(du -sbL "$1" | cut -f1) / 1000000 )); }
 
 echo "| model | params | step | wall s | peak RSS MB | x cp |"
 echo "|---|---|---|---|---|---|"

@@ -8,6 +8,7 @@
 #include "rotq/Support/Safetensors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -268,6 +269,34 @@ private:
   std::chrono::steady_clock::time_point start;
 };
 
+/// `t` as the bytes of element type `et` (f64, f32, i8, bf16 or f16).
+std::vector<char> bytesOf(Type et, const Tensor &t) {
+  size_t n = t.data.size();
+  std::vector<char> out;
+  auto put = [&](auto v, size_t i) {
+    std::memcpy(out.data() + i * sizeof(v), &v, sizeof(v));
+  };
+  if (et.isF64()) {
+    out.resize(n * 8);
+    std::memcpy(out.data(), t.data.data(), n * 8);
+  } else if (et.isF32()) {
+    out.resize(n * 4);
+    for (size_t i = 0; i < n; ++i)
+      put(float(t.data[i]), i);
+  } else if (et.isInteger(8)) {
+    out.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      put(int8_t(t.data[i]), i);
+  } else {
+    out.resize(n * 2);
+    for (size_t i = 0; i < n; ++i)
+      put(et.isBF16() ? ::rotq::floatToBF16(float(t.data[i]))
+                      : ::rotq::floatToHalf(float(t.data[i])),
+          i);
+  }
+  return out;
+}
+
 /// An inline dense_resource constant holding `t` as `type`.
 Value inlineConstant(OpBuilder &b, Location loc, RankedTensorType type,
                      const Tensor &t, llvm::StringRef name) {
@@ -392,6 +421,96 @@ auto ::rotq::materialize::evaluate(Value v, const Options &options)
   if (!t)
     return t.takeError();
   return (*t)->data;
+}
+
+BoundParameters::BoundParameters() = default;
+BoundParameters::~BoundParameters() = default;
+
+uint64_t BoundParameters::ownedBytes() const {
+  uint64_t n = 0;
+  for (const std::vector<char> &o : owned)
+    n += o.size();
+  return n;
+}
+
+auto ::rotq::materialize::bindParameters(ModuleOp module,
+                                         llvm::StringRef funcName,
+                                         const Options &options)
+    -> llvm::Expected<std::unique_ptr<BoundParameters>> {
+  auto f = module.lookupSymbol<func::FuncOp>(funcName);
+  if (!f || f.isExternal())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no function @" + funcName + " with a body");
+  if (llvm::Error err = simplify(module))
+    return std::move(err);
+  std::unique_ptr<BoundParameters> bound(new BoundParameters());
+  bound->files = std::make_unique<ParamFiles>(baseDirOf(module, options));
+  // A function that others call keeps its signature.
+  if (!SymbolTable::symbolKnownUseEmpty(f, module))
+    return std::move(bound);
+  Plan p = plan(module, Mode::Files);
+  // Other functions' weights are left to materializeInMemory.
+  llvm::erase_if(p.roots, [&](const Root &r) {
+    return Value(r.value).getParentRegion()->getParentOfType<func::FuncOp>() !=
+           f;
+  });
+  if (p.roots.empty())
+    return std::move(bound);
+
+  // Chains (and resource constants) are evaluated once into owned buffers;
+  // plain parameters are read where the file is mapped.
+  Plan computed;
+  computed.offline = p.offline;
+  for (const Root &r : p.roots)
+    if (r.computed)
+      computed.roots.push_back(r);
+  llvm::DenseMap<Value, size_t> ownedOf;
+  llvm::Error err = evaluateRoots(
+      computed, *bound->files, options,
+      [&](const Root &r, const Tensor &t) -> llvm::Error {
+        auto type = cast<RankedTensorType>(r.value.getType());
+        ownedOf[r.value] = bound->owned.size();
+        bound->owned.push_back(bytesOf(type.getElementType(), t));
+        return llvm::Error::success();
+      });
+  if (err)
+    return std::move(err);
+  std::vector<const void *> data;
+  for (const Root &r : p.roots) {
+    auto type = cast<RankedTensorType>(r.value.getType());
+    if (r.computed) {
+      data.push_back(nullptr); // set below: `owned` may still grow
+      continue;
+    }
+    llvm::Expected<const safetensors::TensorInfo *> info =
+        bound->files->find(r.value.getDefiningOp());
+    if (!info)
+      return info.takeError();
+    size_t esize = safetensors::elementSize((*info)->dtype);
+    if (reinterpret_cast<uintptr_t>((*info)->data) % esize == 0) {
+      data.push_back((*info)->data);
+      continue;
+    }
+    // safetensors does not promise aligned offsets: copy this one.
+    ownedOf[r.value] = bound->owned.size();
+    bound->owned.emplace_back((*info)->data,
+                              (*info)->data + type.getNumElements() * esize);
+    data.push_back(nullptr);
+  }
+
+  Block &entry = f.getBody().front();
+  for (auto [r, d] : llvm::zip_equal(p.roots, data)) {
+    auto type = cast<RankedTensorType>(r.value.getType());
+    BlockArgument arg = entry.addArgument(type, r.value.getLoc());
+    Value(r.value).replaceAllUsesWith(arg);
+    const void *ptr = d ? d : bound->owned[ownedOf[r.value]].data();
+    bound->bound.push_back(
+        {ptr, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
+  }
+  f.setType(FunctionType::get(module.getContext(), entry.getArgumentTypes(),
+                              f.getResultTypes()));
+  eraseDead(module, p);
+  return std::move(bound);
 }
 
 auto ::rotq::materialize::materializeInMemory(ModuleOp module,

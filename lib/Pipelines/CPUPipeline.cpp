@@ -21,6 +21,9 @@ using namespace mlir;
 
 void mlir::rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createConvertRotqToLinalg());
+  // Element-wise arith on whole tensors (the extf of a bf16 weight that is
+  // a run-time argument) becomes linalg, which bufferization knows.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createRotqFuseElementwise());
   pm.addPass(createCSEPass());

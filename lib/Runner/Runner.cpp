@@ -3,6 +3,7 @@
 #include "rotq/Materialize/Materialize.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Pipelines/Pipelines.h"
 #include "rotq/Runtime/CpuUkernels.h"
 #include "rotq/Runtime/CudaDriver.h"
@@ -16,6 +17,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -313,9 +315,24 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
         const RunOptions &opts) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  bool onGpu = opts.device == "cuda";
+  // Weights as run-time arguments: compile time and code size no longer
+  // grow with the model.
+  std::unique_ptr<::rotq::materialize::BoundParameters> bound;
+  Signature full = sig;
+  if (opts.runtimeParams && !onGpu) {
+    ::rotq::materialize::Options mopts;
+    mopts.baseDir = opts.paramDir;
+    auto b = ::rotq::materialize::bindParameters(module, func, mopts);
+    if (!b)
+      return b.takeError();
+    bound = std::move(*b);
+    auto f = module.lookupSymbol<func::FuncOp>(func);
+    if (llvm::Error e = signatureOf(f, full))
+      return std::move(e);
+  }
   if (llvm::Error e = lower(module, func, opts, /*needDevice=*/true))
     return std::move(e);
-  bool onGpu = opts.device == "cuda";
 
   ExecutionEngineOptions eo;
   // ExecutionEngineOptions::transformer is a function_ref: keep the callee.
@@ -353,7 +370,7 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
       return err("loading the GPU kernels failed: " + loadError);
   }
   return std::unique_ptr<Compiled>(
-      new Compiled(std::move(*engine), func, sig, onGpu));
+      new Compiled(std::move(*engine), func, full, onGpu, std::move(bound)));
 }
 
 bool cudaAvailable(std::string *why) {
@@ -361,9 +378,10 @@ bool cudaAvailable(std::string *why) {
 }
 
 Compiled::Compiled(std::unique_ptr<mlir::ExecutionEngine> engine,
-                   std::string func, Signature sig, bool onGpu)
+                   std::string func, Signature sig, bool onGpu,
+                   std::unique_ptr<::rotq::materialize::BoundParameters> bound)
     : engine(std::move(engine)), func(std::move(func)), sig(std::move(sig)),
-      onGpu(onGpu) {
+      onGpu(onGpu), bound(std::move(bound)) {
 #ifdef __GLIBC__
   // Lowered code mallocs and frees its buffers on every call. glibc serves
   // large blocks with fresh mmaps, which the kernel zeroes page by page on
@@ -457,6 +475,13 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
     args.push_back(data);
     shapes.push_back(h.array.shape);
   }
+  // Weights bound at compile time follow the caller's arguments (read
+  // only by the program: the const_cast never leads to a write).
+  if (bound)
+    for (const auto &a : bound->args()) {
+      args.push_back(const_cast<void *>(a.data));
+      shapes.push_back(a.shape);
+    }
   auto descs = invoke(args, shapes);
   if (!descs) {
     if (onGpu)

@@ -117,6 +117,13 @@ static cl::opt<bool> ukernels(
              "lowers them to loops like everything else)"),
     cl::init(true), cl::cat(cat));
 
+static cl::opt<bool> inlineParams(
+    "inline-params",
+    cl::desc("CPU: compile the weights into the program as constants "
+             "instead of passing them as run-time arguments (mapped "
+             "checkpoint tensors)"),
+    cl::cat(cat));
+
 static int fail(const Twine &msg) {
   WithColor::error(errs(), "rotq-run") << msg << "\n";
   return 1;
@@ -175,6 +182,7 @@ int main(int argc, char **argv) {
   opts.gpuMma = gpuMma;
   opts.gpuKernels = gpuKernels;
   opts.ukernels = ukernels;
+  opts.runtimeParams = !inlineParams;
 
   std::vector<std::vector<HostTensor>> allResults;
   std::vector<HostTensor> hostInputs;

@@ -26,7 +26,9 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace rotq::materialize {
 
@@ -69,6 +71,43 @@ llvm::Error materializeToDirectory(mlir::ModuleOp module,
 /// to its element type, row-major.
 llvm::Expected<std::vector<double>> evaluate(mlir::Value v,
                                              const Options &options);
+
+class ParamFiles;
+
+/// The tensors a function reads at run time instead of compiling them in:
+/// checkpoint tensors stay in their mapped files (copied only when their
+/// offset is misaligned for the element type), pending weight chains are
+/// evaluated once into owned buffers in the stored type.
+class BoundParameters {
+public:
+  struct Arg {
+    const void *data;
+    std::vector<int64_t> shape;
+  };
+  ~BoundParameters();
+  /// Arguments appended to the function, in order.
+  const std::vector<Arg> &args() const { return bound; }
+  /// Bytes evaluated or copied (not mapped).
+  uint64_t ownedBytes() const;
+
+private:
+  friend llvm::Expected<std::unique_ptr<BoundParameters>>
+  bindParameters(mlir::ModuleOp, llvm::StringRef, const Options &);
+  BoundParameters();
+  std::unique_ptr<ParamFiles> files;
+  std::vector<std::vector<char>> owned;
+  std::vector<Arg> bound;
+};
+
+/// Makes every tensor that @`func` reads from a parameter, a pending weight
+/// chain or a dense_resource constant a new trailing argument of @`func`
+/// (a plain parameter is read where it is: bf16 stays bf16, the extf stays
+/// in the function), and returns the data to pass for them. Weights of
+/// other functions stay (for materializeInMemory); a function that others
+/// call is left as it is (nothing bound).
+llvm::Expected<std::unique_ptr<BoundParameters>>
+bindParameters(mlir::ModuleOp module, llvm::StringRef func,
+               const Options &options);
 
 /// A module pass doing materializeInMemory (first step of the lowering
 /// pipelines).

@@ -2,6 +2,7 @@
 #ifndef ROTQ_RUNNER_RUNNER_H
 #define ROTQ_RUNNER_RUNNER_H
 
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Support/Npy.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -76,6 +77,10 @@ struct RunOptions {
   bool gpuKernels = true;
   /// CPU: matmuls call librotq_cpu_runtime's microkernels (else loops).
   bool ukernels = true;
+  /// CPU: weights are run-time arguments (mapped checkpoint tensors,
+  /// chains evaluated once into buffers) rather than constants compiled
+  /// into the program, when only the function run reads them.
+  bool runtimeParams = true;
   /// rotq.qmatmul's tensor-core instruction: mma.sync or wgmma (sm_90a).
   std::string gpuMma = "mma.sync";
 };
@@ -86,8 +91,11 @@ bool cudaAvailable(std::string *why);
 /// A JIT-compiled function, to be run on many inputs.
 class Compiled {
 public:
+  /// `sig` is the function's full signature; its last `bound->args()`
+  /// arguments are passed from `bound`, the others by the caller.
   Compiled(std::unique_ptr<mlir::ExecutionEngine> engine, std::string func,
-           Signature sig, bool onGpu);
+           Signature sig, bool onGpu,
+           std::unique_ptr<::rotq::materialize::BoundParameters> bound = {});
   ~Compiled();
   llvm::Expected<std::vector<HostTensor>>
   run(const std::vector<HostTensor> &inputs);
@@ -106,6 +114,7 @@ private:
   Signature sig;
   /// Arguments go to (and results come from) CUDA managed memory.
   bool onGpu;
+  std::unique_ptr<::rotq::materialize::BoundParameters> bound;
 };
 
 /// Lowers the module in place for opts.device (after loading its parameters
