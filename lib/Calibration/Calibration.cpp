@@ -116,18 +116,29 @@ calib::Program::build(func::FuncOp func) {
 
   // Every static f32 weight becomes an argument: the weights change
   // between collections (GPTQ), the compiled program does not.
+  cf.setType(FunctionType::get(func.getContext(), cf.getArgumentTypes(),
+                               ValueRange(outs).getTypes()));
   Block &entry = cf.getBody().front();
+  bool added = true;
   func.walk([&](LinearOp lin) {
     auto wt = lin.getWeight().getType();
-    if (!wt.hasStaticShape() || !wt.getElementType().isF32())
+    // Weights the evaluator can compute (not ones made from activations).
+    if (!added || !wt.getElementType().isF32() ||
+        !::rotq::materialize::isEvaluableWeight(lin.getWeight()))
       return;
     auto clin = cast<LinearOp>(map.lookup(lin.getOperation()));
-    BlockArgument arg = entry.addArgument(wt, clin.getLoc());
-    clin.getWeightMutable().assign(arg);
+    unsigned index = cf.getNumArguments();
+    if (failed(cf.insertArgument(index, wt, {}, clin.getLoc()))) {
+      added = false;
+      return;
+    }
+    clin.getWeightMutable().assign(cf.getArgument(index));
     p->weightArgs.push_back(lin);
   });
-  cf.setType(FunctionType::get(func.getContext(), entry.getArgumentTypes(),
-                               ValueRange(outs).getTypes()));
+  if (!added) {
+    func.emitError("calibration: cannot pass the weights as arguments");
+    return failure();
+  }
   // The weight chains the arguments replace: not compiled.
   SmallVector<Operation *> body;
   for (Operation &op : entry)
@@ -156,8 +167,9 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
                         const std::vector<std::vector<int64_t>> &tokens,
                         bool hessian) {
   // The weights as the linears read them now (evaluated every time: a
-  // replaced weight's value may reuse the address of the one it replaced).
-  std::vector<run::HostTensor> weights;
+  // replaced weight's value may reuse the address of the one it replaced),
+  // after a slot for the tokens.
+  std::vector<run::HostTensor> weights(1);
   for (auto [i, lin] : llvm::enumerate(weightArgs)) {
     ::rotq::materialize::Options mo;
     mo.progress = false;
@@ -213,9 +225,8 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
       func.emitError() << toString(input.takeError());
       return failure();
     }
-    std::vector<run::HostTensor> args = {*input};
-    args.insert(args.end(), weights.begin(), weights.end());
-    auto results = compiled->run(args);
+    weights[0] = std::move(*input);
+    auto results = compiled->run(weights);
     if (!results) {
       func.emitError("calibration: ") << toString(results.takeError());
       return failure();

@@ -423,6 +423,21 @@ auto ::rotq::materialize::evaluate(Value v, const Options &options)
   return (*t)->data;
 }
 
+bool ::rotq::materialize::isEvaluableWeight(Value v) {
+  llvm::DenseSet<Operation *> seen;
+  SmallVector<Value> work = {v};
+  while (!work.empty()) {
+    Value x = work.pop_back_val();
+    auto t = dyn_cast<RankedTensorType>(x.getType());
+    Operation *d = x.getDefiningOp();
+    if (!t || !t.hasStaticShape() || !d || !isEvaluable(d))
+      return false;
+    if (seen.insert(d).second)
+      llvm::append_range(work, d->getOperands());
+  }
+  return true;
+}
+
 BoundParameters::BoundParameters() = default;
 BoundParameters::~BoundParameters() = default;
 
@@ -498,17 +513,18 @@ auto ::rotq::materialize::bindParameters(ModuleOp module,
     data.push_back(nullptr);
   }
 
-  Block &entry = f.getBody().front();
   for (auto [r, d] : llvm::zip_equal(p.roots, data)) {
     auto type = cast<RankedTensorType>(r.value.getType());
-    BlockArgument arg = entry.addArgument(type, r.value.getLoc());
-    Value(r.value).replaceAllUsesWith(arg);
+    unsigned index = f.getNumArguments();
+    // insertArgument keeps the argument attributes and the type in step.
+    if (failed(f.insertArgument(index, type, {}, r.value.getLoc())))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "cannot add an argument to @" + funcName);
+    Value(r.value).replaceAllUsesWith(f.getArgument(index));
     const void *ptr = d ? d : bound->owned[ownedOf[r.value]].data();
     bound->bound.push_back(
         {ptr, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
   }
-  f.setType(FunctionType::get(module.getContext(), entry.getArgumentTypes(),
-                              f.getResultTypes()));
   eraseDead(module, p);
   return std::move(bound);
 }

@@ -33,6 +33,7 @@
 #include "llvm/Support/TargetSelect.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -285,6 +286,10 @@ lower(ModuleOp module, const std::string &func, const RunOptions &opts,
   if (!f)
     return err("no function @" + func);
   f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(ctx));
+  // Arguments are the caller's buffers (or mapped checkpoint pages): the
+  // program must copy before it writes, never update them in place.
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    f.setArgAttr(i, "bufferization.writable", BoolAttr::get(ctx, false));
   ::rotq::materialize::Options mopts;
   mopts.baseDir = opts.paramDir;
   if (llvm::Error e = ::rotq::materialize::materializeInMemory(module, mopts))
@@ -387,10 +392,11 @@ Compiled::Compiled(std::unique_ptr<mlir::ExecutionEngine> engine,
   // large blocks with fresh mmaps, which the kernel zeroes page by page on
   // each call (a fifth of a 128-token forward); kept in the heap, they are
   // reused warm.
+  // (32 MiB is the largest threshold glibc accepts on 64-bit hosts;
+  // failures only leave glibc's defaults.)
   static bool once = [] {
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    return true;
+    bool ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+    return mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1 && ok;
   }();
   (void)once;
 #endif
@@ -543,9 +549,23 @@ Compiled::run(const std::vector<HostTensor> &inputs) {
     }
     results.push_back(std::move(h));
   }
-  // Results are the caller's: back to the runtime's pool.
+  // Results are the caller's: back to the runtime's pool (GPU) or the heap
+  // (CPU: the lowered code mallocs them; several results may share one
+  // block, and none is an argument, which the program never returns
+  // without a copy).
   for (void *p : gpuResults)
     mgpuMemFree(p, nullptr);
+  if (!onGpu) {
+    std::vector<void *> freed;
+    for (const std::vector<int64_t> &d : *descs) {
+      void *alloc = reinterpret_cast<void *>(d[0]);
+      if (!alloc || llvm::is_contained(freed, alloc) ||
+          llvm::is_contained(args, alloc))
+        continue;
+      freed.push_back(alloc);
+      std::free(alloc);
+    }
+  }
   // Results are read; they may alias arguments, so arguments go last.
   if (onGpu)
     freeGpuArgs();

@@ -72,6 +72,10 @@ llvm::Error materializeToDirectory(mlir::ModuleOp module,
 llvm::Expected<std::vector<double>> evaluate(mlir::Value v,
                                              const Options &options);
 
+/// Whether evaluate(v) can compute `v`: a static tensor whose whole
+/// backward slice is constants, parameters and evaluable ops.
+bool isEvaluableWeight(mlir::Value v);
+
 class ParamFiles;
 
 /// The tensors a function reads at run time instead of compiling them in:

@@ -38,10 +38,13 @@ void rotq_ukernel_matmul_tb_i8i8i32(int8_t *aAlloc, int8_t *a, int64_t aOff,
                                     int32_t *c, int64_t cOff, int64_t cm,
                                     int64_t cn, int64_t cS0, int64_t cS1);
 
-/// rotq.attention in f32 (its op documentation has the semantics, this
-/// computes them in the same order per query row: the maximum of the
-/// scaled allowed scores, exp(scale * score - max) over the allowed keys,
-/// their sum l, then sum_t e_t * value_t / l). q: S x H x D, k: T x KV x D,
+/// rotq.attention in f32 (its op documentation has the semantics): per
+/// query row, the maximum of the scaled allowed scores, exp(scale * score -
+/// max) over the allowed keys, their sum l, then sum_t e_t * value_t / l,
+/// with the linalg lowering's mask. Results agree with that lowering to
+/// rounding (dot products summed in vector lanes, fused multiply-adds);
+/// masked keys are skipped rather than multiplied by 0, so a NaN in a
+/// masked value row does not reach the output. q: S x H x D, k: T x KV x D,
 /// v: T x KV x E, out: S x H x E; `window` 0 means none.
 void rotq_ukernel_attention_f32(
     float *qAlloc, float *q, int64_t qOff, int64_t s, int64_t h, int64_t d,
