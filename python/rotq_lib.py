@@ -11,7 +11,10 @@ the result descriptor(s), then one pointer per argument descriptor) and
 For a CUDA library (one that links librotq_cuda_runtime.so) arguments are
 copied to device memory through the runtime's mgpu* functions and results
 copied back; nothing else than the driver is needed. bf16 values travel as
-float32 arrays (rounded to nearest even on the way in).
+float32 arrays (rounded to nearest even on the way in). A CPU library reads
+its checkpoint tensors from their .safetensors files at run time
+(`rotq_params_FUNC` lists them: "type:shape<TAB>file<TAB>tensor" per
+line); they are memory-mapped when the Library is opened.
 
     python3 rotq_lib.py LIB.so FUNC --input a.npy ... --output out.npy ...
 runs it from the command line.
@@ -36,6 +39,30 @@ def _from_bf16_bits(b):
     return (b.astype(np.uint32) << 16).view(np.float32)
 
 
+_ST_DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.uint16,
+              "F64": np.float64, "I8": np.int8}
+
+
+def _map_tensor(path, name, et, shape):
+    """Tensor `name` of the .safetensors file `path`, memory-mapped (copied
+    when its offset is misaligned for its type), checked against et:shape."""
+    import json
+    import struct
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+    if name not in header:
+        raise ValueError("%s has no tensor '%s'" % (path, name))
+    info = header[name]
+    dt = np.dtype(_ST_DTYPES.get(info["dtype"], np.void))
+    if dt != np.dtype(_DTYPES[et]) or list(info["shape"]) != shape:
+        raise ValueError("%s: tensor '%s' is %s%s, the library expects %s:%s"
+                         % (path, name, info["dtype"], info["shape"], et, shape))
+    begin = 8 + n + info["data_offsets"][0]
+    a = np.memmap(path, dtype=dt, mode="r", offset=begin, shape=tuple(shape))
+    return a if a.ctypes.data % dt.itemsize == 0 else np.array(a)
+
+
 def _parse(kind):
     et, dims = kind.split(":")
     shape = [None if d == "?" else int(d) for d in dims.split("x")] if dims else []
@@ -55,6 +82,17 @@ class Library:
         self.results = [_parse(k) for k in parts["results"].split(",") if k]
         self.entry = getattr(self.lib, "_mlir_ciface_" + func)
         self.gpu = parts.get("device") == "cuda"
+        # Weights the library reads from checkpoint files at run time
+        # (trailing arguments), mapped once here.
+        self.params = []
+        try:
+            listing = ctypes.cast(ctypes.addressof(ctypes.c_char.in_dll(
+                self.lib, "rotq_params_" + func)), ctypes.c_char_p).value.decode()
+        except ValueError:
+            listing = ""
+        for line in listing.splitlines():
+            kind, file, name = line.split("\t")
+            self.params.append(_map_tensor(file, name, *_parse(kind)))
         if self.gpu:
             # Loaded with the library (it links it): look it up, not again.
             rt = self.rt = ctypes.CDLL("librotq_cuda_runtime.so",
@@ -112,6 +150,8 @@ class Library:
                 device.append(d)
                 ptr = d
             descs.append(self._descriptor(ptr, a.shape))
+        for a in self.params:  # read only: passed where they are mapped
+            descs.append(self._descriptor(a.ctypes.data, a.shape))
         if self.gpu:
             self.rt.mgpuStreamSynchronize(None)
         words = sum(3 + 2 * len(s) for _, s in self.results)

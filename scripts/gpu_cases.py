@@ -132,8 +132,9 @@ def prepare(build, out, device="cuda"):
     subprocess.run([os.path.join(binp, "rotq-opt"), fm, "--rotq-quarot=seed=5",
                     "--rotq-quantize=w-bits=4 a-bits=4 kv-bits=4", "-o", qmod], check=True)
     tokens = np.concatenate([[1], r.integers(0, 256, 23)]).astype(np.int64)
-    add("model_float", fm, "forward", [tokens], 1e-4)
-    add("model_w4a4kv4", qmod, "forward", [tokens], 1e-3)
+    # The libraries travel without the checkpoint: weights compiled in.
+    add("model_float", fm, "forward", [tokens], 1e-4, extra=["--inline-params"])
+    add("model_w4a4kv4", qmod, "forward", [tokens], 1e-3, extra=["--inline-params"])
     for f in (fm, qmod):
         os.remove(f)
     shutil.rmtree(ck)

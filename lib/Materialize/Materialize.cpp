@@ -450,7 +450,8 @@ uint64_t BoundParameters::ownedBytes() const {
 
 auto ::rotq::materialize::bindParameters(ModuleOp module,
                                          llvm::StringRef funcName,
-                                         const Options &options)
+                                         const Options &options,
+                                         bool checkpointOnly)
     -> llvm::Expected<std::unique_ptr<BoundParameters>> {
   auto f = module.lookupSymbol<func::FuncOp>(funcName);
   if (!f || f.isExternal())
@@ -467,7 +468,8 @@ auto ::rotq::materialize::bindParameters(ModuleOp module,
   // Other functions' weights are left to materializeInMemory.
   llvm::erase_if(p.roots, [&](const Root &r) {
     return Value(r.value).getParentRegion()->getParentOfType<func::FuncOp>() !=
-           f;
+               f ||
+           (checkpointOnly && r.computed);
   });
   if (p.roots.empty())
     return std::move(bound);
@@ -491,14 +493,19 @@ auto ::rotq::materialize::bindParameters(ModuleOp module,
   if (err)
     return std::move(err);
   std::vector<const void *> data;
+  std::vector<std::pair<std::string, std::string>> sources;
   for (const Root &r : p.roots) {
     auto type = cast<RankedTensorType>(r.value.getType());
     if (r.computed) {
       data.push_back(nullptr); // set below: `owned` may still grow
+      sources.emplace_back();
       continue;
     }
+    auto param = r.value.getDefiningOp<mlir::rotq::ParamOp>();
+    sources.emplace_back(bound->files->resolve(param.getFile()),
+                         param.getName().str());
     llvm::Expected<const safetensors::TensorInfo *> info =
-        bound->files->find(r.value.getDefiningOp());
+        bound->files->find(param);
     if (!info)
       return info.takeError();
     size_t esize = safetensors::elementSize((*info)->dtype);
@@ -513,7 +520,7 @@ auto ::rotq::materialize::bindParameters(ModuleOp module,
     data.push_back(nullptr);
   }
 
-  for (auto [r, d] : llvm::zip_equal(p.roots, data)) {
+  for (auto [r, d, src] : llvm::zip_equal(p.roots, data, sources)) {
     auto type = cast<RankedTensorType>(r.value.getType());
     unsigned index = f.getNumArguments();
     // insertArgument keeps the argument attributes and the type in step.
@@ -523,7 +530,9 @@ auto ::rotq::materialize::bindParameters(ModuleOp module,
     Value(r.value).replaceAllUsesWith(f.getArgument(index));
     const void *ptr = d ? d : bound->owned[ownedOf[r.value]].data();
     bound->bound.push_back(
-        {ptr, std::vector<int64_t>(type.getShape().begin(), type.getShape().end())});
+        {ptr,
+         std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+         src.first, src.second});
   }
   eraseDead(module, p);
   return std::move(bound);

@@ -67,6 +67,30 @@ llvm::Error compileLibrary(ModuleOp module, const std::string &func,
                            const std::string &runtimeDir) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // Checkpoint tensors stay in their files (the library's size does not
+  // grow with the model): they become trailing arguments, listed in
+  // rotq_params_FUNC for the caller to map. Weight chains are compiled in.
+  // CPU only: GPU libraries still embed their weights.
+  std::string paramsText;
+  if (opts.runtimeParams && opts.device == "cpu") {
+    ::rotq::materialize::Options mopts;
+    mopts.baseDir = opts.paramDir;
+    mopts.progress = false;
+    auto bound = ::rotq::materialize::bindParameters(module, func, mopts,
+                                                     /*checkpointOnly=*/true);
+    if (!bound)
+      return bound.takeError();
+    auto f = module.lookupSymbol<func::FuncOp>(func);
+    unsigned first = f.getNumArguments() - (*bound)->args().size();
+    for (auto [i, a] : llvm::enumerate((*bound)->args())) {
+      llvm::SmallString<256> file(a.file);
+      if (std::error_code ec = llvm::sys::fs::make_absolute(file))
+        return err("cannot resolve " + a.file + ": " + ec.message());
+      paramsText += describe(cast<RankedTensorType>(
+                        f.getArgumentTypes()[first + i])) +
+                    "\t" + std::string(file) + "\t" + a.name + "\n";
+    }
+  }
   if (llvm::Error e = lower(module, func, opts, /*needDevice=*/false))
     return e;
 
@@ -97,6 +121,12 @@ llvm::Error compileLibrary(ModuleOp module, const std::string &func,
   new llvm::GlobalVariable(*m, text->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, text,
                            "rotq_signature_" + func);
+  // One line per weight argument: "type:shape<TAB>file<TAB>tensor".
+  llvm::Constant *params =
+      llvm::ConstantDataArray::getString(llvmCtx, paramsText);
+  new llvm::GlobalVariable(*m, params->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, params,
+                           "rotq_params_" + func);
 
   llvm::SmallString<128> object;
   if (auto ec = llvm::sys::fs::createTemporaryFile("rotq", "o", object))

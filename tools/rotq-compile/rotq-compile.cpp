@@ -10,7 +10,10 @@
 // `rotq_signature_FUNC`. A CUDA library needs only librotq_cuda_runtime.so
 // and the driver at run time: no MLIR, no LLVM, no CUDA toolkit; a CPU
 // library needs librotq_cpu_runtime.so (the matmul and attention
-// microkernels; --ukernels=false compiles them to loops instead).
+// microkernels; --ukernels=false compiles them to loops instead) and reads
+// the checkpoint tensors its module names from their .safetensors files at
+// run time (trailing arguments listed in `rotq_params_FUNC`, mapped by
+// rotq_lib.py; --inline-params compiles them in).
 // scripts/rotq_lib.py calls such libraries from Python with NumPy arrays.
 //
 //===----------------------------------------------------------------------===//
@@ -56,6 +59,11 @@ static cl::opt<bool> ukernels(
     cl::desc("CPU: call librotq_cpu_runtime's microkernels for matmuls and "
              "attention (default true; false lowers them to loops)"),
     cl::init(true), cl::cat(cat));
+static cl::opt<bool> inlineParams(
+    "inline-params",
+    cl::desc("CPU: compile the checkpoint tensors into the library instead "
+             "of reading them from their files at run time"),
+    cl::cat(cat));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(3), cl::Prefix, cl::cat(cat));
 
@@ -88,6 +96,7 @@ int main(int argc, char **argv) {
   opts.gpuMma = gpuMma;
   opts.optLevel = optLevel;
   opts.ukernels = ukernels;
+  opts.runtimeParams = !inlineParams;
   // The runtime library lives in the build's lib/ beside bin/.
   SmallString<256> runtimeDir(
       sys::path::parent_path(sys::path::parent_path(

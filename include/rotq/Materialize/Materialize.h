@@ -87,6 +87,8 @@ public:
   struct Arg {
     const void *data;
     std::vector<int64_t> shape;
+    /// For a checkpoint tensor: the file (resolved) and the tensor's name.
+    std::string file, name;
   };
   ~BoundParameters();
   /// Arguments appended to the function, in order.
@@ -96,7 +98,7 @@ public:
 
 private:
   friend llvm::Expected<std::unique_ptr<BoundParameters>>
-  bindParameters(mlir::ModuleOp, llvm::StringRef, const Options &);
+  bindParameters(mlir::ModuleOp, llvm::StringRef, const Options &, bool);
   BoundParameters();
   std::unique_ptr<ParamFiles> files;
   std::vector<std::vector<char>> owned;
@@ -108,10 +110,13 @@ private:
 /// (a plain parameter is read where it is: bf16 stays bf16, the extf stays
 /// in the function), and returns the data to pass for them. Weights of
 /// other functions stay (for materializeInMemory); a function that others
-/// call is left as it is (nothing bound).
+/// call is left as it is (nothing bound). With `checkpointOnly`, only
+/// checkpoint tensors read as they are are bound (chains stay for
+/// materializeInMemory): what a library compiled ahead of time can find on
+/// its own at run time.
 llvm::Expected<std::unique_ptr<BoundParameters>>
 bindParameters(mlir::ModuleOp module, llvm::StringRef func,
-               const Options &options);
+               const Options &options, bool checkpointOnly = false);
 
 /// A module pass doing materializeInMemory (first step of the lowering
 /// pipelines).
