@@ -6,8 +6,8 @@
 // slivers, and an MR x NR register tile accumulates their outer products
 // (12 vector accumulators: fits AVX2's 16 registers with room for the two
 // B vectors). GCC's vector extensions keep it portable; target_clones
-// builds it for AVX-512, AVX2+FMA and baseline x86-64 and the loader picks
-// one. Summation order differs from a scalar loop (K is cut into KC pieces,
+// builds the 8-lane kernel for AVX2+FMA and baseline x86-64, and a 16-lane
+// build (6 x 32 tile) serves CPUs with AVX-512. Summation order differs from a scalar loop (K is cut into KC pieces,
 // each summed in a register and then added to C): float results agree to
 // rounding, integer results exactly.
 //
@@ -27,8 +27,8 @@
 
 namespace {
 
-constexpr int MR = 6, NR = 16, VL = 8;
-constexpr int64_t KC = 256, NC = 256, MC = 96;
+constexpr int MR = 6, VL = 8;
+constexpr int64_t KC = 256, NC = 128, MC = 256;
 
 //===----------------------------------------------------------------------===//
 // Thread pool: the caller runs task 0.. too; workers sleep between calls.
@@ -109,13 +109,10 @@ private:
 // The kernel, generic in the accumulator type.
 //===----------------------------------------------------------------------===//
 
-template <typename Acc> struct Vec;
-template <> struct Vec<float> {
-  typedef float type __attribute__((vector_size(VL * sizeof(float))));
-};
-// Unsigned lanes: integer sums wrap as i32 arithmetic does, without UB.
-template <> struct Vec<uint32_t> {
-  typedef uint32_t type __attribute__((vector_size(VL * sizeof(uint32_t))));
+// L lanes of Acc. (Unsigned lanes for integers: sums wrap as i32
+// arithmetic does, without UB.)
+template <typename Acc, int L = VL> struct Vec {
+  typedef Acc type __attribute__((vector_size(L * sizeof(Acc))));
 };
 
 template <typename In, typename Acc> Acc widen(In v) {
@@ -134,12 +131,14 @@ template <typename In, typename Acc> struct Operands {
 };
 
 /// One MC x NC task: rows [i0, i1), columns [j0, j1).
-template <typename In, typename Acc>
+/// L lanes per vector, a tile MR x (2 L).
+template <typename In, typename Acc, int L = VL>
 __attribute__((always_inline)) inline void
 taskBody(const Operands<In, Acc> &o, int64_t i0, int64_t i1, int64_t j0,
          int64_t j1) {
-  using V = typename Vec<Acc>::type;
-  constexpr int NV = NR / VL;
+  using V = typename Vec<Acc, L>::type;
+  constexpr int NR = 2 * L, NV = 2;
+  static_assert(NC % NR == 0, "panels must tile NC");
   alignas(64) Acc pa[KC * MR];
   alignas(64) Acc pb[(NC / NR) * KC * NR];
   for (int64_t p0 = 0; p0 < o.k; p0 += KC) {
@@ -177,7 +176,7 @@ taskBody(const Operands<In, Acc> &o, int64_t i0, int64_t i1, int64_t j0,
         for (int64_t p = 0; p < kc; ++p) {
           V bv[NV];
           for (int v = 0; v < NV; ++v)
-            std::memcpy(&bv[v], bp + p * NR + v * VL, sizeof(V));
+            std::memcpy(&bv[v], bp + p * NR + v * L, sizeof(V));
 #pragma GCC unroll 8
           for (int ii = 0; ii < MR; ++ii) {
             Acc av = pa[p * MR + ii];
@@ -189,7 +188,7 @@ taskBody(const Operands<In, Acc> &o, int64_t i0, int64_t i1, int64_t j0,
         for (int ii = 0; ii < mr; ++ii) {
           Acc *row = o.c + (ip + ii) * o.cS0 + jp * o.cS1;
           for (int jj = 0; jj < nr; ++jj)
-            row[jj * o.cS1] += acc[ii][jj / VL][jj % VL];
+            row[jj * o.cS1] += acc[ii][jj / L][jj % L];
         }
       }
     }
@@ -212,6 +211,40 @@ ROTQ_CLONES void taskI8(const Operands<int8_t, uint32_t> &o, int64_t i0,
                         int64_t i1, int64_t j0, int64_t j1) {
   taskBody(o, i0, i1, j0, j1);
 }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// AVX-512: 16-lane vectors, a 6 x 32 tile (12 zmm accumulators); picked at
+// run time where the CPU has AVX-512F.
+#define ROTQ_AVX512 __attribute__((target("arch=x86-64-v4")))
+ROTQ_AVX512 void taskF32Wide(const Operands<float, float> &o, int64_t i0,
+                             int64_t i1, int64_t j0, int64_t j1) {
+  taskBody<float, float, 16>(o, i0, i1, j0, j1);
+}
+ROTQ_AVX512 void taskI8Wide(const Operands<int8_t, uint32_t> &o, int64_t i0,
+                            int64_t i1, int64_t j0, int64_t j1) {
+  taskBody<int8_t, uint32_t, 16>(o, i0, i1, j0, j1);
+}
+bool hasAvx512() {
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw");
+  }();
+  return yes;
+}
+#else
+void taskF32Wide(const Operands<float, float> &o, int64_t i0, int64_t i1,
+                 int64_t j0, int64_t j1) {
+  taskF32(o, i0, i1, j0, j1);
+}
+void taskI8Wide(const Operands<int8_t, uint32_t> &o, int64_t i0, int64_t i1,
+                int64_t j0, int64_t j1) {
+  taskI8(o, i0, i1, j0, j1);
+}
+bool hasAvx512() { return false; }
+#endif
 
 template <typename In, typename Acc, typename Task>
 void matmul(const Operands<In, Acc> &o, Task task) {
@@ -307,7 +340,7 @@ void rotq_ukernel_matmul_tb_f32(float *, float *a, int64_t aOff, int64_t m,
                                 int64_t cS1) {
   Operands<float, float> o{a + aOff, b + bOff, aS0, aS1, bS0, bS1,
                            c + cOff, cS0,      cS1, m,   n,   k};
-  matmul(o, taskF32);
+  matmul(o, hasAvx512() ? taskF32Wide : taskF32);
 }
 
 void rotq_ukernel_matmul_tb_i8i8i32(int8_t *, int8_t *a, int64_t aOff,
@@ -320,7 +353,7 @@ void rotq_ukernel_matmul_tb_i8i8i32(int8_t *, int8_t *a, int64_t aOff,
   Operands<int8_t, uint32_t> o{a + aOff, b + bOff, aS0, aS1, bS0, bS1,
                                reinterpret_cast<uint32_t *>(c + cOff),
                                cS0, cS1, m, n, k};
-  matmul(o, taskI8);
+  matmul(o, hasAvx512() ? taskI8Wide : taskI8);
 }
 
 void rotq_ukernel_attention_f32(
