@@ -400,6 +400,15 @@ double exactError(const double *x, int64_t n, int64_t stride,
   return err;
 }
 
+/// How many ratios the search tries: 1, 1 - 1/grid, ... down to minRatio.
+int ratioCount(int grid, double minRatio) {
+  int count = 0;
+  while (count < grid &&
+         1.0 - double(count) / double(grid) >= minRatio - 1e-12)
+    ++count;
+  return count;
+}
+
 /// The search as it has always been done: std::pow, one value at a time.
 double plainSearch(const double *x, int64_t n, const Params &params,
                    int64_t stride, int grid, double p, int count) {
@@ -490,14 +499,17 @@ double rotq::quant::detail::fastClipError(const double *x, int64_t n,
       .sum;
 }
 
+double rotq::quant::detail::plainSearchClip(const double *x, int64_t n,
+                                            const Params &params,
+                                            int64_t stride, int grid,
+                                            double minRatio, double p) {
+  return plainSearch(x, n, params, stride, grid, p, ratioCount(grid, minRatio));
+}
+
 double rotq::quant::searchGroupClip(const double *x, int64_t n,
                                     const Params &params, int64_t stride,
                                     int grid, double minRatio, double p) {
-  // The ratios tried: 1, 1 - 1/grid, ... down to minRatio.
-  int count = 0;
-  while (count < grid &&
-         1.0 - double(count) / double(grid) >= minRatio - 1e-12)
-    ++count;
+  int count = ratioCount(grid, minRatio);
   thread_local std::vector<double> buf;
   if (!fastPathApplies(n, params, grid, p) || !gather(x, n, stride, buf))
     return plainSearch(x, n, params, stride, grid, p, count);

@@ -83,6 +83,13 @@ void powNonNegative(const double *a, double *out, int64_t n, double p);
 /// [1, 8]).
 double fastClipError(const double *x, int64_t n, const Params &params,
                      double clip, double p = 2.4);
+
+/// searchGroupClip computed the plain way (std::pow per value, no
+/// kernels): what the fast search falls back to, and the baseline the
+/// benchmark measures it against.
+double plainSearchClip(const double *x, int64_t n, const Params &params,
+                       int64_t stride = 1, int grid = 100,
+                       double minRatio = 0.8, double p = 2.4);
 } // namespace detail
 
 /// RTN with one clip ratio per (row, group) (`clip`, empty: params.clipRatio).
