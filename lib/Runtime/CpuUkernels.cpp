@@ -130,6 +130,25 @@ template <typename In, typename Acc> struct Operands {
   int64_t m, n, k;
 };
 
+/// Packs `valid` of W rows of a strided matrix (row r, column p at
+/// src[r * rs + p * cs]), kc columns from column 0, interleaved:
+/// dst[p * W + r]; rows past `valid` are zero.
+template <int W, typename In, typename Acc>
+__attribute__((always_inline)) inline void
+packPanel(Acc *dst, const In *src, int64_t rs, int64_t cs, int64_t valid,
+          int64_t kc) {
+  for (int r = 0; r < W; ++r) {
+    if (r < valid) {
+      const In *row = src + r * rs;
+      for (int64_t p = 0; p < kc; ++p)
+        dst[p * W + r] = widen<In, Acc>(row[p * cs]);
+    } else {
+      for (int64_t p = 0; p < kc; ++p)
+        dst[p * W + r] = Acc(0);
+    }
+  }
+}
+
 /// One MC x NC task: rows [i0, i1), columns [j0, j1).
 /// L lanes per vector, a tile MR x (2 L).
 template <typename In, typename Acc, int L = VL>
@@ -144,32 +163,12 @@ taskBody(const Operands<In, Acc> &o, int64_t i0, int64_t i1, int64_t j0,
   for (int64_t p0 = 0; p0 < o.k; p0 += KC) {
     int64_t kc = std::min(KC, o.k - p0);
     // B panels: pb[panel][p][jj], zero beyond column j1.
-    for (int64_t jp = j0; jp < j1; jp += NR) {
-      Acc *dst = pb + ((jp - j0) / NR) * KC * NR;
-      for (int jj = 0; jj < NR; ++jj) {
-        int64_t j = jp + jj;
-        if (j < j1) {
-          const In *src = o.b + j * o.bS0 + p0 * o.bS1;
-          for (int64_t p = 0; p < kc; ++p)
-            dst[p * NR + jj] = widen<In, Acc>(src[p * o.bS1]);
-        } else {
-          for (int64_t p = 0; p < kc; ++p)
-            dst[p * NR + jj] = Acc(0);
-        }
-      }
-    }
+    for (int64_t jp = j0; jp < j1; jp += NR)
+      packPanel<NR>(pb + ((jp - j0) / NR) * KC * NR,
+                    o.b + jp * o.bS0 + p0 * o.bS1, o.bS0, o.bS1, j1 - jp, kc);
     for (int64_t ip = i0; ip < i1; ip += MR) {
       int mr = int(std::min<int64_t>(MR, i1 - ip));
-      for (int ii = 0; ii < MR; ++ii) {
-        if (ii < mr) {
-          const In *src = o.a + (ip + ii) * o.aS0 + p0 * o.aS1;
-          for (int64_t p = 0; p < kc; ++p)
-            pa[p * MR + ii] = widen<In, Acc>(src[p * o.aS1]);
-        } else {
-          for (int64_t p = 0; p < kc; ++p)
-            pa[p * MR + ii] = Acc(0);
-        }
-      }
+      packPanel<MR>(pa, o.a + ip * o.aS0 + p0 * o.aS1, o.aS0, o.aS1, mr, kc);
       for (int64_t jp = j0; jp < j1; jp += NR) {
         const Acc *bp = pb + ((jp - j0) / NR) * KC * NR;
         V acc[MR][NV] = {};
