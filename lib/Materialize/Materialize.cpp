@@ -301,32 +301,9 @@ std::vector<char> bytesOf(Type et, const Tensor &t) {
 Value inlineConstant(OpBuilder &b, Location loc, RankedTensorType type,
                      const Tensor &t, llvm::StringRef name) {
   Type et = type.getElementType();
-  AsmResourceBlob blob;
-  if (et.isF64()) {
-    blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
-        llvm::ArrayRef<double>(t.data));
-  } else if (et.isF32()) {
-    std::vector<float> f(t.data.begin(), t.data.end());
-    blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
-        llvm::ArrayRef<float>(f));
-  } else if (et.isInteger(8)) {
-    std::vector<int8_t> q(t.data.size());
-    for (size_t i = 0; i < q.size(); ++i)
-      q[i] = int8_t(t.data[i]);
-    blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
-        llvm::ArrayRef<int8_t>(q));
-  } else {
-    std::vector<char> bytes(t.data.size() * 2);
-    for (size_t i = 0; i < t.data.size(); ++i) {
-      char buf[2];
-      uint16_t h = et.isBF16() ? ::rotq::floatToBF16(float(t.data[i]))
-                               : ::rotq::floatToHalf(float(t.data[i]));
-      std::memcpy(buf, &h, 2);
-      bytes[2 * i] = buf[0];
-      bytes[2 * i + 1] = buf[1];
-    }
-    blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(uint16_t));
-  }
+  // Aligned to the element size, as the typed constant reads it.
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      bytesOf(et, t), safetensors::elementSize(dtypeOf(et)));
   auto attr = DenseResourceElementsAttr::get(type, name, std::move(blob));
   return arith::ConstantOp::create(b, loc, type, attr);
 }
