@@ -7,6 +7,8 @@
 // returned with to_tensor (restrict), so bufferization sees no aliasing.
 //
 //===----------------------------------------------------------------------===//
+#include "UkernelUtils.h"
+
 #include "rotq/Conversion/Passes.h"
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
@@ -28,13 +30,6 @@ namespace {
 
 constexpr StringLiteral kKernel = "rotq_ukernel_attention_f32";
 
-MemRefType anyStrided3(Type element) {
-  int64_t d = ShapedType::kDynamic;
-  return MemRefType::get(
-      {d, d, d}, element,
-      StridedLayoutAttr::get(element.getContext(), d, {d, d, d}));
-}
-
 struct ConvertAttentionToUkernel
     : mlir::rotq::impl::ConvertAttentionToUkernelBase<
           ConvertAttentionToUkernel> {
@@ -55,7 +50,7 @@ struct ConvertAttentionToUkernel
 
     OpBuilder b(ctx);
     Type f32 = b.getF32Type(), i64 = b.getI64Type();
-    MemRefType any = anyStrided3(f32);
+    MemRefType any = mlir::rotq::ukernels::anyStrided(f32, 3);
     if (!module.lookupSymbol<func::FuncOp>(kKernel)) {
       b.setInsertionPointToStart(module.getBody());
       auto decl = func::FuncOp::create(

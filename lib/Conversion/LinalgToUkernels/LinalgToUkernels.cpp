@@ -8,6 +8,8 @@
 // matmul reads it as K x N (the kernel takes B as N x K).
 //
 //===----------------------------------------------------------------------===//
+#include "UkernelUtils.h"
+
 #include "rotq/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,15 +27,6 @@ namespace mlir::rotq {
 using namespace mlir;
 
 namespace {
-
-/// memref<?x?xT, strided<[?, ?], offset: ?>>: the one layout the kernels'
-/// declarations take.
-MemRefType anyStrided(Type element) {
-  int64_t d = ShapedType::kDynamic;
-  return MemRefType::get(
-      {d, d}, element,
-      StridedLayoutAttr::get(element.getContext(), d, {d, d}));
-}
 
 /// Which microkernel serves these element types, if any.
 StringRef kernelFor(Type a, Type b, Type c) {
@@ -83,9 +76,9 @@ struct ConvertLinalgToUkernels
         continue;
 
       // The declaration, once per module.
-      SmallVector<Type> argTypes = {anyStrided(ta.getElementType()),
-                                    anyStrided(tb.getElementType()),
-                                    anyStrided(tc.getElementType())};
+      SmallVector<Type> argTypes = {mlir::rotq::ukernels::anyStrided(ta.getElementType(), 2),
+                                    mlir::rotq::ukernels::anyStrided(tb.getElementType(), 2),
+                                    mlir::rotq::ukernels::anyStrided(tc.getElementType(), 2)};
       if (!module.lookupSymbol<func::FuncOp>(name)) {
         b.setInsertionPointToStart(module.getBody());
         auto decl = func::FuncOp::create(b, module.getLoc(), name,

@@ -1,0 +1,24 @@
+//===- UkernelUtils.h - shared by the passes that call CPU kernels -*- C++ -*-===//
+#ifndef ROTQ_LIB_CONVERSION_LINALGTOUKERNELS_UKERNELUTILS_H
+#define ROTQ_LIB_CONVERSION_LINALGTOUKERNELS_UKERNELUTILS_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+namespace mlir::rotq::ukernels {
+
+/// memref<?x...x?xT, strided<[?, ...], offset: ?>> of `rank`: the one layout
+/// the kernels' declarations take (any view casts to it), so that every
+/// call passes the full descriptor the C function expects.
+inline MemRefType anyStrided(Type element, int64_t rank) {
+  int64_t d = ShapedType::kDynamic;
+  SmallVector<int64_t> dims(rank, d);
+  return MemRefType::get(dims, element,
+                         StridedLayoutAttr::get(element.getContext(), d, dims));
+}
+
+} // namespace mlir::rotq::ukernels
+
+#endif
