@@ -10,10 +10,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Transforms/ModelUtils.h"
-#include "Rotation.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Support/Npy.h"
+#include "rotq/Support/Orthogonal.h"
 #include "rotq/Support/Random.h"
 #include "rotq/Transforms/Passes.h"
 #include "rotq/Support/Hadamard.h"
@@ -131,7 +131,7 @@ struct RotateResidualPass
       return ResidualRotation{std::move(signs), {}};
     }
     if (rotation == "random-orthogonal")
-      return ResidualRotation{{}, randomOrthogonal(d, seed)};
+      return ResidualRotation{{}, ::rotq::randomOrthogonal(d, seed)};
     if (rotation == "file") {
       if (rotationFile.empty())
         return func.emitError("rotation=file needs rotation-file=PATH");
@@ -149,7 +149,7 @@ struct RotateResidualPass
           return func.emitError(rotationFile)
                  << ": the matrix holds a non-finite value at element " << i;
       }
-      double err = orthogonalityError(m, d);
+      double err = ::rotq::orthogonalityError(m, d);
       if (!(err < 1e-4))
         return func.emitError(rotationFile)
                << ": the matrix is not orthogonal (max |Q^T Q - I| = " << err

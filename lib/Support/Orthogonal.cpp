@@ -1,15 +1,14 @@
-//===- Rotation.cpp - random orthogonal matrices ---------------------------===//
-#include "Rotation.h"
+//===- Orthogonal.cpp - random orthogonal matrices ------------------------===//
+#include "rotq/Support/Orthogonal.h"
 
 #include "rotq/Support/Random.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
-using namespace mlir::rotq;
-
-std::vector<double> mlir::rotq::randomOrthogonal(int64_t n, uint64_t seed) {
-  ::rotq::Random rng(seed * 0xD1B54A32D192ED03ULL + 7);
+std::vector<double> rotq::randomOrthogonal(int64_t n, uint64_t seed) {
+  Random rng(seed * 0xD1B54A32D192ED03ULL + 7);
   std::vector<double> a(n * n);
   for (double &v : a)
     v = rng.normal();
@@ -35,7 +34,7 @@ std::vector<double> mlir::rotq::randomOrthogonal(int64_t n, uint64_t seed) {
   return q;
 }
 
-double mlir::rotq::orthogonalityError(const std::vector<double> &q,
+double rotq::orthogonalityError(const std::vector<double> &q,
                                       int64_t n) {
   double worst = 0;
   for (int64_t i = 0; i < n; ++i)
