@@ -35,8 +35,11 @@ int64_t duquant::chooseBlockSize(int64_t channels, int64_t requested,
         " does not divide " + std::to_string(channels) + "; " + rule);
     return b;
   };
+  // A power of two when it is not much smaller than asked for (it divides
+  // the usual head sizes and suits the GPU); a small block spreads an
+  // outlier over few channels, so otherwise the largest divisor.
   for (int64_t p = int64_t(1) << 62; p >= 16; p >>= 1)
-    if (p <= requested && channels % p == 0)
+    if (p <= requested && channels % p == 0 && 4 * p >= requested)
       return chosen(p, "the largest power of two below it that does");
   for (int64_t b = requested; b >= 16; --b)
     if (channels % b == 0)

@@ -3,9 +3,9 @@
 // REQUIRES: numpy
 
 // Block sizes, hand-worked: 128 when it divides; the whole when smaller;
-// else the largest power of two >= 16 below 128 that divides (576 = 9 * 64,
-// 1216 = 19 * 64, 448 = 7 * 64); else the largest divisor (1000 = 8 * 125);
-// else none (1018 = 2 * 509).
+// else the largest power of two in [32, 128] that divides (576 = 9 * 64,
+// 1216 = 19 * 64, 448 = 7 * 64); else the largest divisor in [16, 128]
+// (1000 = 8 * 125; 688 = 43 * 16 = 8 * 86); else none (1018 = 2 * 509).
 // RUN: rotq-test-duquant block-size 4096 128 | FileCheck %s --check-prefix=B4096
 // B4096: {{^}}128{{$}}
 // RUN: rotq-test-duquant block-size 576 128 | FileCheck %s --check-prefix=B576
@@ -18,6 +18,8 @@
 // B96: {{^}}96  # block 96 (the whole of 96 channels, fewer than 128)
 // RUN: rotq-test-duquant block-size 1000 128 | FileCheck %s --check-prefix=B1000
 // B1000: {{^}}125  # block 125: 128 does not divide 1000; the largest divisor below it
+// RUN: rotq-test-duquant block-size 688 128 | FileCheck %s --check-prefix=B688
+// B688: {{^}}86  # block 86: 128 does not divide 688; the largest divisor below it
 // RUN: rotq-test-duquant block-size 1018 128 | FileCheck %s --check-prefix=B1018
 // B1018: {{^}}0  # no block size in [16, 128] divides 1018
 

@@ -20,12 +20,14 @@ namespace rotq::duquant {
 /// The block size used for `channels` channels when `requested` is asked
 /// for: `requested` when it divides `channels`; `channels` itself when it is
 /// at most `requested`; otherwise the largest power of two below
-/// `requested` that divides `channels` and is at least 16 (hidden 576 -> 64,
-/// ffn 1216 -> 64, 448 -> 64: power-of-two blocks suit the GPU kernel and
-/// divide the usual head sizes, so the first rotation of o_proj's input
-/// can be fused into v_proj); failing that the largest divisor in
-/// [16, requested]. 0 when there is none; `why` says what was chosen and
-/// why when it is not `requested`.
+/// `requested` that divides `channels`, is at least 16 and at least a
+/// quarter of `requested` (hidden 576 -> 64, ffn 1216 -> 64, 448 -> 64:
+/// power-of-two blocks suit the GPU kernel and divide the usual head sizes,
+/// so the first rotation of o_proj's input can be fused into v_proj);
+/// failing that the largest divisor in [16, requested] (ffn 688 -> 86, not
+/// 16: a small block spreads an outlier over few channels). 0 when there
+/// is none; `why` says what was chosen and why when it is not
+/// `requested`.
 int64_t chooseBlockSize(int64_t channels, int64_t requested, std::string *why);
 
 /// Smoothing factors L_j = max(a_j, eps)^alpha / max(w_j, eps)^(1 - alpha),
