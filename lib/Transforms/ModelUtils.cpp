@@ -12,7 +12,10 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <functional>
+
 using namespace mlir;
+using namespace mlir::rotq;
 
 FailureOr<std::vector<double>> mlir::rotq::model::readConstant(Value v) {
   auto cst = v.getDefiningOp<arith::ConstantOp>();
@@ -197,6 +200,101 @@ SmallVector<Operation *> mlir::rotq::model::unraisedContractions(Operation *root
       out.push_back(op);
   });
   return out;
+}
+
+namespace {
+bool splitsHeads(ArrayRef<ReassociationIndices> r) {
+  return r.size() == 2 && r[0] == ReassociationIndices{0} &&
+         r[1] == ReassociationIndices{1, 2};
+}
+} // namespace
+
+FailureOr<model::ValueChain> mlir::rotq::model::valueChainOf(AttentionOp att,
+                                                             std::string &why) {
+  auto fail = [&](const char *s) {
+    why = s;
+    return failure();
+  };
+  auto split = att.getValue().getDefiningOp<tensor::ExpandShapeOp>();
+  auto vproj = split ? split.getSrc().getDefiningOp<LinearOp>() : nullptr;
+  if (!vproj || !splitsHeads(split.getReassociationIndices()))
+    return fail("values are not a head split of a rotq.linear");
+  if (!vproj.getResult().hasOneUse() || !split.getResult().hasOneUse())
+    return fail("v_proj's output has other users");
+  if (!att.getResult().hasOneUse())
+    return fail("the attention output has other users");
+  auto merge =
+      dyn_cast<tensor::CollapseShapeOp>(*att.getResult().getUsers().begin());
+  if (!merge || !splitsHeads(merge.getReassociationIndices()) ||
+      !merge.getResult().hasOneUse())
+    return fail("the output is not a head merge with one user");
+  auto oproj = dyn_cast<LinearOp>(*merge.getResult().getUsers().begin());
+  if (!oproj || oproj.getInput() != merge.getResult())
+    return fail("the merged heads do not feed a rotq.linear");
+  ValueChain c;
+  c.vproj = vproj;
+  c.attention = att;
+  c.oproj = oproj;
+  c.heads = att.getQuery().getType().getDimSize(1);
+  c.kvHeads = att.getValue().getType().getDimSize(1);
+  c.headDim = att.getValue().getType().getDimSize(2);
+  return c;
+}
+
+FailureOr<model::ValueChain>
+mlir::rotq::model::valueChainInto(LinearOp oproj, std::string &why) {
+  auto merge = oproj.getInput().getDefiningOp<tensor::CollapseShapeOp>();
+  auto att = merge ? merge.getSrc().getDefiningOp<AttentionOp>() : nullptr;
+  if (!att) {
+    why = "the input is not a head merge of a rotq.attention";
+    return failure();
+  }
+  auto c = valueChainOf(att, why);
+  if (succeeded(c) && c->oproj != oproj) {
+    why = "the attention output feeds another linear";
+    return failure();
+  }
+  return c;
+}
+
+LinearOp mlir::rotq::model::linearFactorOf(Value v) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumReductionLoops() != 0 || g.getNumDpsInits() != 1 ||
+      g.getNumResults() != 1 || !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity())
+    return nullptr;
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto mul = yield.getValues()[0].getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return nullptr;
+  // Whether `x` is computed from block argument `arg` inside the body.
+  std::function<bool(Value, BlockArgument)> dependsOn =
+      [&](Value x, BlockArgument arg) -> bool {
+    if (x == arg)
+      return true;
+    Operation *def = x.getDefiningOp();
+    if (!def || def->getBlock() != &body)
+      return false;
+    return llvm::any_of(def->getOperands(),
+                        [&](Value o) { return dependsOn(o, arg); });
+  };
+  for (auto [factor, other] : {std::pair(mul.getLhs(), mul.getRhs()),
+                               std::pair(mul.getRhs(), mul.getLhs())}) {
+    auto arg = dyn_cast<BlockArgument>(factor);
+    if (!arg || arg.getOwner() != &body ||
+        arg.getArgNumber() >= unsigned(g.getNumDpsInputs()) ||
+        dependsOn(other, arg))
+      continue;
+    OpOperand *in = g.getDpsInputOperand(arg.getArgNumber());
+    auto lin = in->get().getDefiningOp<LinearOp>();
+    // The factor must be read element for element, by this generic only.
+    if (!lin || !g.getMatchingIndexingMap(in).isIdentity() ||
+        !lin.getResult().hasOneUse() ||
+        llvm::count(g.getInputs(), in->get()) != 1)
+      continue;
+    return lin;
+  }
+  return nullptr;
 }
 
 std::string mlir::rotq::model::hadamardNote(int64_t n) {

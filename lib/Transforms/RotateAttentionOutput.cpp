@@ -29,11 +29,6 @@ using namespace mlir;
 using namespace mlir::rotq;
 
 namespace {
-bool splitsHeads(ArrayRef<ReassociationIndices> r) {
-  return r.size() == 2 && r[0] == ReassociationIndices{0} &&
-         r[1] == ReassociationIndices{1, 2};
-}
-
 /// [S, a, b] -> [S, b, a].
 Value swapLast(OpBuilder &b, Location loc, Value x) {
   auto t = cast<RankedTensorType>(x.getType());
@@ -57,26 +52,13 @@ struct RotateAttentionOutputPass
       auto skip = [&](const Twine &why) {
         att.emitWarning("attention output not rotated: ") << why;
       };
-      auto split = att.getValue().getDefiningOp<tensor::ExpandShapeOp>();
-      auto vproj = split ? split.getSrc().getDefiningOp<LinearOp>() : nullptr;
-      if (!vproj || !splitsHeads(split.getReassociationIndices()))
-        return skip("values are not a head split of a rotq.linear");
-      if (!vproj.getResult().hasOneUse() || !split.getResult().hasOneUse())
-        return skip("v_proj's output has other users");
-      if (!att.getResult().hasOneUse())
-        return skip("the attention output has other users");
-      auto merge =
-          dyn_cast<tensor::CollapseShapeOp>(*att.getResult().getUsers().begin());
-      if (!merge || !splitsHeads(merge.getReassociationIndices()) ||
-          !merge.getResult().hasOneUse())
-        return skip("the output is not a head merge with one user");
-      auto oproj = dyn_cast<LinearOp>(*merge.getResult().getUsers().begin());
-      if (!oproj || oproj.getInput() != merge.getResult())
-        return skip("the merged heads do not feed a rotq.linear");
-      auto vt = att.getValue().getType();
-      int64_t hd = vt.getDimSize(2);
-      int64_t kv = vt.getDimSize(1);
-      int64_t heads = att.getQuery().getType().getDimSize(1);
+      std::string why;
+      FailureOr<model::ValueChain> chain = model::valueChainOf(att, why);
+      if (failed(chain))
+        return skip(why);
+      LinearOp vproj = chain->vproj, oproj = chain->oproj;
+      auto merge = oproj.getInput().getDefiningOp<tensor::CollapseShapeOp>();
+      int64_t hd = chain->headDim, kv = chain->kvHeads, heads = chain->heads;
       for (int64_t n : {heads, hd})
         if (std::string why = ::rotq::hadamard::unsupportedReason(n);
             !why.empty())

@@ -2,6 +2,8 @@
 #ifndef ROTQ_TRANSFORMS_MODELUTILS_H
 #define ROTQ_TRANSFORMS_MODELUTILS_H
 
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
@@ -61,6 +63,29 @@ bool warnIfNoneRaised(Operation *root, StringRef pass, StringRef what) {
                       << " are not rotated";
   return true;
 }
+
+/// The attention block between v_proj and o_proj: v_proj -> head split ->
+/// rotq.attention (values) -> head merge -> o_proj, each value used once
+/// on the way. Attention output head h is a convex combination of the rows
+/// of value head h / (heads / kvHeads), so a per-head transform of v_proj's
+/// output reaches o_proj's input unchanged.
+struct ValueChain {
+  LinearOp vproj;
+  AttentionOp attention;
+  LinearOp oproj;
+  int64_t heads = 0, kvHeads = 0, headDim = 0;
+};
+/// The chain ending in `oproj`'s input (oproj == nullptr: starting from the
+/// attention `att`); failure with `why` set when the IR is not that chain.
+FailureOr<ValueChain> valueChainOf(AttentionOp att, std::string &why);
+FailureOr<ValueChain> valueChainInto(LinearOp oproj, std::string &why);
+
+/// The linear whose output the gated activation `v` (an element-wise
+/// generic) multiplies by a factor that does not depend on it, e.g. up_proj
+/// in silu(gate) * up: `v` is linear in that linear's output, so scaling its
+/// rows scales `v`'s channels. Null when there is none, or when that output
+/// has other users.
+LinearOp linearFactorOf(Value v);
 
 //===----------------------------------------------------------------------===//
 // Weight-side transforms, as IR on the weight value (a rotq.param, a
