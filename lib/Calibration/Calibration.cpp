@@ -165,7 +165,7 @@ calib::Program::build(func::FuncOp func) {
 FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
 calib::Program::collect(ArrayRef<LinearOp> linears,
                         const std::vector<std::vector<int64_t>> &tokens,
-                        bool hessian) {
+                        bool hessian, bool sampleMean) {
   // The weights as the linears read them now (evaluated every time: a
   // replaced weight's value may reuse the address of the one it replaced),
   // after a slot for the tokens.
@@ -249,9 +249,21 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
               hj[k] += rj * row[k];
           }
       }
+      if (sampleMean) {
+        if (s.sampleMean.empty() || n < s.meanRows) {
+          s.meanRows = n;
+          s.sampleMean.resize(n * c, 0.0);
+        }
+        for (int64_t t = 0; t < s.meanRows * c; ++t)
+          s.sampleMean[t] += double(x[t]);
+      }
       s.tokens += n;
     }
   }
+  if (sampleMean)
+    for (Stats &s : stats)
+      for (double &v : s.sampleMean)
+        v /= double(tokens.size());
   std::vector<std::shared_ptr<const Stats>> shared;
   for (Stats &s : stats) {
     if (hessian)
@@ -268,11 +280,12 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
 
 FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
 calib::collect(func::FuncOp func, ArrayRef<LinearOp> linears,
-               const std::vector<std::vector<int64_t>> &tokens, bool hessian) {
+               const std::vector<std::vector<int64_t>> &tokens, bool hessian,
+               bool sampleMean) {
   auto program = Program::build(func);
   if (failed(program))
     return failure();
-  return (*program)->collect(linears, tokens, hessian);
+  return (*program)->collect(linears, tokens, hessian, sampleMean);
 }
 
 std::vector<std::vector<LinearOp>> calib::sequentialGroups(func::FuncOp func) {

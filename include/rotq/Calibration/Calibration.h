@@ -52,6 +52,11 @@ struct Stats {
   int64_t tokens = 0;
   std::vector<double> hessian; // X^T X, [channels, channels] (if asked)
   std::vector<double> absMax;  // max |x| per channel
+  /// With `sampleMean`: the activation averaged over the calibration
+  /// sequences, position by position, [meanRows, channels] (the rows of the
+  /// shortest sequence), as DuQuant fits its rotations.
+  std::vector<double> sampleMean;
+  int64_t meanRows = 0;
 };
 
 /// `func` compiled once for calibration (in a clone of its module, which
@@ -68,7 +73,8 @@ public:
   /// chains evaluated in float64).
   FailureOr<std::vector<std::shared_ptr<const Stats>>>
   collect(ArrayRef<LinearOp> linears,
-          const std::vector<std::vector<int64_t>> &tokens, bool hessian);
+          const std::vector<std::vector<int64_t>> &tokens, bool hessian,
+          bool sampleMean = false);
 
 private:
   Program() = default;
@@ -86,7 +92,8 @@ private:
 /// Program::build(func)->collect(...), for one collection.
 FailureOr<std::vector<std::shared_ptr<const Stats>>>
 collect(func::FuncOp func, ArrayRef<LinearOp> linears,
-        const std::vector<std::vector<int64_t>> &tokens, bool hessian);
+        const std::vector<std::vector<int64_t>> &tokens, bool hessian,
+        bool sampleMean = false);
 
 /// The linears of `func` grouped for sequential calibration: group s holds
 /// the linears with s linears on the longest path before their input

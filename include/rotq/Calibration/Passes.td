@@ -97,4 +97,63 @@ def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def DuQuantCalibrate : Pass<"rotq-duquant-calibrate", "ModuleOp"> {
+  let summary = "Fit DuQuant's smoothing, block rotations and permutation";
+  let description = [{
+    Runs the model on the CPU over calibration tokens and, for each group of
+    `rotq.linear` ops reading one value (q/k/v, gate/up, o_proj, down_proj),
+    computes DuQuant's transforms of that input X (Lin et al., 2024) in
+    float64 and attaches them to each linear of the group, for
+    `rotq-duquant-smooth` and `rotq-duquant-rotate` to apply:
+
+    * `rotq.duquant.smooth` (`tensor<Cxf64>`, with `alpha` > 0): the
+      smoothing L_j = max|X_j|^alpha / max|W_j|^(1 - alpha), W over every
+      linear of the group, clamped at 1e-5. For o_proj with grouped
+      key/value heads, L is made equal across the query heads that share a
+      value head (both maxima taken over the group of heads), so that it
+      can be fused into v_proj exactly.
+    * `rotq.duquant.rotation1` (`tensor<bxbxf64>`): the greedy block
+      rotation fitted on X / L reshaped to (-1, b) (DuQuant's Algorithm 1,
+      swapping the outlier's column; up to `steps` steps, the prefix with
+      the smallest max - min kept; absent when that prefix is empty);
+    * `rotq.duquant.permutation`: the zigzag permutation of the channels by
+      their max |x| after the first rotation (`permutation=zigzag`, when
+      there is more than one block);
+    * `rotq.duquant.rotation2`: the greedy rotation refitted after the
+      permutation (`second-rotation`).
+
+    The rotations are fitted, as in the reference code, on the activation
+    averaged over the calibration sequences position by position; L uses
+    the maxima over all tokens. The block size b is `block-size` when it
+    divides the channel count, else chosen as the remark says (the largest
+    power of two >= 16 below it that divides, else the largest divisor).
+    With `report`, one remark per group gives the block size, the range of
+    L, each rotation's kept steps and peak before and after, and the
+    between-block variance of the per-block mean |x| before and after the
+    permutation.
+
+    The linear producing the function result (the LM head) is left alone
+    unless `skip-lm-head=false`.
+  }];
+  let options = !listconcat(CalibrationOptions, [
+    Option<"alpha", "alpha", "double", "0.6",
+           "Smoothing strength (0: no smoothing)">,
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "Rotation block size (adjusted when it does not divide)">,
+    Option<"steps", "steps", "int64_t", "256",
+           "Greedy rotation steps">,
+    Option<"permutation", "permutation", "std::string", "\"zigzag\"",
+           "zigzag | none">,
+    Option<"secondRotation", "second-rotation", "bool", "true",
+           "Refit a block rotation after the permutation">,
+    Option<"rotationSeed", "rotation-seed", "uint64_t", "0",
+           "Seed of the random factor of the base rotations">,
+    Option<"skipLmHead", "skip-lm-head", "bool", "true",
+           "Leave the linear that produces the function result alone">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for every calibrated group">,
+  ]);
+  let dependentDialects = ["::mlir::rotq::RotqDialect"];
+}
+
 #endif // ROTQ_CALIBRATION_PASSES_TD
