@@ -152,6 +152,63 @@ def RotateQK : Pass<"rotq-rotate-qk", "func::FuncOp"> {
   ];
 }
 
+def DuQuantSmooth : Pass<"rotq-duquant-smooth", "func::FuncOp"> {
+  let summary = "Apply DuQuant's smoothing, fused wherever it is exact";
+  let description = [{
+    For each group of `rotq.linear` ops reading one value X and carrying
+    `rotq.duquant.smooth` L (from `rotq-duquant-calibrate`): every weight of
+    the group becomes `W diag(L)` and X becomes `X diag(1/L)`, so
+    `X W^T` is unchanged. The division is fused where that is exact:
+
+    * X is an RMSNorm's output read only by the group (q/k/v, gate/up): the
+      norm's weight g becomes g / L (a scale-free norm gets 1 / L);
+    * X is a gated activation `f(gate) * up` (down_proj): up_proj's rows and
+      bias are divided by L, the gate branch is untouched;
+    * X is the merged attention heads (o_proj) fed by v_proj: v_proj's rows
+      and bias are divided by L; with grouped key/value heads only when L
+      is equal across the query heads sharing a value head (which
+      `rotq-duquant-calibrate` arranges);
+    * otherwise `rotq.scale` by 1 / L on X, online, with a remark.
+
+    The weight rewrites are IR on the weight values, in float64 (rounded
+    once to the weight's type); the attribute is consumed.
+  }];
+  let options = [
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each smoothed group">,
+  ];
+}
+
+def DuQuantRotate : Pass<"rotq-duquant-rotate", "func::FuncOp"> {
+  let summary = "Insert DuQuant's online block rotations and permutation";
+  let description = [{
+    For each group of `rotq.linear` ops reading one value X and carrying
+    `rotq.duquant.rotation1` R1, `rotq.duquant.permutation` P and/or
+    `rotq.duquant.rotation2` R2 (from `rotq-duquant-calibrate`): X becomes
+    `X B1 P B2` online (`rotq.rotate` with the shared block matrix,
+    `rotq.permute`, `rotq.rotate`), with B = blockdiag(R, ..., R), and
+    every weight of the group `W B1 P B2` (one float64 chain with any
+    pending smoothing, rounded once); `(X T)(W T)^T = X W^T` for the
+    orthogonal T.
+
+    Beyond the reference: when X is the merged attention heads fed by
+    v_proj (o_proj) and the block size divides the head size, B1 acts
+    within heads, so it is fused into v_proj's output side
+    (`W_v -> B1^T W_v`, bias too; attention is linear in the values of each
+    head, grouped heads included) and only P and B2 stay online
+    (`fuse-value-rotation`).
+
+    The attributes are consumed.
+  }];
+  let options = [
+    Option<"fuseValueRotation", "fuse-value-rotation", "bool", "true",
+           "Fuse o_proj's first rotation into v_proj when exact">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark for each rotated group">,
+  ];
+  let dependentDialects = ["::mlir::rotq::RotqDialect"];
+}
+
 def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
   let summary = "Round-to-nearest weight quantization of linears, as IR";
   let description = [{
