@@ -5,5 +5,6 @@ void mlir::rotq::registerRotqPipelines() {
   registerLowerToLLVMPipeline();
   registerLowerToNVVMPipeline();
   registerQuaRotPipeline();
+  registerDuQuantPipeline();
   registerQuantizePipeline();
 }

@@ -70,11 +70,14 @@ void buildQuaRotPipeline(OpPassManager &pm);
 /// Registers `rotq-quarot`.
 void registerQuaRotPipeline();
 
+/// Registers `rotq-duquant`.
+void registerDuQuantPipeline();
+
 /// Registers `rotq-quantize`.
 void registerQuantizePipeline();
 
-/// Registers `rotq-lower-to-llvm`, `rotq-lower-to-nvvm`, `rotq-quarot` and
-/// `rotq-quantize`.
+/// Registers `rotq-lower-to-llvm`, `rotq-lower-to-nvvm`, `rotq-quarot`,
+/// `rotq-duquant` and `rotq-quantize`.
 void registerRotqPipelines();
 
 } // namespace mlir::rotq
