@@ -19,6 +19,13 @@ using namespace mlir;
 
 namespace {
 struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
+  Option<std::string> preset{
+      *this, "preset",
+      llvm::cl::desc("Quantizer settings of a paper: quarot (symmetric "
+                     "weights and activations) | duquant (asymmetric "
+                     "weights and activations); options given explicitly "
+                     "override it"),
+      llvm::cl::init("quarot")};
   Option<int64_t> wBits{*this, "w-bits",
                         llvm::cl::desc("Weight bits, 2..8; 16: float"),
                         llvm::cl::init(4)};
@@ -99,13 +106,26 @@ LogicalResult checkOptions(const QuantizeOptions &o,
   if (o.wMethod != "rtn" && o.wMethod != "gptq")
     return error("rotq-quantize: w-method must be rtn or gptq, got '" +
                  o.wMethod + "'");
+  if (o.preset != "quarot" && o.preset != "duquant")
+    return error("rotq-quantize: preset must be quarot or duquant, got '" +
+                 o.preset + "'");
   if (o.mode != "real" && o.mode != "fake")
     return error("rotq-quantize: mode must be real or fake, got '" + o.mode +
                  "'");
   return success();
 }
 
+/// The preset's value of a boolean option unless it was given.
+bool presetOr(const detail::PassOptions::Option<bool> &opt, bool presetValue) {
+  return opt.hasValue() ? bool(opt) : presetValue;
+}
+
 void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
+  // DuQuant quantizes weights per channel and activations per token, both
+  // asymmetric (QuaRot: both symmetric).
+  bool duquant = o.preset == "duquant";
+  bool wAsymmetric = presetOr(o.wAsymmetric, duquant);
+  bool aAsymmetric = presetOr(o.aAsymmetric, duquant);
   // Imported or exported linalg is raised here so that quantizing it is
   // never a silent no-op; on IR that is already raised this changes nothing.
   pm.addNestedPass<func::FuncOp>(rotq::createRaiseModel());
@@ -113,7 +133,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
     if (o.wMethod == "gptq") {
       rotq::GptqOptions g;
       g.bits = o.wBits;
-      g.asymmetric = o.wAsymmetric;
+      g.asymmetric = wAsymmetric;
       g.groupSize = o.wGroupSize;
       g.clipSearch = o.wClipSearch;
       g.actOrder = o.actOrder;
@@ -128,7 +148,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
     } else {
       rotq::QuantizeWeightsOptions w;
       w.bits = o.wBits;
-      w.asymmetric = o.wAsymmetric;
+      w.asymmetric = wAsymmetric;
       w.groupSize = o.wGroupSize;
       w.clipSearch = o.wClipSearch;
       w.mode = o.mode;
@@ -140,7 +160,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
   if (o.aBits != 16) {
     rotq::QuantizeActivationsOptions a;
     a.bits = o.aBits;
-    a.asymmetric = o.aAsymmetric;
+    a.asymmetric = aAsymmetric;
     a.clipRatio = o.aClip;
     a.groupSize = o.aGroupSize;
     a.mode = o.mode;

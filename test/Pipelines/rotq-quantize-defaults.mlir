@@ -22,6 +22,18 @@
 // RUN: FileCheck %s --check-prefix=NOKV --input-file=%t/w8a8.mlir
 // NOKV-NOT: asymmetric
 //
+// preset=duquant: asymmetric weights and activations, as DuQuant's paper;
+// an option given explicitly wins over the preset.
+// RUN: rotq-opt %t/float.mlir --rotq-quantize="preset=duquant" -o %t/dq.mlir
+// RUN: rotq-opt %t/float.mlir --rotq-quantize="w-asymmetric=true a-asymmetric=true" -o %t/asym.mlir
+// RUN: diff %t/dq.mlir %t/asym.mlir
+// RUN: rotq-opt %t/float.mlir --rotq-quantize="preset=duquant w-asymmetric=false" -o %t/dq-wsym.mlir
+// RUN: rotq-opt %t/float.mlir --rotq-quantize="a-asymmetric=true" -o %t/aasym.mlir
+// RUN: diff %t/dq-wsym.mlir %t/aasym.mlir
+// RUN: not diff -q %t/dq.mlir %t/w4a4.mlir
+// RUN: not rotq-opt %t/float.mlir --rotq-quantize="preset=gptq" 2>&1 | FileCheck %s --check-prefix=PRESET
+// PRESET: rotq-quantize: preset must be quarot or duquant, got 'gptq'
+//
 // 16 bits everywhere: the same logits as the float model.
 // RUN: rotq-opt %t/float.mlir --rotq-quantize="w-bits=16 a-bits=16 kv-bits=16" -o %t/f16.mlir
 // RUN: rotq-run --compare %t/f16.mlir %t/float.mlir -e forward --random-inputs --random-int-max 256 --dynamic-size 9 --rel-tol 1e-6
