@@ -42,7 +42,7 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
       if (linears.empty())
         continue;
       calib::Options o{calibration, calibrationSamples, calibrationLength,
-                       seed};
+                       seed, calibrationBos};
       auto tokens = calib::loadTokens(func, o);
       if (failed(tokens))
         return signalPassFailure();

@@ -75,10 +75,13 @@ calib::loadTokens(func::FuncOp func, const Options &o) {
       return failure();
     }
     ::rotq::Random rng(o.seed);
+    auto bos = func->getAttrOfType<IntegerAttr>("rotq.bos_token_id");
     for (int64_t s = 0; s < o.samples; ++s) {
       std::vector<int64_t> seq(o.length);
       for (int64_t &v : seq)
         v = int64_t(rng.below(uint64_t(vocab)));
+      if (o.bos && bos && bos.getInt() >= 0 && bos.getInt() < vocab)
+        seq[0] = bos.getInt();
       seqs.push_back(std::move(seq));
     }
   }

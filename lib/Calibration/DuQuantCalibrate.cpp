@@ -99,7 +99,8 @@ struct DuQuantCalibratePass
     SmallVector<LinearOp> firsts;
     for (Value v : inputs)
       firsts.push_back(readers[v].front());
-    calib::Options o{calibration, calibrationSamples, calibrationLength, seed};
+    calib::Options o{calibration, calibrationSamples, calibrationLength, seed,
+                     calibrationBos};
     auto tokens = calib::loadTokens(func, o);
     if (failed(tokens))
       return failure();

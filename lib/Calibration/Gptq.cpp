@@ -79,7 +79,7 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       if (groups.empty())
         continue;
       calib::Options co{calibration, calibrationSamples, calibrationLength,
-                        seed};
+                        seed, calibrationBos};
       auto tokens = calib::loadTokens(func, co);
       if (failed(tokens))
         return signalPassFailure();

@@ -53,6 +53,11 @@ struct DuQuantOptions : PassPipelineOptions<DuQuantOptions> {
   Option<uint64_t> calibrationSeed{
       *this, "calibration-seed",
       llvm::cl::desc("Seed of random calibration tokens"), llvm::cl::init(0)};
+  Option<bool> calibrationBos{
+      *this, "calibration-bos",
+      llvm::cl::desc("Start random calibration sequences with the model's "
+                     "BOS token (rotq.bos_token_id)"),
+      llvm::cl::init(true)};
   Option<bool> quarot{
       *this, "quarot",
       llvm::cl::desc("First fold the norm scales and rotate the residual "
@@ -106,6 +111,7 @@ void buildDuQuant(OpPassManager &pm, const DuQuantOptions &o) {
   c.calibrationSamples = o.calibrationSamples;
   c.calibrationLength = o.calibrationLength;
   c.seed = o.calibrationSeed;
+  c.calibrationBos = o.calibrationBos;
   c.skipLmHead = o.skipLmHead;
   c.report = o.report;
   pm.addPass(rotq::createDuQuantCalibrate(c));

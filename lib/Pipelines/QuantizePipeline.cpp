@@ -90,6 +90,11 @@ struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
   Option<uint64_t> seed{*this, "seed",
                         llvm::cl::desc("Seed of random calibration tokens"),
                         llvm::cl::init(0)};
+  Option<bool> calibrationBos{
+      *this, "calibration-bos",
+      llvm::cl::desc("Start random calibration sequences with the model's "
+                     "BOS token (rotq.bos_token_id)"),
+      llvm::cl::init(true)};
   Option<bool> report{*this, "report",
                       llvm::cl::desc("Emit the passes' remarks"),
                       llvm::cl::init(false)};
@@ -144,6 +149,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
       g.calibrationSamples = o.calibrationSamples;
       g.calibrationLength = o.calibrationLength;
       g.seed = o.seed;
+      g.calibrationBos = o.calibrationBos;
       pm.addPass(rotq::createGptq(g));
     } else {
       rotq::QuantizeWeightsOptions w;

@@ -5,14 +5,19 @@
 // Runs @forward (default) on the CPU with the input of every linear made an
 // extra result (after rotq-raise-model), and prints per input: max|x|, the
 // median |x|, their ratio and the kurtosis E[(x - mean)^4] / var^2 (3 for a
-// Gaussian), for one model or side by side for a model and its rotated
-// version (inputs matched by module name, or by position when the IR
-// carries no names). Linears sharing an input are one row.
+// Gaussian), and the between-block variance of the per-block mean |x|
+// (channels in blocks of --block-size, adjusted as DuQuant adjusts it;
+// relative to the squared mean, so that a smoothed model compares), the
+// spread that DuQuant's zigzag permutation evens out, for one model or
+// side by side for a model and its rotated version (inputs matched by
+// module name, or by position when the IR carries no names). Linears
+// sharing an input are one row.
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Materialize/Materialize.h"
 #include "rotq/Runner/Runner.h"
+#include "rotq/Support/DuQuant.h"
 #include "rotq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -41,6 +46,12 @@ static cl::opt<std::string> entry("e", cl::desc("Function to run"),
 static cl::opt<std::string> input("input", cl::desc("Token ids (.npy)"),
                                   cl::value_desc("tokens.npy"), cl::Required,
                                   cl::cat(cat));
+static cl::opt<int64_t>
+    blockSize("block-size",
+              cl::desc("Channels per block for the between-block variance "
+                       "(adjusted when it does not divide, as rotq-duquant "
+                       "does)"),
+              cl::init(128), cl::cat(cat));
 static cl::opt<bool> asJson("json", cl::desc("Print JSON instead of a table"),
                           cl::cat(cat));
 
@@ -48,6 +59,9 @@ namespace {
 struct Stats {
   std::string name;
   double maxAbs = 0, median = 0, kurtosis = 0;
+  int64_t block = 0;      // 0: no block size divides the channels
+  double blockVar = 0;    // variance of the per-block mean |x|
+  double blockVarRel = 0; // ... over the squared mean of those means
   double ratio() const { return median > 0 ? maxAbs / median : INFINITY; }
 };
 
@@ -80,6 +94,18 @@ Stats measure(const npy::Array &a) {
   m2 /= double(std::max<int64_t>(n, 1));
   m4 /= double(std::max<int64_t>(n, 1));
   s.kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0;
+  int64_t c = a.shape.empty() ? 0 : a.shape.back();
+  s.block = c > 0 ? duquant::chooseBlockSize(c, blockSize, nullptr) : 0;
+  if (s.block) {
+    std::vector<double> colMean(c, 0.0);
+    for (int64_t i = 0; i < n; ++i)
+      colMean[i % c] += mag[i] / double(n / c);
+    s.blockVar = duquant::blockMeanVariance(colMean, s.block);
+    double mean = 0;
+    for (double m : colMean)
+      mean += m / double(c);
+    s.blockVarRel = mean > 0 ? s.blockVar / (mean * mean) : 0;
+  }
   return s;
 }
 
@@ -212,7 +238,10 @@ int main(int argc, char **argv) {
             json::Object{{"max_abs", s.maxAbs},
                          {"median_abs", s.median},
                          {"ratio", s.ratio()},
-                         {"kurtosis", s.kurtosis}};
+                         {"kurtosis", s.kurtosis},
+                         {"block", s.block},
+                         {"block_mean_var", s.blockVar},
+                         {"block_mean_var_rel", s.blockVarRel}};
       }
       rows.push_back(std::move(row));
     }
@@ -228,11 +257,11 @@ int main(int argc, char **argv) {
   const char *groups[2] = {"model", "rotated"};
   outs() << format("%-*s", int(width), "");
   for (size_t m = 0; m < all.size(); ++m)
-    outs() << format(" | %-41s", all.size() == 2 ? groups[m] : "");
+    outs() << format(" | %-51s", all.size() == 2 ? groups[m] : "");
   outs() << "\n" << format("%-*s", int(width), "input of");
   for (size_t m = 0; m < all.size(); ++m)
-    outs() << format(" | %10s %10s %9s %9s", "max|x|", "median|x|", "ratio",
-                     "kurtosis");
+    outs() << format(" | %10s %10s %9s %9s %9s", "max|x|", "median|x|",
+                     "ratio", "kurtosis", "block var");
   if (all.size() == 2)
     outs() << " | ratio fell";
   outs() << "\n";
@@ -240,8 +269,8 @@ int main(int argc, char **argv) {
     outs() << format("%-*s", int(width), all[0][i].name.c_str());
     for (size_t m = 0; m < all.size(); ++m) {
       const Stats &s = all[m][i];
-      outs() << format(" | %10.4g %10.4g %9.1f %9.1f", s.maxAbs, s.median,
-                       s.ratio(), s.kurtosis);
+      outs() << format(" | %10.4g %10.4g %9.1f %9.1f %9.2e", s.maxAbs,
+                       s.median, s.ratio(), s.kurtosis, s.blockVarRel);
     }
     if (all.size() == 2)
       outs() << format(" | %9.1fx", all[0][i].ratio() / all[1][i].ratio());

@@ -37,6 +37,9 @@ struct Options {
   int64_t samples = 8;
   int64_t length = 128;
   uint64_t seed = 0;
+  /// Random sequences start with the function's rotq.bos_token_id (when it
+  /// has one).
+  bool bos = true;
 };
 
 /// The calibration sequences for `func` (which must take one integer

@@ -20,6 +20,10 @@ defvar CalibrationOptions = [
   Option<"calibrationLength", "calibration-length", "int64_t", "128",
          "Tokens per random calibration sequence">,
   Option<"seed", "seed", "uint64_t", "0", "Seed of the random tokens">,
+  Option<"calibrationBos", "calibration-bos", "bool", "true",
+         "Start each random sequence with the model's BOS token (the "
+         "function's rotq.bos_token_id, which rotq-import records), as text "
+         "starts: trained models put their massive outliers there">,
 ];
 
 def Calibrate : Pass<"rotq-calibrate", "ModuleOp"> {
