@@ -98,8 +98,9 @@ Stats measure(const npy::Array &a) {
   s.block = c > 0 ? duquant::chooseBlockSize(c, blockSize, nullptr) : 0;
   if (s.block) {
     std::vector<double> colMean(c, 0.0);
+    // From v: the median's nth_element has reordered mag.
     for (int64_t i = 0; i < n; ++i)
-      colMean[i % c] += mag[i] / double(n / c);
+      colMean[i % c] += std::fabs(v[i]) / double(n / c);
     s.blockVar = duquant::blockMeanVariance(colMean, s.block);
     double mean = 0;
     for (double m : colMean)

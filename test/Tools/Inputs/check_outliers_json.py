@@ -1,7 +1,9 @@
-"""check_outliers_json.py STATS.json CKPT TOKENS.npy: the rotq-outliers
-figures for the original model match the float64 NumPy reference's
-activations, and the rotation cuts the max/median ratio of every input
-that has outliers by a large factor."""
+"""check_outliers_json.py STATS.json CKPT TOKENS.npy BLOCK: the rotq-outliers
+figures for the original model (max, median, and the between-block variance
+of the per-block mean |x| for blocks of BLOCK channels, relative to the
+squared mean) match the float64 NumPy reference's activations, and the
+rotation cuts the max/median ratio of every input that has outliers by a
+large factor."""
 import json
 import os
 import sys
@@ -22,8 +24,15 @@ for row in rows:
     x = np.abs(trace[name])
     got = row["model"]
     ref_max, ref_med = x.max(), np.median(x)
+    b = int(sys.argv[4])
+    means = x.reshape(-1, x.shape[-1]).mean(axis=0).reshape(-1, b).mean(axis=1)
+    ref_var = np.var(means) / np.mean(means) ** 2
+    if got["block"] != b:
+        print("BLOCK", name, got["block"])
+        bad += 1
     for what, a, b in (("max", got["max_abs"], ref_max),
-                       ("median", got["median_abs"], ref_med)):
+                       ("median", got["median_abs"], ref_med),
+                       ("block variance", got["block_mean_var_rel"], ref_var)):
         if abs(a - b) > 1e-3 * abs(b) + 1e-6:
             print("MISMATCH", name, what, a, b)
             bad += 1
