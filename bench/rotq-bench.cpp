@@ -1,6 +1,6 @@
 //===- rotq-bench.cpp - GPU benchmarks of rotq's kernels ------------------===//
 //
-//   rotq-bench [--reps N] [--only fwht|qmatmul]
+//   rotq-bench [--reps N] [--only fwht|duquant|qmatmul]
 //
 // Compiles small modules with rotq-lower-to-nvvm for the GPU at hand, runs
 // them on device buffers and times the kernels with CUDA events (the
@@ -34,6 +34,7 @@
 #include <cmath>
 #include <cstring>
 #include <dlfcn.h>
+#include <numeric>
 #include <random>
 
 using namespace llvm;
@@ -45,7 +46,7 @@ extern "C" void mgpuMemFree(void *ptr, CUstream stream);
 static cl::opt<unsigned> reps("reps", cl::desc("Timed runs per case"),
                               cl::init(20));
 static cl::opt<std::string> only("only",
-                                 cl::desc("Run only fwht or qmatmul cases"),
+                                 cl::desc("Run only fwht, duquant or qmatmul cases"),
                                  cl::init(""));
 
 namespace {
@@ -260,6 +261,61 @@ void benchFwht(mlir::DialectRegistry &registry) {
   cu->cuStreamDestroy(s);
 }
 
+/// DuQuant's online transform fused with per-token quantization: block
+/// rotation, zigzag-like gather, block rotation, asymmetric 4-bit codes.
+void benchDuQuant(mlir::DialectRegistry &registry) {
+  const int64_t M = 8192, B = 128;
+  outs() << "\n## DuQuant's fused online transform + 4-bit quantization "
+            "(fp16, "
+         << M << " tokens, block " << B
+         << ")\n\n"
+            "bytes = activation read + codes written; copy = cuMemcpy "
+            "device-to-device of the activation, same run\n\n"
+            "| hidden | copy GB/s | fused us | fused GB/s | fused / copy |\n"
+            "|---:|---:|---:|---:|---:|\n";
+  CUstream s;
+  cu->cuStreamCreate(&s, CU_STREAM_NON_BLOCKING);
+  for (int64_t n : {4096, 11008, 14336}) {
+    size_t bytes = size_t(M) * n * 2;
+    CUdeviceptr x = deviceRandom(bytes, Fill::F16, unsigned(n)), y;
+    CUdeviceptr m1 = deviceRandom(B * B * 2, Fill::F16, 1),
+                m2 = deviceRandom(B * B * 2, Fill::F16, 2);
+    cu->cuMemAlloc(&y, bytes);
+    double copyMs = timeOnStream(s, [&] { cu->cuMemcpyAsync(y, x, bytes, s); });
+    double copyGBs = 2.0 * bytes / (copyMs * 1e6);
+    cu->cuMemFree(y);
+    std::vector<int64_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), std::mt19937(unsigned(n)));
+    std::string p;
+    for (int64_t v : perm)
+      p += (p.empty() ? "" : ", ") + std::to_string(v);
+    std::string t = "tensor<" + std::to_string(M) + "x" + std::to_string(n) + "x";
+    std::string mt = "tensor<128x128xf16>", st = "tensor<" + std::to_string(M) + "x1x";
+    Case fused(registry,
+               "func.func @f(%x: " + t + "f16>, %m1: " + mt + ", %m2: " + mt +
+                   ") -> (" + t + "i8>, " + st + "f32>, " + st + "i8>) {\n"
+                   "  %a = rotq.rotate %x, %m1 : " + t + "f16>, " + mt + "\n"
+                   "  %b = rotq.permute %a [" + p + "] : " + t + "f16>\n"
+                   "  %c = rotq.rotate %b, %m2 : " + t + "f16>, " + mt + "\n"
+                   "  %q, %s, %z = rotq.quantize %c {bits = 4, granularity = "
+                   "#rotq.granularity<row>, clip_ratio = 0.9, asymmetric} : " +
+                   t + "f16> -> " + t + "i8>, " + st + "f32>, " + st + "i8>\n"
+                   "  return %q, %s, %z : " + t + "i8>, " + st + "f32>, " + st +
+                   "i8>\n}\n");
+    double qMs = fused.time({reinterpret_cast<void *>(x),
+                             reinterpret_cast<void *>(m1),
+                             reinterpret_cast<void *>(m2)},
+                            {{M, n}, {B, B}, {B, B}}, "rotq_duquant_quantize");
+    double qGBs = (bytes + bytes / 2.0 + 5.0 * M) / (qMs * 1e6);
+    outs() << format("| %lld | %.0f | %.1f | %.0f | %.2f |\n", (long long)n,
+                     copyGBs, qMs * 1e3, qGBs, qGBs / copyGBs);
+    for (CUdeviceptr d : {x, m1, m2})
+      cu->cuMemFree(d);
+  }
+  cu->cuStreamDestroy(s);
+}
+
 void benchQMatmul(mlir::DialectRegistry &registry) {
   Cublas blas;
   outs() << "\n## rotq.qmatmul on tensor cores vs cuBLAS (same run)\n\n";
@@ -343,6 +399,8 @@ int main(int argc, char **argv) {
   run::registerDialects(registry);
   if (only.empty() || only == "fwht")
     benchFwht(registry);
+  if (only.empty() || only == "duquant")
+    benchDuQuant(registry);
   if (only.empty() || only == "qmatmul")
     benchQMatmul(registry);
   releasePooledMemory();

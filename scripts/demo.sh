@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`: QuaRot as a compiler pipeline on a synthetic Llama with
-# realistic activation outliers: import, rotate, prove the logits unchanged,
-# measure the outliers before and after, then quantize (W8A8, W4A4KV4; RTN
-# and GPTQ) and compare every quantized model with the float one.
+# `make demo`: QuaRot and DuQuant as compiler pipelines on a synthetic Llama
+# with realistic activation outliers: import, rotate, prove the logits
+# unchanged, measure the outliers before and after, then quantize (W8A8,
+# W4A4KV4; RTN and GPTQ) and compare every quantized model with the float
+# one.
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin
@@ -49,6 +50,17 @@ echo "== 5. Outliers at every linear's input (32 tokens, BOS first)"
 "$BIN/rotq-outliers" "$OUT/model.mlir" "$OUT/rotated.mlir" --input "$OUT/tokens.npy"
 
 echo
+echo "== 5b. rotq-duquant: calibrated smoothing, outlier-aware block rotations, zigzag permutation"
+"$BIN/rotq-opt" "$OUT/model.mlir" --rotq-duquant="seed=7 report=true" \
+  -mlir-print-op-on-diagnostic=false -mlir-print-debuginfo \
+  -o "$OUT/duquant.mlir" 2> "$OUT/dq-report.txt"
+echo "layer 0 (full report: one remark per calibrated input and transform):"
+grep -E 'layers\.0\.' "$OUT/dq-report.txt" | sed -e 's/^<unknown>:0: remark: //' -e 's/^loc("[^"]*"): //'
+"$BIN/rotq-run" --compare "$OUT/model.mlir" "$OUT/duquant.mlir" -e forward \
+  --input "$OUT/tokens.npy" --rel-tol 1e-4
+"$BIN/rotq-outliers" "$OUT/model.mlir" "$OUT/duquant.mlir" --input "$OUT/tokens.npy"
+
+echo
 echo "== 6. Why it matters: 4-bit per-token quantization of an activation with outlier channels"
 "$PY" - "$OUT/act.npy" <<'PYEOF'
 import sys
@@ -71,8 +83,8 @@ print("  no rotation %.4f, Hadamard rotation %.4f (%.1fx smaller)" % (rel(p), re
 PYEOF
 
 echo
-echo "== 7. Quantized vs float: W8A8 and W4A4KV4, without and with QuaRot, RTN and GPTQ weights"
-echo "(rotq-quantize after rotq-raise-model or rotq-quarot; rotq-eval on 128 tokens sampled from the float model)"
+echo "== 7. Quantized vs float: W8A8 and W4A4KV4, no rotation, QuaRot and DuQuant, RTN and GPTQ weights"
+echo "(rotq-quantize after rotq-raise-model, rotq-quarot or rotq-duquant; rotq-eval on 128 tokens sampled from the float model)"
 bash scripts/quant-table.sh "$BUILD" "W8A8=8,8,16 W4A4KV4=4,4,4"
 
 echo

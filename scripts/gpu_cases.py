@@ -102,6 +102,18 @@ def prepare(build, out, device="cuda"):
     b = r.standard_normal((9, 11008)); b[0, 77] = 1500
     add("fused_11008_bf16", fz, "f11008", [b.astype(np.float32)], 1e-3, "codes")
 
+    # DuQuant's fused online transform (as test/GPU/duquant.mlir).
+    gen = os.path.join(ROOT, "test", "Inputs", "gen_duquant_test.py")
+    for name, args, tol, mode in (("duquant_4096_f16", ["4096", "128", "f16", "67", "--quantize", "--seed", "1"], 1e-3, "codes"),
+                                  ("duquant_1216_bf16", ["1216", "64", "bf16", "9", "--seed", "2"], 1e-2, "rel")):
+        pre = os.path.join(out, name + ".gen")
+        subprocess.run([sys.executable, gen] + args[:4] + [pre] + args[4:], check=True)
+        ins = [np.load(pre + s_ + ".npy") for s_ in (".x", ".m1", ".m2")]
+        src = open(pre + ".mlir").read()
+        for s_ in (".mlir", ".x.npy", ".m1.npy", ".m2.npy"):
+            os.remove(pre + s_)
+        add(name, src, "f", ins, tol, mode)
+
     qm = os.path.join(ROOT, "test", "GPU", "qmatmul.mlir")
     add("qmatmul_w8a8", qm, "w8a8",
         [r.integers(-128, 128, (300, 256)).astype(np.int8), r.uniform(0.01, 1, (300, 2)).astype(np.float32),
@@ -128,14 +140,18 @@ def prepare(build, out, device="cuda"):
                     os.path.join(ROOT, "test", "Inputs", "models", "llama-mha.json"),
                     "--seed", "3", "--outliers", "realistic", "-o", ck], check=True, capture_output=True)
     fm, qmod = os.path.join(out, "float.mlir"), os.path.join(out, "w4a4kv4.mlir")
+    dmod = os.path.join(out, "duquant_w4a4.mlir")
     subprocess.run([os.path.join(binp, "rotq-import"), ck, "-o", fm], check=True)
     subprocess.run([os.path.join(binp, "rotq-opt"), fm, "--rotq-quarot=seed=5",
                     "--rotq-quantize=w-bits=4 a-bits=4 kv-bits=4", "-o", qmod], check=True)
+    subprocess.run([os.path.join(binp, "rotq-opt"), fm, "--rotq-duquant=seed=5 block-size=32",
+                    "--rotq-quantize=w-bits=4 a-bits=4 preset=duquant", "-o", dmod], check=True)
     tokens = np.concatenate([[1], r.integers(0, 256, 23)]).astype(np.int64)
     # The libraries travel without the checkpoint: weights compiled in.
     add("model_float", fm, "forward", [tokens], 1e-4, extra=["--inline-params"])
     add("model_w4a4kv4", qmod, "forward", [tokens], 1e-3, extra=["--inline-params"])
-    for f in (fm, qmod):
+    add("model_duquant_w4a4", dmod, "forward", [tokens], 1e-3, extra=["--inline-params"])
+    for f in (fm, qmod, dmod):
         os.remove(f)
     shutil.rmtree(ck)
 
@@ -156,6 +172,16 @@ def prepare(build, out, device="cuda"):
                                     "tensor<8192x1xf32>\n  return %%q, %%s : %si8>, tensor<8192x1xf32>\n}\n"
                                     % (t, t, t, t, t, t))):
             bench.append(compile_bench(binp, out, "%s_%d" % (kind, n), src))
+        perm = ", ".join(map(str, np.random.default_rng(n).permutation(n)))
+        mt = "tensor<128x128xf16>"
+        st = "tensor<8192x1x"
+        src = ("func.func @f(%%x: %sf16>, %%m1: %s, %%m2: %s) -> (%si8>, %sf32>, %si8>) {\n"
+               "  %%a = rotq.rotate %%x, %%m1 : %sf16>, %s\n  %%b = rotq.permute %%a [%s] : %sf16>\n"
+               "  %%c = rotq.rotate %%b, %%m2 : %sf16>, %s\n  %%q, %%s, %%z = rotq.quantize %%c {bits = 4, "
+               "granularity = #rotq.granularity<row>, clip_ratio = 0.9, asymmetric} : %sf16> -> "
+               "%si8>, %sf32>, %si8>\n  return %%q, %%s, %%z : %si8>, %sf32>, %si8>\n}\n"
+               % (t, mt, mt, t, st, st, t, mt, perm, t, t, mt, t, t, st, st, t, st, st))
+        bench.append(compile_bench(binp, out, "duquant_%d" % n, src))
     for (m, nn, k) in ((8192, 8192, 8192), (2048, 11008, 4096), (16, 4096, 4096)):
         for bits in (8, 4):
             sig = ("%%a: tensor<%dx%dxi8>, %%as: tensor<%dx1xf32>, %%ws: tensor<%dx1xf32>, " % (m, k, m, nn))
@@ -196,8 +222,12 @@ def compare(case, got, refs):
         d = np.abs(qg - qc)
         srel = (np.abs(sg - sc) / np.maximum(np.abs(sc), 1e-30)).max()
         ok = d.max() <= 1 and np.count_nonzero(d) <= case["tol"] * d.size and srel <= 1e-5
-        return ok, "codes max diff %d, %d of %d differ; scales rel %.1e" % (
-            d.max(), np.count_nonzero(d), d.size, srel)
+        zd = 0
+        if len(got) > 2:  # zero points: one step apart at most, as codes
+            zd = np.abs(got[2].astype(np.int32) - refs[2].astype(np.int32)).max()
+            ok = ok and zd <= 1
+        return ok, "codes max diff %d, %d of %d differ; scales rel %.1e; zero points max diff %d" % (
+            d.max(), np.count_nonzero(d), d.size, srel, zd)
     for g, c in zip(got, refs):
         g64, c64 = g.astype(np.float64), c.astype(np.float64)
         same_nan = np.isnan(g64) == np.isnan(c64)
@@ -276,6 +306,18 @@ def bench(d, reps=20):
         print("| %d | %.0f | %.1f | %.2f | %.1f | %.2f |" % (
             n, bw, f * 1e3, 2 * x.nbytes / (f * 1e6) / bw, q * 1e3,
             (x.nbytes * 1.5 + 4 * 8192) / (q * 1e6) / bw))
+    print("\nDuQuant's fused online transform + asymmetric 4-bit quantization (block 128)\n"
+          "\n| hidden | copy GB/s | fused us | fused / copy |\n|---:|---:|---:|---:|")
+    for n in (4096, 11008, 14336):
+        rr = np.random.default_rng(n)
+        x = rr.standard_normal((8192, n)).astype(np.float16)
+        m1, m2 = (np.linalg.qr(rr.standard_normal((128, 128)))[0].astype(np.float16) for _ in range(2))
+        xt = torch.from_numpy(x).to(dev)
+        yt = torch.empty_like(xt)
+        copy = time_torch(lambda: yt.copy_(xt))
+        bw = 2 * x.nbytes / (copy * 1e6)
+        q = time_rotq("duquant_%d" % n, [x, m1, m2], "rotq_duquant_quantize")
+        print("| %d | %.0f | %.1f | %.2f |" % (n, bw, q * 1e3, (x.nbytes * 1.5 + 5 * 8192) / (q * 1e6) / bw))
     print("\n| M | N | K | torch bf16 us | torch int8 us | W8A8 us | W8A8 vs bf16 | W4A8 us | W4A8 vs bf16 "
           "| W8A8 wgmma us | W4A8 wgmma us |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     r = np.random.default_rng(0)

@@ -186,7 +186,8 @@ void replaceQMatmul(RewriterBase &rw, ModuleOp module, QMatmulOp op,
 /// Replaces `root`'s results (one data result, or codes, scale and zero
 /// point) by buffers that the kernel for `spec`, reading `input`, fills.
 void replaceWithKernel(RewriterBase &rw, ModuleOp module, Operation *root,
-                       Value input, const RowKernelSpec &spec) {
+                       Value input, const RowKernelSpec &spec,
+                       ValueRange extra = {}) {
   Location loc = root->getLoc();
   rw.setInsertionPoint(root);
   Value inBuf = toBuffer(rw, loc, input);
@@ -196,6 +197,8 @@ void replaceWithKernel(RewriterBase &rw, ModuleOp module, Operation *root,
   SmallVector<Value> constants;
   for (Value c : gpukernels::rowKernelConstants(rw, loc, spec))
     constants.push_back(toBuffer(rw, loc, c));
+  for (Value e : extra)
+    constants.push_back(toBuffer(rw, loc, e));
   SmallVector<Value> args = {rowsOf(rw, loc, inBuf)};
   for (Value o : outs)
     args.push_back(rowsOf(rw, loc, o));
@@ -207,6 +210,73 @@ void replaceWithKernel(RewriterBase &rw, ModuleOp module, Operation *root,
     results.push_back(bufferization::ToTensorOp::create(
         rw, loc, r.getType(), buf, rw.getUnitAttr(), rw.getUnitAttr()));
   rw.replaceOp(root, results);
+}
+
+/// DuQuant's online transform ending in `v`: rotq.rotate (one shared
+/// [b, b] block), rotq.permute, rotq.rotate, any of them present, each
+/// intermediate used once.
+struct DuQuantChain {
+  Value input;
+  RotateOp r1, r2;
+  PermuteOp perm;
+  SmallVector<Operation *> ops; // last first
+};
+
+bool blockRotation(RotateOp r) {
+  auto mt = r.getMatrix().getType();
+  return r && !r.getTranspose() && mt.getRank() == 2 &&
+         kernelElementType(r.getInput().getType().getElementType());
+}
+
+std::optional<DuQuantChain> duquantChain(Value v) {
+  DuQuantChain c;
+  Value cur = v;
+  auto once = [](Operation *op, bool last) {
+    return last || op->hasOneUse();
+  };
+  if (auto r = cur.getDefiningOp<RotateOp>(); r && blockRotation(r)) {
+    c.r2 = r;
+    c.ops.push_back(r);
+    cur = r.getInput();
+  }
+  if (auto p = cur.getDefiningOp<PermuteOp>(); p && once(p, c.ops.empty())) {
+    c.perm = p;
+    c.ops.push_back(p);
+    cur = p.getInput();
+  }
+  if (auto r = cur.getDefiningOp<RotateOp>();
+      r && blockRotation(r) && !c.ops.empty() && once(r, false) &&
+      (c.perm || !c.r2)) {
+    c.r1 = r;
+    c.ops.push_back(r);
+    cur = r.getInput();
+  }
+  if (c.ops.empty())
+    return std::nullopt;
+  if (c.r2 && !c.r1 && !c.perm)
+    std::swap(c.r1, c.r2);
+  if (c.r1 && c.r2 &&
+      c.r1.getBlockSize() != c.r2.getBlockSize())
+    return std::nullopt;
+  auto t = cast<RankedTensorType>(cur.getType());
+  if (!kernelElementType(t.getElementType()) || t.getRank() < 1 ||
+      t.isDynamicDim(t.getRank() - 1))
+    return std::nullopt;
+  c.input = cur;
+  return c;
+}
+
+RowKernelSpec duquantSpec(DuQuantChain c) {
+  auto t = cast<RankedTensorType>(c.input.getType());
+  RowKernelSpec s;
+  s.n = t.getShape().back();
+  s.elementType = t.getElementType();
+  s.rotate1 = bool(c.r1);
+  s.rotate2 = bool(c.r2);
+  s.rotateBlock = c.r1 ? c.r1.getBlockSize() : c.r2 ? c.r2.getBlockSize() : 0;
+  if (c.perm)
+    s.permutation = c.perm.getPermutation();
+  return s;
 }
 
 struct ConvertRotqToGPU
@@ -233,6 +303,51 @@ struct ConvertRotqToGPU
         continue;
       replaceWithKernel(rw, module, q, h.getInput(), *s);
       rw.eraseOp(h);
+    }
+    // DuQuant's rotate / permute / rotate chains, with the quantizer that
+    // reads them when there is one.
+    SmallVector<Operation *> chainEnds;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<RotateOp, PermuteOp>(op))
+        chainEnds.push_back(op);
+    });
+    // Chains are found before any is rewritten; an op belongs to the chain
+    // of the last op it feeds.
+    SmallVector<DuQuantChain> chains;
+    DenseSet<Operation *> inChain;
+    for (Operation *end : llvm::reverse(chainEnds)) {
+      if (inChain.contains(end))
+        continue;
+      std::optional<DuQuantChain> c = duquantChain(end->getResult(0));
+      if (!c)
+        continue;
+      inChain.insert(c->ops.begin(), c->ops.end());
+      chains.push_back(std::move(*c));
+    }
+    for (DuQuantChain *c = chains.begin(); c != chains.end(); ++c) {
+      Operation *end = c->ops.front();
+      Value v = end->getResult(0);
+      RowKernelSpec s = duquantSpec(*c);
+      Operation *root = end;
+      if (v.hasOneUse())
+        if (auto q = dyn_cast<QuantizeOp>(*v.getUsers().begin())) {
+          RowKernelSpec sq = s;
+          if (addQuantize(q, sq) && fits(sq)) {
+            s = sq;
+            root = q;
+          }
+        }
+      if (!fits(s))
+        continue;
+      SmallVector<Value> matrices;
+      if (c->r1)
+        matrices.push_back(c->r1.getMatrix());
+      if (c->r2)
+        matrices.push_back(c->r2.getMatrix());
+      replaceWithKernel(rw, module, root, c->input, s, matrices);
+      for (Operation *op : c->ops)
+        if (op != root && op->use_empty())
+          rw.eraseOp(op);
     }
     SmallVector<HadamardOp> hadamards;
     getOperation()->walk([&](HadamardOp h) { hadamards.push_back(h); });

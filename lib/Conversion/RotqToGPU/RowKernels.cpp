@@ -13,6 +13,10 @@
 //  3. each dense Kronecker factor F (order K, stride S): fully unrolled
 //     (+-1 additions for Hadamard factors) when K <= 32, otherwise a loop
 //     over the factor matrix in global memory into a second buffer;
+//  3'. instead of 1-3, DuQuant's transform: the b x b matrix staged in
+//     shared memory (f32), each thread computing U consecutive outputs of
+//     one block (x read once per k for U products); the gather folded into
+//     the second rotation's reads;
 //  4. epilogue: the 1/sqrt(2^m) scale (and the signs for `transpose`), then
 //     either a vector store in the data type, or per-row quantization: a
 //     block reduction of max|x| (or min/max) with shuffles, the scale from
@@ -62,6 +66,11 @@ struct Plan {
   had::Factorization fact;
   /// Factors that go through the matrix-in-memory loop (need a 2nd buffer).
   bool needsSecondBuffer = false;
+  /// DuQuant: outputs per thread in a rotation pass (divides the block).
+  int64_t unroll = 1;
+  bool duquant() const { return rotateBlock > 0 || permuted; }
+  int64_t rotateBlock = 0;
+  bool permuted = false;
 };
 
 Plan makePlan(const RowKernelSpec &s) {
@@ -75,6 +84,16 @@ Plan makePlan(const RowKernelSpec &s) {
     for (const had::Factor &f : p.fact.factors)
       if (f.order > kMaxUnrolledFactor)
         p.needsSecondBuffer = true;
+  }
+  p.rotateBlock = s.rotate1 || s.rotate2 ? s.rotateBlock : 0;
+  p.permuted = bool(s.permutation);
+  if (p.duquant()) {
+    p.needsSecondBuffer = true;
+    for (int64_t u : {4, 2, 1})
+      if (!p.rotateBlock || p.rotateBlock % u == 0) {
+        p.unroll = u;
+        break;
+      }
   }
   // The vector must divide the row, and the Sylvester part when transforming
   // (its butterflies act on the bits of the index inside the vector).
@@ -186,6 +205,95 @@ struct Emitter {
 
   void emit(Value input, Value output, Value scale, Value zeroPoint,
             ArrayRef<Value> constants, Value row, Value tid, Value dyn);
+
+  /// Copies a [b, b] matrix of the data type from global memory into the
+  /// shared f32 `mat`.
+  void stageMatrix(Value global, Value mat, Value tid) {
+    int64_t bb = plan.rotateBlock * plan.rotateBlock, T = plan.threads;
+    forRange((bb + T - 1) / T, [&](Value it) {
+      Value q = addi(muli(it, idx(T)), tid);
+      ifThen(lt(q, idx(bb)), [&] {
+        Value r = arith::DivUIOp::create(b, loc, q, idx(plan.rotateBlock));
+        Value c = arith::RemUIOp::create(b, loc, q, idx(plan.rotateBlock));
+        Value v = memref::LoadOp::create(b, loc, global, ValueRange{r, c});
+        if (v.getType() != f32)
+          v = arith::ExtFOp::create(b, loc, f32, v);
+        memref::StoreOp::create(b, loc, v, mat, q);
+      });
+    });
+    gpu::BarrierOp::create(b, loc);
+  }
+
+  /// One pass over the row: dst[i] = sum_k src[at(base(i) + k)] M[k, i % b]
+  /// with the matrix staged in `mat` (when `mat`), else dst[i] =
+  /// src[at(i)]; at() is the permutation when `perm`, else the identity.
+  void rotationPass(Value src, Value dst, Value mat, Value perm, Value tid) {
+    int64_t n = plan.n, T = plan.threads;
+    int64_t blk = mat ? plan.rotateBlock : 1, U = mat ? plan.unroll : 1;
+    auto at = [&](Value i) -> Value {
+      if (!perm)
+        return i;
+      Value p = memref::LoadOp::create(b, loc, perm, i);
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), p);
+    };
+    int64_t groups = n / U;
+    forRange((groups + T - 1) / T, [&](Value it) {
+      Value q = addi(muli(it, idx(T)), tid);
+      ifThen(lt(q, idx(groups)), [&] {
+        Value i0 = muli(q, idx(U));
+        if (!mat) {
+          Value v = memref::LoadOp::create(b, loc, src, at(i0));
+          memref::StoreOp::create(b, loc, v, dst, i0);
+          return;
+        }
+        Value base = muli(arith::DivUIOp::create(b, loc, i0, idx(blk)),
+                          idx(blk));
+        Value c0 = arith::RemUIOp::create(b, loc, i0, idx(blk));
+        SmallVector<Value> init(U, fc(0.0));
+        SmallVector<Value> acc = forAccumulate(
+            blk, init, [&](Value k, ValueRange a) -> SmallVector<Value> {
+              Value x = memref::LoadOp::create(b, loc, src, at(addi(base, k)));
+              Value row = muli(k, idx(blk));
+              SmallVector<Value> out;
+              for (int64_t u = 0; u < U; ++u) {
+                Value m = memref::LoadOp::create(
+                    b, loc, mat, ValueRange{addi(row, addi(c0, idx(u)))});
+                out.push_back(math::FmaOp::create(b, loc, x, m, a[u]));
+              }
+              return out;
+            });
+        for (int64_t u = 0; u < U; ++u)
+          memref::StoreOp::create(b, loc, acc[u], dst,
+                                  ValueRange{addi(i0, idx(u))});
+      });
+    });
+    gpu::BarrierOp::create(b, loc);
+  }
+
+  /// DuQuant's x B1, gather, x B2 over the row in bufs[cur]; leaves the
+  /// result in bufs[cur].
+  void emitDuQuant(Value bufs[2], int &cur, ArrayRef<Value> constants,
+                   unsigned &constIdx, Value tid) {
+    Value perm = spec.permutation ? constants[constIdx++] : Value();
+    Value m1 = spec.rotate1 ? constants[constIdx++] : Value();
+    Value m2 = spec.rotate2 ? constants[constIdx++] : Value();
+    Value mat = matrixView;
+    if (m1) {
+      stageMatrix(m1, mat, tid);
+      rotationPass(bufs[cur], bufs[1 - cur], mat, Value(), tid);
+      cur = 1 - cur;
+    }
+    if (m2 || perm) {
+      // The matrix buffer is free again: the pass above ended in a barrier.
+      if (m2)
+        stageMatrix(m2, mat, tid);
+      rotationPass(bufs[cur], bufs[1 - cur], m2 ? mat : Value(), perm, tid);
+      cur = 1 - cur;
+    }
+  }
+
+  /// Shared f32 [b * b] for the DuQuant matrix (set by emit).
+  Value matrixView;
 };
 
 void Emitter::emit(Value input, Value output, Value scale, Value zeroPoint,
@@ -204,6 +312,10 @@ void Emitter::emit(Value input, Value output, Value scale, Value zeroPoint,
   if (plan.needsSecondBuffer) {
     bufs[1] = sharedView(dyn, used, n, f32);
     used += n * 4;
+  }
+  if (plan.rotateBlock) {
+    matrixView = sharedView(dyn, used, plan.rotateBlock * plan.rotateBlock, f32);
+    used += plan.rotateBlock * plan.rotateBlock * 4;
   }
   Value scratch = sharedView(dyn, used, 2 * plan.warps, f32);
   int cur = 0;
@@ -363,6 +475,9 @@ void Emitter::emit(Value input, Value output, Value scale, Value zeroPoint,
     }
   }
 
+  if (plan.duquant())
+    emitDuQuant(bufs, cur, constants, constIdx, tid);
+
   // 4. Epilogue over vectors of V elements.
   double post = spec.hadamard ? 1.0 / std::sqrt(double(int64_t(1) << plan.log2Syl)) : 1.0;
   bool applySignsLast = signs && spec.transpose;
@@ -482,6 +597,15 @@ DictionaryAttr rowKernelAttr(MLIRContext *ctx, const RowKernelSpec &s) {
     if (s.signs)
       a.push_back(b.getNamedAttr("signs", b.getDenseI8ArrayAttr(*s.signs)));
   }
+  if (s.rotate1 || s.rotate2)
+    a.push_back(b.getNamedAttr("rotate_block", b.getI64IntegerAttr(s.rotateBlock)));
+  if (s.rotate1)
+    a.push_back(b.getNamedAttr("rotate1", b.getUnitAttr()));
+  if (s.rotate2)
+    a.push_back(b.getNamedAttr("rotate2", b.getUnitAttr()));
+  if (s.permutation)
+    a.push_back(b.getNamedAttr("permutation",
+                               b.getDenseI64ArrayAttr(*s.permutation)));
   if (s.quantize) {
     a.push_back(b.getNamedAttr("bits", b.getI64IntegerAttr(s.bits)));
     a.push_back(b.getNamedAttr("clip_ratio", b.getF64FloatAttr(s.clipRatio)));
@@ -504,6 +628,20 @@ FailureOr<RowKernelSpec> rowKernelSpecFrom(DictionaryAttr a, MemRefType input) {
     if (auto sg = a.getAs<DenseI8ArrayAttr>("signs"))
       s.signs = sg.asArrayRef();
   }
+  s.rotate1 = bool(a.get("rotate1"));
+  s.rotate2 = bool(a.get("rotate2"));
+  if (auto rb = a.getAs<IntegerAttr>("rotate_block"))
+    s.rotateBlock = rb.getInt();
+  if ((s.rotate1 || s.rotate2) &&
+      (s.rotateBlock < 1 || s.n % s.rotateBlock != 0))
+    return failure();
+  if (auto p = a.getAs<DenseI64ArrayAttr>("permutation")) {
+    if (p.size() != s.n)
+      return failure();
+    s.permutation = p.asArrayRef();
+  }
+  if (s.hadamard && (s.rotate1 || s.rotate2 || s.permutation))
+    return failure();
   if (auto bits = a.getAs<IntegerAttr>("bits")) {
     s.quantize = true;
     s.bits = bits.getInt();
@@ -518,7 +656,8 @@ FailureOr<RowKernelSpec> rowKernelSpecFrom(DictionaryAttr a, MemRefType input) {
 
 int64_t rowKernelSharedBytes(const RowKernelSpec &spec) {
   Plan p = makePlan(spec);
-  return (p.needsSecondBuffer ? 2 : 1) * spec.n * 4 + 2 * p.warps * 4;
+  return (p.needsSecondBuffer ? 2 : 1) * spec.n * 4 +
+         p.rotateBlock * p.rotateBlock * 4 + 2 * p.warps * 4;
 }
 
 int64_t maxSharedBytes(StringRef chip) {
@@ -548,6 +687,12 @@ SmallVector<Value> rowKernelConstants(OpBuilder &b, Location loc,
         SmallVector<float> mf(m.begin(), m.end());
         out.push_back(constant({f.order, f.order}, mf));
       }
+  if (spec.permutation) {
+    SmallVector<int32_t> p(spec.permutation->begin(), spec.permutation->end());
+    auto t = RankedTensorType::get({int64_t(p.size())}, b.getI32Type());
+    out.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(t, ArrayRef<int32_t>(p))).getResult());
+  }
   return out;
 }
 
@@ -568,7 +713,10 @@ void emitRowKernel(OpBuilder &b, Location loc, const RowKernelSpec &spec,
   b.setInsertionPointToStart(guard.thenBlock());
   // Named after what it computes, so kernels are recognizable in PTX and
   // profiles.
+  bool dq = spec.rotate1 || spec.rotate2 || spec.permutation;
   StringRef name = spec.hadamard ? (spec.quantize ? "rotq_fwht_quantize" : "rotq_fwht")
+                   : dq          ? (spec.quantize ? "rotq_duquant_quantize"
+                                                  : "rotq_duquant")
                                  : "rotq_quantize_rows";
   auto launch = gpu::LaunchOp::create(
       b, loc, rows, c1, c1, threads, c1, c1, smem, Type(), ValueRange{},

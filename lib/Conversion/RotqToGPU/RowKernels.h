@@ -12,8 +12,11 @@ namespace mlir::rotq::gpukernels {
 constexpr llvm::StringLiteral kRowKernelAttr = "rotq.row_kernel";
 
 /// What a row kernel computes on each row of length n: optionally the
-/// (block) Hadamard transform of rotq.hadamard, then either a store in the
-/// input's element type or rotq.quantize's dynamic per-row quantization.
+/// (block) Hadamard transform of rotq.hadamard, or DuQuant's online
+/// transform (a block rotation by one b x b matrix, a gather, a second
+/// block rotation: rotq.rotate, rotq.permute, rotq.rotate), then either a
+/// store in the input's element type or rotq.quantize's dynamic per-row
+/// quantization.
 struct RowKernelSpec {
   int64_t n = 0;
   Type elementType;
@@ -21,6 +24,11 @@ struct RowKernelSpec {
   int64_t blockSize = 0;
   bool transpose = false;
   std::optional<ArrayRef<int8_t>> signs;
+  /// DuQuant: the block of the rotations (0: none) and which are present;
+  /// the matrices are buffers in the input's element type.
+  int64_t rotateBlock = 0;
+  bool rotate1 = false, rotate2 = false;
+  std::optional<ArrayRef<int64_t>> permutation;
   bool quantize = false;
   int64_t bits = 8;
   bool asymmetric = false;
@@ -48,9 +56,10 @@ void emitRowKernel(OpBuilder &b, Location loc, const RowKernelSpec &spec,
                    Value input, Value output, Value scale, Value zeroPoint,
                    ArrayRef<Value> constants);
 
-/// The constant tensors the kernel reads from memory (the sign vector and
-/// the matrices of dense factors too large to unroll), in the order
-/// emitRowKernel expects them as buffers.
+/// The constant tensors the kernel reads from memory (the sign vector, the
+/// matrices of dense factors too large to unroll, the permutation as i32),
+/// in the order emitRowKernel expects them as buffers; DuQuant's rotation
+/// matrices follow them there (rotate1's, then rotate2's).
 SmallVector<Value> rowKernelConstants(OpBuilder &b, Location loc,
                                       const RowKernelSpec &spec);
 

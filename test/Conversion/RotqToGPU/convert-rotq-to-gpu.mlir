@@ -130,3 +130,43 @@ func.func @groups(%a: tensor<16x256xi8>, %as: tensor<16x2xf32>, %w: tensor<8x256
       : tensor<16x256xi8>, tensor<8x256xi8> -> tensor<16x8xf32>
   return %y, %z, %g : tensor<16x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>
 }
+
+// -----
+
+// DuQuant's online transform (block rotation, gather, block rotation) and
+// the per-row quantizer reading it: one kernel. The permutation becomes an
+// i32 constant buffer, the rotation matrices follow it as buffers.
+// CHECK-LABEL: func.func @duquant
+// CHECK-NOT: rotq.
+// CHECK: %[[P:.*]] = arith.constant dense<[3, 1, 0, 2, 7, 5, 4, 6]> : tensor<8xi32>
+// CHECK: %[[PB:.*]] = bufferization.to_buffer %[[P]]
+// CHECK: %[[M1:.*]] = bufferization.to_buffer %arg1
+// CHECK: %[[M2:.*]] = bufferization.to_buffer %arg2
+// CHECK: call @__rotq_row_kernel(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[PB]], %[[M1]], %[[M2]]) : (memref<?x8xf32>, memref<?x8xi8>, memref<?x1xf32>, memref<?x1xi8>, memref<8xi32>, memref<4x4xf32>, memref<4x4xf32>)
+// CHECK: func.func private @__rotq_row_kernel
+// CHECK-SAME: rotq.row_kernel = {asymmetric, bits = 4 : i64, clip_ratio = 9.000000e-01 : f64, permutation = array<i64: 3, 1, 0, 2, 7, 5, 4, 6>, rotate1, rotate2, rotate_block = 4 : i64}
+func.func @duquant(%x: tensor<?x8xf32>, %m1: tensor<4x4xf32>, %m2: tensor<4x4xf32>) -> (tensor<?x8xi8>, tensor<?x1xf32>, tensor<?x1xi8>) {
+  %a = rotq.rotate %x, %m1 : tensor<?x8xf32>, tensor<4x4xf32>
+  %b = rotq.permute %a [3, 1, 0, 2, 7, 5, 4, 6] : tensor<?x8xf32>
+  %c = rotq.rotate %b, %m2 : tensor<?x8xf32>, tensor<4x4xf32>
+  %q, %s, %z = rotq.quantize %c {bits = 4, granularity = #rotq.granularity<row>, clip_ratio = 0.9, asymmetric}
+      : tensor<?x8xf32> -> tensor<?x8xi8>, tensor<?x1xf32>, tensor<?x1xi8>
+  return %q, %s, %z : tensor<?x8xi8>, tensor<?x1xf32>, tensor<?x1xi8>
+}
+
+// -----
+
+// o_proj's input when the first rotation went into v_proj: the gather and
+// one rotation, no quantizer (a float model), in one kernel; a transposed
+// rotation is left for convert-rotq-to-linalg.
+// CHECK-LABEL: func.func @duquant_partial
+// CHECK: call @__rotq_row_kernel(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x8xbf16>, memref<?x8xbf16>, memref<8xi32>, memref<4x4xbf16>)
+// CHECK: rotq.rotate %{{.*}}, %{{.*}} {transpose}
+// CHECK: func.func private @__rotq_row_kernel
+// CHECK-SAME: rotq.row_kernel = {permutation = array<i64: 1, 0, 2, 3, 4, 5, 7, 6>, rotate2, rotate_block = 4 : i64}
+func.func @duquant_partial(%x: tensor<?x8xbf16>, %m: tensor<4x4xbf16>) -> (tensor<?x8xbf16>, tensor<?x8xbf16>) {
+  %b = rotq.permute %x [1, 0, 2, 3, 4, 5, 7, 6] : tensor<?x8xbf16>
+  %c = rotq.rotate %b, %m : tensor<?x8xbf16>, tensor<4x4xbf16>
+  %t = rotq.rotate %x, %m {transpose} : tensor<?x8xbf16>, tensor<4x4xbf16>
+  return %c, %t : tensor<?x8xbf16>, tensor<?x8xbf16>
+}
