@@ -121,6 +121,11 @@ def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
       Kronecker factors as unrolled `+-1` sums (order <= 32) or small matrix
       loops, the signs and `1/sqrt(n)` folded in, f32 arithmetic on
       f16/bf16/f32 data;
+    * DuQuant's online transform, `rotq.rotate` (one shared `[b, b]`
+      block, not transposed), `rotq.permute`, `rotq.rotate` (any of them),
+      with the dynamic per-row `rotq.quantize` reading it when there is
+      one: the same one-block-per-row kernel, the matrix staged in shared
+      memory, the gather folded into the second rotation's reads;
     * `rotq.quantize`, dynamic per-row: the same kernel without the
       transform;
     * `rotq.qmatmul` without zero points (sm_80 and newer): int8 tensor
