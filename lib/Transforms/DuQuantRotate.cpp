@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <numeric>
 
@@ -121,7 +122,21 @@ struct DuQuantRotatePass
     for (duquant::Group &g : *groups)
       if (failed(rotate(g)))
         return signalPassFailure();
+    // Without a permutation between them the two rotations are adjacent:
+    // rotq.rotate's canonicalization composes them into one (online: one
+    // pass over the activation instead of two). Only that pattern, on the
+    // ops made here, without folding the rest of the function.
+    if (created.empty())
+      return;
+    RewritePatternSet patterns(&getContext());
+    RotateOp::getCanonicalizationPatterns(patterns, &getContext());
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    (void)applyOpPatternsGreedily(created, std::move(patterns), config);
   }
+
+  /// The second rotations made (online and in weights), for composing.
+  SmallVector<Operation *> created;
 
   LogicalResult rotate(duquant::Group &g) {
     LinearOp first = g.linears.front();
@@ -141,8 +156,11 @@ struct DuQuantRotatePass
             if (!t->perm.empty())
               wide = PermuteOp::create(nb, l, wide,
                                        nb.getDenseI64ArrayAttr(t->perm));
-            if (!t->r2.empty())
+            if (!t->r2.empty()) {
               wide = rotateBy(nb, l, wide, t->r2, blk);
+              if (t->perm.empty() && !t->r1.empty())
+                created.push_back(wide.getDefiningOp());
+            }
             return wide;
           });
       duquant::replaceUse(lin.getWeightMutable(), w);
@@ -198,7 +216,13 @@ struct DuQuantRotatePass
     }
     if (!t->r2.empty()) {
       y = rotateBy(b, loc, y, t->r2, blk);
-      online.push_back("rotation 2");
+      bool adjacent = !online.empty() && online.back() == "rotation 1";
+      if (adjacent) {
+        created.push_back(y.getDefiningOp());
+        online.back() = "rotations 1 and 2 (composed into one)";
+      } else {
+        online.push_back("rotation 2");
+      }
     }
     for (LinearOp lin : g.linears)
       lin.getInputMutable().set(y);

@@ -8,6 +8,7 @@
 // RUN: rotq-run --compare %s %t.mlir -e qkv --random-inputs --dynamic-size 3 --rel-tol 1e-6
 // RUN: rotq-run --compare %s %t.mlir -e attn_fused --random-inputs --dynamic-size 5 --rel-tol 1e-6
 // RUN: rotq-run --compare %s %t.mlir -e attn_online --random-inputs --dynamic-size 5 --rel-tol 1e-6
+// RUN: rotq-run --compare %s %t.mlir -e composed --random-inputs --dynamic-size 3 --rel-tol 1e-6
 // RUN: rotq-opt %s --rotq-duquant-smooth --rotq-duquant-rotate -o %t.both.mlir
 // RUN: rotq-run --compare %s %t.both.mlir -e smoothed --random-inputs --dynamic-size 3 --rel-tol 1e-6
 // RUN: rotq-opt %s --rotq-duquant-smooth --rotq-duquant-rotate | FileCheck %s --check-prefix=BOTH
@@ -109,5 +110,21 @@ func.func @smoothed(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %wq = arith.constant dense<[[1.0, 0.0, 2.0, -1.0], [0.5, 3.0, -2.0, 1.0], [0.0, 1.0, 1.0, 1.0]]> : tensor<3x4xf32>
   %n = rotq.rms_norm %x scale(%g : tensor<4xf32>) {epsilon = 1.0e-05 : f64} : tensor<?x4xf32>
   %q = rotq.linear %n, %wq {rotq.duquant.smooth = dense<[2.0, 0.5, 4.0, 1.0]> : tensor<4xf64>, rotq.duquant.rotation1 = dense<[[0.5, 0.5, 0.5, 0.5], [0.5, -0.5, 0.5, -0.5], [0.5, 0.5, -0.5, -0.5], [0.5, -0.5, -0.5, 0.5]]> : tensor<4x4xf64>} : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
+  return %q : tensor<?x3xf32>
+}
+
+// No permutation between the rotations: rotq.rotate's canonicalization
+// composes them, online and in the weight (one rotation each).
+// CHECK-LABEL: func @composed
+// CHECK: %[[M:.*]] = arith.truncf %{{.*}} : tensor<2x2xf64> to tensor<2x2xf32>
+// CHECK: %[[X:.*]] = rotq.rotate %arg0, %[[M]] : tensor<?x4xf32>, tensor<2x2xf32>
+// CHECK-NOT: rotq.rotate %[[X]]
+// CHECK: %[[W0:.*]] = arith.extf
+// CHECK: %[[W1:.*]] = rotq.rotate %[[W0]], %{{.*}} : tensor<3x4xf64>, tensor<2x2xf64>
+// CHECK-NEXT: arith.truncf %[[W1]]
+// REPORT: remark: DuQuant transform of the input of {{.*}} (block 2): online: rotations 1 and 2 (composed into one)
+func.func @composed(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+  %wq = arith.constant dense<[[1.0, 0.0, 2.0, -1.0], [0.5, 3.0, -2.0, 1.0], [0.0, 1.0, 1.0, 1.0]]> : tensor<3x4xf32>
+  %q = rotq.linear %x, %wq {rotq.duquant.rotation1 = dense<[[0.6, -0.8], [0.8, 0.6]]> : tensor<2x2xf64>, rotq.duquant.rotation2 = dense<[[0.0, 1.0], [-1.0, 0.0]]> : tensor<2x2xf64>} : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
   return %q : tensor<?x3xf32>
 }

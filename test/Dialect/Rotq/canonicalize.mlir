@@ -1,5 +1,9 @@
 // Exact canonicalizations only; quantize/dequantize pairs are never folded.
 // RUN: rotq-opt %s -canonicalize | FileCheck %s
+// The composed rotations compute what the two did (on the CPU lowering):
+// RUN: rotq-opt %s -canonicalize -o %t.mlir
+// RUN: rotq-run --compare %s %t.mlir -e rotate_compose --random-inputs --rel-tol 1e-6
+// RUN: rotq-run --compare %s %t.mlir -e rotate_not_orthogonal --random-inputs --rel-tol 1e-6
 
 // CHECK-LABEL: func @hadamard_pow2_self_inverse
 // CHECK-NEXT: return %arg0
@@ -103,9 +107,11 @@ func.func @rotate_constant_transpose(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   return %1 : tensor<2x4xf32>
 }
 
-// A constant that is its own transpose but not orthogonal must stay.
+// A constant that is its own transpose but not orthogonal is not an
+// inverse pair: no identity, only the composition (by R R = 2 R).
 // CHECK-LABEL: func @rotate_not_orthogonal
-// CHECK-COUNT-2: rotq.rotate
+// CHECK: %[[Y:.*]] = rotq.rotate %arg0
+// CHECK-NEXT: return %[[Y]]
 func.func @rotate_not_orthogonal(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %r = arith.constant dense<[[1.0, 1.0], [1.0, 1.0]]> : tensor<2x2xf32>
   %0 = rotq.rotate %x, %r : tensor<2x2xf32>, tensor<2x2xf32>
@@ -128,4 +134,35 @@ func.func @unpack_pack(%q: tensor<3x8xi8>) -> tensor<3x8xi8> {
   %p = rotq.pack %q {bits = 4} : tensor<3x8xi8> -> tensor<3x4xi8>
   %u = rotq.unpack %p {bits = 4} : tensor<3x4xi8> -> tensor<3x8xi8>
   return %u : tensor<3x8xi8>
+}
+
+// Two rotations by constant matrices of one shape compose into one rotation
+// by their product (per block), computed in float64: [[0.6, -0.8], [0.8,
+// 0.6]] then [[0, 1], [-1, 0]] is [[0.8, 0.6], [-0.6, 0.8]]; through
+// arith.truncf of f64 constants too, rounding the product once.
+// CHECK-LABEL: func @rotate_compose
+// CHECK: %[[M:.*]] = arith.constant dense_resource<composed_rotation{{.*}}> : tensor<2x2xf64>
+// CHECK: %[[T:.*]] = arith.truncf %[[M]] : tensor<2x2xf64> to tensor<2x2xf32>
+// CHECK: %[[Y:.*]] = rotq.rotate %arg0, %[[T]] : tensor<3x4xf32>, tensor<2x2xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @rotate_compose(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %a64 = arith.constant dense<[[0.6, -0.8], [0.8, 0.6]]> : tensor<2x2xf64>
+  %b64 = arith.constant dense<[[0.0, 1.0], [-1.0, 0.0]]> : tensor<2x2xf64>
+  %a = arith.truncf %a64 : tensor<2x2xf64> to tensor<2x2xf32>
+  %b = arith.truncf %b64 : tensor<2x2xf64> to tensor<2x2xf32>
+  %0 = rotq.rotate %x, %a : tensor<3x4xf32>, tensor<2x2xf32>
+  %1 = rotq.rotate %0, %b : tensor<3x4xf32>, tensor<2x2xf32>
+  return %1 : tensor<3x4xf32>
+}
+
+// Not when the first rotation has another user, or the shapes differ.
+// CHECK-LABEL: func @rotate_no_compose
+// CHECK-COUNT-3: rotq.rotate
+func.func @rotate_no_compose(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>) {
+  %a = arith.constant dense<[[0.6, -0.8], [0.8, 0.6]]> : tensor<2x2xf32>
+  %h = arith.constant dense<[[0.5, 0.5, 0.5, 0.5], [0.5, -0.5, 0.5, -0.5], [0.5, 0.5, -0.5, -0.5], [0.5, -0.5, -0.5, 0.5]]> : tensor<4x4xf32>
+  %0 = rotq.rotate %x, %a : tensor<3x4xf32>, tensor<2x2xf32>
+  %1 = rotq.rotate %0, %a : tensor<3x4xf32>, tensor<2x2xf32>
+  %2 = rotq.rotate %0, %h : tensor<3x4xf32>, tensor<4x4xf32>
+  return %0, %1, %2 : tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>
 }

@@ -2,6 +2,8 @@
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"

@@ -7,6 +7,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cmath>
 
@@ -218,28 +221,100 @@ LogicalResult RotateOp::verify() {
                        << mat.getRank();
 }
 
+/// The float64 values of a constant matrix: an arith.constant (dense or
+/// an f32/f64 dense_resource blob), or the arith.truncf of one.
+static std::optional<std::vector<double>> constantMatrix(Value m) {
+  if (auto t = m.getDefiningOp<arith::TruncFOp>())
+    m = t.getIn();
+  Attribute a;
+  if (!matchPattern(m, m_Constant(&a)))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(a)) {
+    std::vector<double> out;
+    out.reserve(dense.getNumElements());
+    for (APFloat v : dense.getValues<APFloat>()) {
+      bool losesInfo;
+      v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
+      out.push_back(v.convertToDouble());
+    }
+    return out;
+  }
+  if (auto r = dyn_cast<DenseF64ResourceElementsAttr>(a))
+    if (auto d = r.tryGetAsArrayRef())
+      return std::vector<double>(d->begin(), d->end());
+  if (auto r = dyn_cast<DenseF32ResourceElementsAttr>(a))
+    if (auto d = r.tryGetAsArrayRef())
+      return std::vector<double>(d->begin(), d->end());
+  return std::nullopt;
+}
+
 /// The constant blocks of a rotation (transposed if the op says so), as
 /// float64 [numBlocks][b*b]; empty if the matrix is not a constant.
 static SmallVector<SmallVector<double>> constantBlocks(RotateOp op) {
-  DenseElementsAttr attr;
-  if (!matchPattern(op.getMatrix(), m_Constant(&attr)))
+  std::optional<std::vector<double>> values = constantMatrix(op.getMatrix());
+  if (!values)
     return {};
   int64_t b = op.getBlockSize();
-  auto values = attr.getValues<APFloat>();
-  int64_t total = attr.getNumElements();
+  int64_t total = int64_t(values->size());
   SmallVector<SmallVector<double>> blocks(total / (b * b),
                                           SmallVector<double>(b * b));
-  int64_t idx = 0;
-  for (APFloat v : values) {
+  for (int64_t idx = 0; idx < total; ++idx) {
     int64_t blk = idx / (b * b), rc = idx % (b * b);
     int64_t r = rc / b, c = rc % b;
-    bool losesInfo;
-    v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
-    double d = v.convertToDouble();
-    blocks[blk][op.getTranspose() ? c * b + r : r * b + c] = d;
-    ++idx;
+    blocks[blk][op.getTranspose() ? c * b + r : r * b + c] = (*values)[idx];
   }
   return blocks;
+}
+
+namespace {
+/// rotate(rotate(x, A), B) -> rotate(x, A B) for constant matrices of one
+/// shape: the same per-block product, one pass over the data instead of
+/// two. The product is computed in float64 and rounded once to the matrix
+/// type.
+struct ComposeRotations : OpRewritePattern<RotateOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RotateOp op,
+                                PatternRewriter &rw) const override {
+    auto prev = op.getInput().getDefiningOp<RotateOp>();
+    if (!prev || !prev->hasOneUse() ||
+        prev.getMatrix().getType() != op.getMatrix().getType())
+      return failure();
+    auto a = constantBlocks(prev), c = constantBlocks(op);
+    if (a.empty() || c.empty())
+      return failure();
+    int64_t b = op.getBlockSize();
+    std::vector<double> prod;
+    prod.reserve(a.size() * b * b);
+    for (size_t blk = 0; blk < a.size(); ++blk)
+      for (int64_t i = 0; i < b; ++i)
+        for (int64_t j = 0; j < b; ++j) {
+          double s = 0;
+          for (int64_t k = 0; k < b; ++k)
+            s += a[blk][i * b + k] * c[blk][k * b + j];
+          prod.push_back(s);
+        }
+    auto mt = op.getMatrix().getType();
+    auto f64 = RankedTensorType::get(mt.getShape(), rw.getF64Type());
+    Location loc = op.getLoc();
+    Value m = arith::ConstantOp::create(
+        rw, loc, f64,
+        DenseResourceElementsAttr::get(
+            f64, "composed_rotation",
+            HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                ArrayRef<double>(prod))));
+    if (!mt.getElementType().isF64())
+      m = arith::TruncFOp::create(rw, loc, mt, m);
+    rw.replaceOpWithNewOp<RotateOp>(op, op.getType(), prev.getInput(), m,
+                                    UnitAttr());
+    return success();
+  }
+};
+} // namespace
+
+void RotateOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *ctx) {
+  results.add<ComposeRotations>(ctx);
 }
 
 OpFoldResult RotateOp::fold(FoldAdaptor) {

@@ -35,6 +35,8 @@ def Rotq_Dialect : Dialect {
     all instances of this rule.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // Canonicalization creates arith constants (composed rotations).
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def Rotq_Granularity : I32EnumAttr<"Granularity",

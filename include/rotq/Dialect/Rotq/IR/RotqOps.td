@@ -76,7 +76,10 @@ def Rotq_RotateOp : Rotq_Op<"rotate",
     `R` must be orthogonal; the op does not check it for non-constant
     operands, and folding relies on it: rotating by `R` and then by the same
     `R` with `transpose` toggled (or by a constant that is exactly the
-    transpose of a constant orthogonal `R`) is the identity.
+    transpose of a constant orthogonal `R`) is the identity. Two rotations
+    in a row by constant matrices of the same shape (a constant, or the
+    `arith.truncf` of one) canonicalize to one rotation by their product,
+    computed in float64 and rounded once.
 
     Example:
     ```mlir
@@ -91,6 +94,7 @@ def Rotq_RotateOp : Rotq_Op<"rotate",
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// Number of rows/columns of one block of the rotation.
     int64_t getBlockSize() {
