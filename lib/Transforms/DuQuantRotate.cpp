@@ -14,7 +14,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <numeric>
 
@@ -99,16 +98,25 @@ FailureOr<Transform> readTransform(LinearOp lin, int64_t c) {
   return t;
 }
 
-/// x B (B = blockdiag(r)) with r as a constant of x's element type.
-Value rotateBy(OpBuilder &b, Location loc, Value x, ArrayRef<double> r,
-               int64_t block, bool transpose = false) {
+/// x B (B = blockdiag(m)) for an f64 [b, b] constant `m`, narrowed to x's
+/// element type when x is not f64.
+Value rotateBy(OpBuilder &b, Location loc, Value x, Value m) {
   Type et = getElementTypeOrSelf(x.getType());
-  Value m = duquant::f64Constant(b, loc, {block, block}, r, "duquant_rotation");
+  auto mt = cast<RankedTensorType>(m.getType());
   if (!et.isF64())
-    m = arith::TruncFOp::create(
-        b, loc, RankedTensorType::get({block, block}, et), m);
-  return RotateOp::create(b, loc, x.getType(), x, m,
-                          transpose ? b.getUnitAttr() : UnitAttr());
+    m = arith::TruncFOp::create(b, loc, mt.clone(et), m);
+  return RotateOp::create(b, loc, x.getType(), x, m, UnitAttr());
+}
+
+/// a b for row-major b x b matrices.
+std::vector<double> product(ArrayRef<double> a, ArrayRef<double> c,
+                            int64_t b) {
+  std::vector<double> p(b * b, 0.0);
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t k = 0; k < b; ++k)
+      for (int64_t j = 0; j < b; ++j)
+        p[i * b + j] += a[i * b + k] * c[k * b + j];
+  return p;
 }
 
 struct DuQuantRotatePass
@@ -122,21 +130,14 @@ struct DuQuantRotatePass
     for (duquant::Group &g : *groups)
       if (failed(rotate(g)))
         return signalPassFailure();
-    // Without a permutation between them the two rotations are adjacent:
-    // rotq.rotate's canonicalization composes them into one (online: one
-    // pass over the activation instead of two). Only that pattern, on the
-    // ops made here, without folding the rest of the function.
-    if (created.empty())
-      return;
-    RewritePatternSet patterns(&getContext());
-    RotateOp::getCanonicalizationPatterns(patterns, &getContext());
-    GreedyRewriteConfig config;
-    config.enableFolding(false);
-    (void)applyOpPatternsGreedily(created, std::move(patterns), config);
   }
 
-  /// The second rotations made (online and in weights), for composing.
-  SmallVector<Operation *> created;
+  /// One f64 constant per matrix, at the top of the function, shared by the
+  /// weights and the online transform of a group.
+  Value matrixConstant(ArrayRef<double> m, int64_t b, Location loc) {
+    OpBuilder cb = OpBuilder::atBlockBegin(&getOperation().getBody().front());
+    return duquant::f64Constant(cb, loc, {b, b}, m, "duquant_rotation");
+  }
 
   LogicalResult rotate(duquant::Group &g) {
     LinearOp first = g.linears.front();
@@ -145,22 +146,29 @@ struct DuQuantRotatePass
     if (failed(t))
       return failure();
     int64_t blk = t->block;
+    Location loc = first.getLoc();
+    // Without a permutation between them the two rotations are adjacent
+    // and compose (as rotq.rotate's canonicalization would) into one.
+    bool adjacent = t->perm.empty() && !t->r1.empty() && !t->r2.empty();
+    Value m1 = t->r1.empty() ? Value() : matrixConstant(t->r1, blk, loc);
+    Value m2 = t->r2.empty() ? Value() : matrixConstant(t->r2, blk, loc);
+    Value m12 =
+        adjacent ? matrixConstant(product(t->r1, t->r2, blk), blk, loc) : Value();
     // Weights: W B1 P B2, in float64.
     for (LinearOp lin : g.linears) {
       OpBuilder b(lin);
       Value w = duquant::inFloat64Chain(
           b, lin.getLoc(), lin.getWeight(),
           [&](OpBuilder &nb, Location l, Value wide) {
-            if (!t->r1.empty())
-              wide = rotateBy(nb, l, wide, t->r1, blk);
+            if (adjacent)
+              return rotateBy(nb, l, wide, m12);
+            if (m1)
+              wide = rotateBy(nb, l, wide, m1);
             if (!t->perm.empty())
               wide = PermuteOp::create(nb, l, wide,
                                        nb.getDenseI64ArrayAttr(t->perm));
-            if (!t->r2.empty()) {
-              wide = rotateBy(nb, l, wide, t->r2, blk);
-              if (t->perm.empty() && !t->r1.empty())
-                created.push_back(wide.getDefiningOp());
-            }
+            if (m2)
+              wide = rotateBy(nb, l, wide, m2);
             return wide;
           });
       duquant::replaceUse(lin.getWeightMutable(), w);
@@ -172,58 +180,62 @@ struct DuQuantRotatePass
     std::string note;
     bool r1Fused = false;
     std::string why;
-    if (!t->r1.empty() && fuseValueRotation && g.linears.size() == 1)
+    if (m1 && fuseValueRotation && g.linears.size() == 1)
       if (auto chain = model::valueChainInto(first, why);
           succeeded(chain) && chain->headDim % blk == 0) {
         LinearOp v = chain->vproj;
         OpBuilder b(v);
-        Location loc = v.getLoc();
+        Location vloc = v.getLoc();
         auto perHead = [&](OpBuilder &nb, Location l, Value x) {
-          return rotateBy(nb, l, x, t->r1, blk);
+          return rotateBy(nb, l, x, m1);
         };
         duquant::replaceUse(
             v.getWeightMutable(),
-            duquant::inFloat64Chain(b, loc, v.getWeight(),
+            duquant::inFloat64Chain(b, vloc, v.getWeight(),
                                     [&](OpBuilder &nb, Location l, Value w) {
                                       return model::alongFirstDim(nb, l, w,
                                                                   perHead);
                                     }));
         if (Value bias = v.getBias())
           duquant::replaceUse(v.getBiasMutable()[0],
-                              duquant::inFloat64Chain(b, loc, bias, perHead));
+                              duquant::inFloat64Chain(b, vloc, bias, perHead));
         r1Fused = true;
         note = "rotation 1 fused into the output side of " +
                model::describe(v) + "; ";
       }
+    if (m12 && m12.use_empty())
+      m12.getDefiningOp()->erase();
 
     // Online: X B1 P B2 (B1 omitted when fused).
     Value x = g.input;
+    // After x's producer, or before the first reader of an argument (the
+    // matrix constants are at the top of the function).
     OpBuilder b(first);
     if (Operation *def = x.getDefiningOp())
       b.setInsertionPointAfter(def);
-    else
-      b.setInsertionPointToStart(cast<BlockArgument>(x).getOwner());
-    Location loc = x.getLoc();
+    Location xloc = x.getLoc();
     Value y = x;
     SmallVector<std::string> online;
-    if (!t->r1.empty() && !r1Fused) {
-      y = rotateBy(b, loc, y, t->r1, blk);
-      online.push_back("rotation 1");
-    }
-    if (!t->perm.empty()) {
-      y = PermuteOp::create(b, loc, y, b.getDenseI64ArrayAttr(t->perm));
-      online.push_back("permutation");
-    }
-    if (!t->r2.empty()) {
-      y = rotateBy(b, loc, y, t->r2, blk);
-      bool adjacent = !online.empty() && online.back() == "rotation 1";
-      if (adjacent) {
-        created.push_back(y.getDefiningOp());
-        online.back() = "rotations 1 and 2 (composed into one)";
-      } else {
+    if (adjacent && !r1Fused) {
+      y = rotateBy(b, xloc, y, m12);
+      online.push_back("rotations 1 and 2 (composed into one)");
+    } else {
+      if (m1 && !r1Fused) {
+        y = rotateBy(b, xloc, y, m1);
+        online.push_back("rotation 1");
+      }
+      if (!t->perm.empty()) {
+        y = PermuteOp::create(b, xloc, y, b.getDenseI64ArrayAttr(t->perm));
+        online.push_back("permutation");
+      }
+      if (m2) {
+        y = rotateBy(b, xloc, y, m2);
         online.push_back("rotation 2");
       }
     }
+    for (Value m : {m1, m2})
+      if (m && m.use_empty())
+        m.getDefiningOp()->erase();
     for (LinearOp lin : g.linears)
       lin.getInputMutable().set(y);
     if (report) {

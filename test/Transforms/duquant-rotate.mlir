@@ -23,19 +23,22 @@
 // BROKEN: error: rel_err exceeds --rel-tol 0.001000
 
 // CHECK-LABEL: func @qkv
+// The matrices once, as f64 constants shared by weights and activations.
+// Weights, in float64:
+// CHECK: %[[W0:.*]] = arith.extf %{{.*}} : tensor<3x4xf32> to tensor<3x4xf64>
+// CHECK: %[[W1:.*]] = rotq.rotate %[[W0]], %[[R1:.*]] : tensor<3x4xf64>, tensor<2x2xf64>
+// CHECK: %[[W2:.*]] = rotq.permute %[[W1]] [2, 0, 3, 1] : tensor<3x4xf64>
+// CHECK: %[[W3:.*]] = rotq.rotate %[[W2]], %[[R2:.*]] : tensor<3x4xf64>, tensor<2x2xf64>
+// CHECK: %[[W:.*]] = arith.truncf %[[W3]]
 // Online, once for both readers: B1, P, B2.
-// CHECK: %[[M1:.*]] = arith.truncf %{{.*}} : tensor<2x2xf64> to tensor<2x2xf32>
+// CHECK: %[[M1:.*]] = arith.truncf %[[R1]] : tensor<2x2xf64> to tensor<2x2xf32>
 // CHECK: %[[X1:.*]] = rotq.rotate %arg0, %[[M1]] : tensor<?x4xf32>, tensor<2x2xf32>
 // CHECK: %[[X2:.*]] = rotq.permute %[[X1]] [2, 0, 3, 1] : tensor<?x4xf32>
-// CHECK: %[[X3:.*]] = rotq.rotate %[[X2]], %{{.*}} : tensor<?x4xf32>, tensor<2x2xf32>
-// Weights, in float64.
-// CHECK: %[[W0:.*]] = arith.extf %{{.*}} : tensor<3x4xf32> to tensor<3x4xf64>
-// CHECK: %[[W1:.*]] = rotq.rotate %[[W0]], %{{.*}} : tensor<3x4xf64>, tensor<2x2xf64>
-// CHECK: %[[W2:.*]] = rotq.permute %[[W1]] [2, 0, 3, 1] : tensor<3x4xf64>
-// CHECK: %[[W3:.*]] = rotq.rotate %[[W2]], %{{.*}} : tensor<3x4xf64>, tensor<2x2xf64>
-// CHECK: %[[W:.*]] = arith.truncf %[[W3]]
+// CHECK: %[[M2:.*]] = arith.truncf %[[R2]]
+// CHECK: %[[X3:.*]] = rotq.rotate %[[X2]], %[[M2]] : tensor<?x4xf32>, tensor<2x2xf32>
 // CHECK-NOT: rotq.duquant
 // CHECK: rotq.linear %[[X3]], %[[W]]
+// CHECK: rotq.rotate %{{.*}}, %[[R1]] : tensor<2x4xf64>
 // CHECK: rotq.linear %[[X3]]
 // REPORT: remark: DuQuant transform of the input of {{.*}} (block 2): online: rotation 1 permutation rotation 2
 func.func @qkv(%x: tensor<?x4xf32>) -> (tensor<?x3xf32>, tensor<?x2xf32>) {
@@ -101,7 +104,6 @@ func.func @attn_online(%x: tensor<?x4xf32>, %q: tensor<?x4x2xf32>, %k: tensor<?x
 // BOTH: %[[W0:.*]] = arith.extf %{{.*}} : tensor<3x4xf32> to tensor<3x4xf64>
 // BOTH-NEXT: arith.constant
 // BOTH-NEXT: %[[W1:.*]] = rotq.scale %[[W0]]
-// BOTH-NEXT: arith.constant
 // BOTH-NEXT: %[[W2:.*]] = rotq.rotate %[[W1]]
 // BOTH-NEXT: %[[W:.*]] = arith.truncf %[[W2]] : tensor<3x4xf64> to tensor<3x4xf32>
 // BOTH-NEXT: rotq.linear %{{.*}}, %[[W]]
@@ -113,15 +115,17 @@ func.func @smoothed(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   return %q : tensor<?x3xf32>
 }
 
-// No permutation between the rotations: rotq.rotate's canonicalization
-// composes them, online and in the weight (one rotation each).
+// No permutation between the rotations: they compose (as rotq.rotate's
+// canonicalization would), online and in the weight: one rotation each, by
+// [[0.6, -0.8], [0.8, 0.6]] [[0, 1], [-1, 0]].
 // CHECK-LABEL: func @composed
-// CHECK: %[[M:.*]] = arith.truncf %{{.*}} : tensor<2x2xf64> to tensor<2x2xf32>
+// CHECK: %[[R12:.*]] = arith.constant dense<{{\[}}[8.000000e-01, 6.000000e-01], [-6.000000e-01, 8.000000e-01]]> : tensor<2x2xf64>
+// CHECK: %[[W0:.*]] = arith.extf
+// CHECK: %[[W1:.*]] = rotq.rotate %[[W0]], %[[R12]] : tensor<3x4xf64>, tensor<2x2xf64>
+// CHECK-NEXT: arith.truncf %[[W1]]
+// CHECK: %[[M:.*]] = arith.truncf %[[R12]] : tensor<2x2xf64> to tensor<2x2xf32>
 // CHECK: %[[X:.*]] = rotq.rotate %arg0, %[[M]] : tensor<?x4xf32>, tensor<2x2xf32>
 // CHECK-NOT: rotq.rotate %[[X]]
-// CHECK: %[[W0:.*]] = arith.extf
-// CHECK: %[[W1:.*]] = rotq.rotate %[[W0]], %{{.*}} : tensor<3x4xf64>, tensor<2x2xf64>
-// CHECK-NEXT: arith.truncf %[[W1]]
 // REPORT: remark: DuQuant transform of the input of {{.*}} (block 2): online: rotations 1 and 2 (composed into one)
 func.func @composed(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %wq = arith.constant dense<[[1.0, 0.0, 2.0, -1.0], [0.5, 3.0, -2.0, 1.0], [0.0, 1.0, 1.0, 1.0]]> : tensor<3x4xf32>
