@@ -153,16 +153,24 @@ struct Case {
       call();
     takeKernelTimes();
     std::vector<double> ms;
+    bool seen = false;
     setKernelTiming(true);
     for (unsigned i = 0; i < reps; ++i) {
       call();
       double t = 0;
       for (const KernelTime &k : takeKernelTimes())
-        if (StringRef(k.kernel).starts_with(kernel))
+        if (StringRef(k.kernel).starts_with(kernel)) {
           t += k.milliseconds;
+          seen = true;
+        }
       ms.push_back(t);
     }
     setKernelTiming(false);
+    // A case the kernel does not cover (e.g. a row too long for the chip's
+    // shared memory) runs another lowering: say so, never time nothing.
+    if (!seen)
+      die("no kernel named " + kernel + "* ran (the case fell back to another "
+          "lowering)");
     return median(ms);
   }
 };

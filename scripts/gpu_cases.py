@@ -290,7 +290,11 @@ def bench(d, reps=20):
             lib(*args)
             n = rt.rotqGpuTakeKernelTimes(names, len(names), ms, 256)
             ks = names.value.decode().split("\n")
-            ts.append(sum(ms[i] for i in range(n) if ks[i].startswith(kernel)))
+            hits = [ms[i] for i in range(n) if ks[i].startswith(kernel)]
+            if not hits:
+                raise SystemExit("%s: no kernel named %s* ran (the case fell back to "
+                                 "another lowering)" % (name, kernel))
+            ts.append(sum(hits))
         rt.rotqGpuSetKernelTiming(0)
         return med(ts)
 

@@ -243,6 +243,7 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
         for (int64_t j = 0; j < c; ++j) {
           row[j] = double(x[t * c + j]);
           s.absMax[j] = std::max(s.absMax[j], std::fabs(row[j]));
+          s.nonFinite += std::isfinite(row[j]) ? 0 : 1;
         }
         if (hessian)
           for (int64_t j = 0; j < c; ++j) {

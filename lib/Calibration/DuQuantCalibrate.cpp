@@ -118,11 +118,13 @@ struct DuQuantCalibratePass
                                const calib::Stats &s, uint64_t index) {
     LinearOp first = group.front();
     int64_t c = s.channels;
-    for (double v : s.absMax)
-      if (!std::isfinite(v))
-        return first.emitError("rotq-duquant-calibrate: the input of ")
-               << model::describe(first)
-               << " is not finite on the calibration tokens";
+    if (c <= 0)
+      return first.emitError("rotq-duquant-calibrate: the input of ")
+             << model::describe(first) << " has no channels";
+    if (s.nonFinite > 0)
+      return first.emitError("rotq-duquant-calibrate: the input of ")
+             << model::describe(first) << " has " << s.nonFinite
+             << " NaN or infinite values on the calibration tokens";
     Builder b(&getContext());
     std::string name = model::describe(first);
     std::string note;

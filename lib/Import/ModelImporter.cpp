@@ -355,8 +355,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> ModelBuilder::build() {
                                    b.getFunctionType(tokensType, logitsType));
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   // Calibration starts random sequences with it, as text starts.
-  if (c.bosTokenId >= 0 && c.bosTokenId < V)
-    func->setAttr("rotq.bos_token_id", b.getI64IntegerAttr(c.bosTokenId));
+  if (c.bosTokenId && *c.bosTokenId < V)
+    func->setAttr("rotq.bos_token_id", b.getI64IntegerAttr(*c.bosTokenId));
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value tokens = entry->getArgument(0);

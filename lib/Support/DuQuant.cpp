@@ -170,8 +170,12 @@ Greedy duquant::greedyRotation(const std::vector<double> &data, int64_t b,
   assert(b > 0 && data.size() % b == 0 && int64_t(base.size()) == b * b);
   Greedy g;
   std::vector<double> x = data, next;
+  // No finite value: +inf, so that such a state is never the one kept.
+  auto peak = [](const Extremes &e) {
+    return e.argAbs < 0 ? INFINITY : e.max - e.min;
+  };
   Extremes e = extremes(x);
-  g.peaks.push_back(e.max - e.min);
+  g.peaks.push_back(peak(e));
   for (int64_t k = 0; k < steps && e.argAbs >= 0; ++k) {
     int64_t c = e.argAbs % b;
     // x (E base E) = swap(swap(x) base): E is the transposition (0 c).
@@ -181,9 +185,9 @@ Greedy duquant::greedyRotation(const std::vector<double> &data, int64_t b,
     std::swap(x, next);
     g.columns.push_back(c);
     e = extremes(x);
-    g.peaks.push_back(e.max - e.min);
+    g.peaks.push_back(peak(e));
   }
-  // First minimum; a NaN peak (no finite data) is never kept.
+  // First minimum.
   g.kept = 0;
   for (size_t k = 1; k < g.peaks.size(); ++k)
     if (g.peaks[k] < g.peaks[g.kept])

@@ -129,7 +129,14 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   c.rope = *rope;
   if (llvm::Error e = boolean("tie_word_embeddings", c.tieWordEmbeddings))
     return e;
-  if (llvm::Error e = integer("bos_token_id", c.bosTokenId, false, INT64_MAX)) return e;
+  // A token id: 0 is a valid one (unlike the sizes above).
+  if (const llvm::json::Value *v = o->get("bos_token_id");
+      v && v->kind() != llvm::json::Value::Null) {
+    std::optional<int64_t> i = v->getAsInteger();
+    if (!i || *i < 0)
+      return fileError(path, "\"bos_token_id\" must be a non-negative integer");
+    c.bosTokenId = *i;
+  }
 
   if (std::optional<llvm::StringRef> act = o->getString("hidden_act"))
     if (*act != "silu")

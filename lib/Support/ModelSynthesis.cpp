@@ -75,7 +75,7 @@ rotq::synthesizeCheckpoint(const std::string &configPath, uint64_t seed,
     for (int64_t l = 0; l < c.numLayers; ++l)
       summary.massiveFfnChannels.push_back(int64_t(plan.below(F)));
   }
-  int64_t bos = std::clamp<int64_t>(c.bosTokenId, 0, c.vocabSize - 1);
+  int64_t bos = std::clamp<int64_t>(c.bosTokenId.value_or(1), 0, c.vocabSize - 1);
   int64_t cm = summary.massiveChannel;
 
   std::vector<ModelConfig::Tensor> tensors = c.tensors();

@@ -42,7 +42,8 @@ LogicalResult readBlock(LinearOp lin, StringRef key, int64_t c,
   Attribute a = lin->getAttr(key);
   if (!a)
     return success();
-  auto shaped = dyn_cast<ShapedType>(cast<TypedAttr>(a).getType());
+  auto typed = dyn_cast<TypedAttr>(a);
+  auto shaped = typed ? dyn_cast<ShapedType>(typed.getType()) : ShapedType();
   auto data = duquant::readF64(a);
   if (!shaped || shaped.getRank() != 2 || failed(data) ||
       shaped.getDimSize(0) != shaped.getDimSize(1) ||
@@ -142,6 +143,12 @@ struct DuQuantRotatePass
   LogicalResult rotate(duquant::Group &g) {
     LinearOp first = g.linears.front();
     int64_t c = cast<RankedTensorType>(g.input.getType()).getShape().back();
+    // Smoothing applies first (X diag(1/L) T against W diag(L) T); a
+    // rotation under a pending smoothing would pair them wrongly.
+    for (LinearOp lin : g.linears)
+      if (lin->hasAttr("rotq.duquant.smooth"))
+        return lin.emitError("rotq.duquant.smooth is still pending on ")
+               << model::describe(lin) << ": run rotq-duquant-smooth first";
     FailureOr<Transform> t = readTransform(first, c);
     if (failed(t))
       return failure();

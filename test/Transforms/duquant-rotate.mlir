@@ -1,7 +1,7 @@
 // rotq-duquant-rotate: X -> X B1 P B2 online (block rotations sharing one
 // matrix, the permutation), W -> W B1 P B2 fused. Exact; o_proj's B1 goes
-// into v_proj when its blocks lie within heads; with smoothing first, each
-// weight is one float64 chain rounded once. Dropping any online op breaks it.
+// into v_proj when its blocks lie within heads. Dropping any online op
+// breaks it.
 // REQUIRES: numpy
 // RUN: rotq-opt %s --rotq-duquant-rotate | FileCheck %s
 // RUN: rotq-opt %s --rotq-duquant-rotate -o %t.mlir
@@ -9,9 +9,6 @@
 // RUN: rotq-run --compare %s %t.mlir -e attn_fused --random-inputs --dynamic-size 5 --rel-tol 1e-6
 // RUN: rotq-run --compare %s %t.mlir -e attn_online --random-inputs --dynamic-size 5 --rel-tol 1e-6
 // RUN: rotq-run --compare %s %t.mlir -e composed --random-inputs --dynamic-size 3 --rel-tol 1e-6
-// RUN: rotq-opt %s --rotq-duquant-smooth --rotq-duquant-rotate -o %t.both.mlir
-// RUN: rotq-run --compare %s %t.both.mlir -e smoothed --random-inputs --dynamic-size 3 --rel-tol 1e-6
-// RUN: rotq-opt %s --rotq-duquant-smooth --rotq-duquant-rotate | FileCheck %s --check-prefix=BOTH
 // RUN: rotq-opt %s --rotq-duquant-rotate="fuse-value-rotation=false" | FileCheck %s --check-prefix=NOFUSE
 // RUN: rotq-opt %s --rotq-duquant-rotate=report=true -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
 // RUN: %python %inputs/drop_online.py %t.mlir %t.r.mlir --op rotate --index 0
@@ -97,22 +94,6 @@ func.func @attn_online(%x: tensor<?x4xf32>, %q: tensor<?x4x2xf32>, %k: tensor<?x
   %a2 = tensor.collapse_shape %a [[0], [1, 2]] : tensor<?x4x2xf32> into tensor<?x8xf32>
   %y = rotq.linear %a2, %wo {rotq.duquant.rotation1 = dense<[[0.5, 0.5, 0.5, 0.5], [0.5, -0.5, 0.5, -0.5], [0.5, 0.5, -0.5, -0.5], [0.5, -0.5, -0.5, 0.5]]> : tensor<4x4xf64>} : tensor<?x8xf32>, tensor<4x8xf32> -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
-}
-
-// Smoothing then rotation: one float64 chain per weight, rounded once.
-// BOTH-LABEL: func @smoothed
-// BOTH: %[[W0:.*]] = arith.extf %{{.*}} : tensor<3x4xf32> to tensor<3x4xf64>
-// BOTH-NEXT: arith.constant
-// BOTH-NEXT: %[[W1:.*]] = rotq.scale %[[W0]]
-// BOTH-NEXT: %[[W2:.*]] = rotq.rotate %[[W1]]
-// BOTH-NEXT: %[[W:.*]] = arith.truncf %[[W2]] : tensor<3x4xf64> to tensor<3x4xf32>
-// BOTH-NEXT: rotq.linear %{{.*}}, %[[W]]
-func.func @smoothed(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
-  %g = arith.constant dense<[1.0, 2.0, -0.5, 3.0]> : tensor<4xf32>
-  %wq = arith.constant dense<[[1.0, 0.0, 2.0, -1.0], [0.5, 3.0, -2.0, 1.0], [0.0, 1.0, 1.0, 1.0]]> : tensor<3x4xf32>
-  %n = rotq.rms_norm %x scale(%g : tensor<4xf32>) {epsilon = 1.0e-05 : f64} : tensor<?x4xf32>
-  %q = rotq.linear %n, %wq {rotq.duquant.smooth = dense<[2.0, 0.5, 4.0, 1.0]> : tensor<4xf64>, rotq.duquant.rotation1 = dense<[[0.5, 0.5, 0.5, 0.5], [0.5, -0.5, 0.5, -0.5], [0.5, 0.5, -0.5, -0.5], [0.5, -0.5, -0.5, 0.5]]> : tensor<4x4xf64>} : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
-  return %q : tensor<?x3xf32>
 }
 
 // No permutation between the rotations: they compose (as rotq.rotate's

@@ -60,6 +60,8 @@ struct Stats {
   /// shortest sequence), as DuQuant fits its rotations.
   std::vector<double> sampleMean;
   int64_t meanRows = 0;
+  /// Values that were NaN or infinite (absMax skips NaN).
+  int64_t nonFinite = 0;
 };
 
 /// `func` compiled once for calibration (in a clone of its module, which

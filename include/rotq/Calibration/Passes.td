@@ -130,7 +130,8 @@ def DuQuantCalibrate : Pass<"rotq-duquant-calibrate", "ModuleOp"> {
     averaged over the calibration sequences position by position; L uses
     the maxima over all tokens. The block size b is `block-size` when it
     divides the channel count, else chosen as the remark says (the largest
-    power of two >= 16 below it that divides, else the largest divisor).
+    power of two below it that divides and is at least a quarter of it and
+    16, else the largest divisor in [16, block-size]).
     With `report`, one remark per group gives the block size, the range of
     L, each rotation's kept steps and peak before and after, and the
     between-block variance of the per-block mean |x| before and after the

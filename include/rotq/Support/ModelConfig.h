@@ -40,7 +40,7 @@ struct ModelConfig {
   bool qkNorm = false;   // Qwen3: RMSNorm over head_dim on q and k before RoPE
   std::optional<int64_t> slidingWindow; // Mistral
   std::string torchDtype = "float32";
-  int64_t bosTokenId = 1;
+  std::optional<int64_t> bosTokenId; // absent: the config names none
 
   /// Reads and validates config.json; errors name `path`.
   static llvm::Expected<ModelConfig> load(const std::string &path);

@@ -255,11 +255,23 @@ struct Emitter {
               Value x = memref::LoadOp::create(b, loc, src, at(addi(base, k)));
               Value row = muli(k, idx(blk));
               SmallVector<Value> out;
-              for (int64_t u = 0; u < U; ++u) {
-                Value m = memref::LoadOp::create(
-                    b, loc, mat, ValueRange{addi(row, addi(c0, idx(u)))});
-                out.push_back(math::FmaOp::create(b, loc, x, m, a[u]));
+              // U consecutive entries of the matrix row: one vector load
+              // (U = 4: 16 bytes, conflict-free across the warp's lanes).
+              SmallVector<Value> m;
+              if (U > 1) {
+                Value v = vector::LoadOp::create(
+                    b, loc, VectorType::get({U}, f32), mat,
+                    ValueRange{addi(row, c0)}, false,
+                    llvm::MaybeAlign(4 * U));
+                for (int64_t u = 0; u < U; ++u)
+                  m.push_back(vector::ExtractOp::create(
+                      b, loc, v, ArrayRef<int64_t>{u}));
+              } else {
+                m.push_back(memref::LoadOp::create(b, loc, mat,
+                                                   ValueRange{addi(row, c0)}));
               }
+              for (int64_t u = 0; u < U; ++u)
+                out.push_back(math::FmaOp::create(b, loc, x, m[u], a[u]));
               return out;
             });
         for (int64_t u = 0; u < U; ++u)

@@ -280,10 +280,13 @@ struct ComposeRotations : OpRewritePattern<RotateOp> {
     if (!prev || !prev->hasOneUse() ||
         prev.getMatrix().getType() != op.getMatrix().getType())
       return failure();
+    // Bounded work: blocks of up to 1024 (b^3 per block, once).
+    int64_t b = op.getBlockSize();
+    if (b > 1024)
+      return failure();
     auto a = constantBlocks(prev), c = constantBlocks(op);
     if (a.empty() || c.empty())
       return failure();
-    int64_t b = op.getBlockSize();
     std::vector<double> prod;
     prod.reserve(a.size() * b * b);
     for (size_t blk = 0; blk < a.size(); ++blk)
