@@ -18,6 +18,13 @@
 // RUN: rotq-outliers %t/model.mlir %t/dq.mlir --input %t/tok.npy --json --block-size 16 > %t/dq.json
 // RUN: %python -c "import json, sys; rows = json.load(open(sys.argv[1])); fell = [r['model']['block_mean_var_rel'] / r['rotated']['block_mean_var_rel'] for r in rows if 'q_proj' in r['input_of'] or 'gate_proj' in r['input_of']]; print('block variance fell %.0fx' % min(fell)); assert min(fell) > 10, fell" %t/dq.json | FileCheck %s --check-prefix=DQ
 // DQ: block variance fell
+// The permutation's own share: against DuQuant without it (same seed), the
+// variance falls at the inputs that carry outlier channels (q/k/v, gate/up,
+// down_proj).
+// RUN: rotq-opt %t/model.mlir --rotq-duquant="block-size=16 seed=1 permutation=none" -o %t/dq-none.mlir
+// RUN: rotq-outliers %t/model.mlir %t/dq-none.mlir --input %t/tok.npy --json --block-size 16 > %t/none.json
+// RUN: %python -c "import json, sys; a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2])); rows = [(x['input_of'], x['rotated']['block_mean_var_rel'], y['rotated']['block_mean_var_rel']) for x, y in zip(a, b) if any(k in x['input_of'] for k in ('q_proj', 'gate_proj', 'down_proj'))]; [print('%%s: %%.3g -> %%.3g' %% r) for r in rows]; assert all(z < n for _, n, z in rows), rows; print('permutation lowers it')" %t/none.json %t/dq.json | FileCheck %s --check-prefix=PERM
+// PERM: permutation lowers it
 // Without names in the IR the rows are numbered.
 // RUN: rotq-opt %t/model.mlir -o %t/anon.mlir
 // RUN: rotq-outliers %t/anon.mlir --input %t/tok.npy | FileCheck %s --check-prefix=ANON
