@@ -26,6 +26,12 @@ struct QuaRotOptions : PassPipelineOptions<QuaRotOptions> {
   Option<std::string> rotationFile{
       *this, "rotation-file",
       llvm::cl::desc("A [d, d] orthogonal .npy matrix for rotation=file")};
+  Option<bool> fuseNormScales{
+      *this, "fuse-norm-scales",
+      llvm::cl::desc("Fold the norm weights into the linears and rotate the "
+                     "residual stream (default); false: keep them and "
+                     "rotate each norm's output online"),
+      llvm::cl::init(true)};
   // One switch per online transform (each fused partner follows it).
   Option<bool> onlineAttnOutput{
       *this, "online-attn-output",
@@ -48,11 +54,13 @@ struct QuaRotOptions : PassPipelineOptions<QuaRotOptions> {
 void buildQuaRot(OpPassManager &pm, const QuaRotOptions &o) {
   OpPassManager &f = pm.nest<func::FuncOp>();
   f.addPass(rotq::createRaiseModel());
-  f.addPass(rotq::createFuseNormScales({o.report}));
+  if (o.fuseNormScales)
+    f.addPass(rotq::createFuseNormScales({o.report}));
   rotq::RotateResidualOptions rr;
   rr.seed = o.seed;
   rr.rotation = o.rotation;
   rr.rotationFile = o.rotationFile;
+  rr.onlineAfterNorm = !o.fuseNormScales;
   rr.report = o.report;
   f.addPass(rotq::createRotateResidual(rr));
   if (o.onlineAttnOutput)

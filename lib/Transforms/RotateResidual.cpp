@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "rotq/Transforms/ModelUtils.h"
+#include "rotq/Transforms/QuantUtils.h"
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Support/Npy.h"
@@ -160,7 +161,81 @@ struct RotateResidualPass
            << rotation << "' (hadamard, random-orthogonal or file)";
   }
 
+  /// online-after-norm: y = RMSNorm(x) * g -> y Q online, readers W Q.
+  void rotateNormOutputs() {
+    SmallVector<RMSNormOp> norms;
+    getOperation().walk([&](RMSNormOp n) {
+      bool allLinears = !n.getResult().use_empty();
+      bool onlyLmHead = true;
+      for (Operation *u : n.getResult().getUsers()) {
+        auto lin = dyn_cast<LinearOp>(u);
+        allLinears &= lin && lin.getInput() == n.getResult();
+        onlyLmHead &= lin && quantutil::isLmHead(lin);
+      }
+      if (allLinears && !onlyLmHead)
+        norms.push_back(n);
+    });
+    if (norms.empty()) {
+      getOperation().emitWarning()
+          << getArgument()
+          << ": online-after-norm: no RMSNorm read only by linears; nothing "
+             "was rotated";
+      return;
+    }
+    int64_t d = norms.front().getInput().getType().getShape().back();
+    for (RMSNormOp n : norms)
+      if (n.getInput().getType().getShape().back() != d) {
+        n.emitError("the norms have different widths (")
+            << d << " and " << n.getInput().getType().getShape().back()
+            << ")";
+        return signalPassFailure();
+      }
+    FailureOr<ResidualRotation> q = makeRotation(d);
+    if (failed(q))
+      return signalPassFailure();
+    Value matrix;
+    if (!q->dense.empty()) {
+      OpBuilder b = OpBuilder::atBlockBegin(&getOperation().getBody().front());
+      matrix = model::f64Matrix(b, getOperation().getLoc(), q->dense, d,
+                                "rotq.residual_rotation");
+    }
+    for (RMSNormOp n : norms) {
+      SmallVector<LinearOp> readers;
+      for (Operation *u : n.getResult().getUsers())
+        readers.push_back(cast<LinearOp>(u));
+      OpBuilder b(n);
+      b.setInsertionPointAfter(n);
+      Location loc = n.getLoc();
+      Value y;
+      if (matrix) {
+        auto t = cast<RankedTensorType>(n.getResult().getType());
+        Value m = matrix;
+        if (!t.getElementType().isF64())
+          m = arith::TruncFOp::create(
+              b, loc, RankedTensorType::get({d, d}, t.getElementType()), m);
+        y = RotateOp::create(b, loc, t, n.getResult(), m, UnitAttr());
+      } else {
+        y = model::hadamardOf(b, loc, n.getResult(), q->signs);
+      }
+      for (LinearOp lin : readers) {
+        lin.getInputMutable().set(y);
+        OpBuilder wb(lin);
+        lin.getWeightMutable().set(
+            matrix ? model::rotateDense(wb, lin.getLoc(), lin.getWeight(),
+                                        matrix)
+                   : model::hadamardOf(wb, lin.getLoc(), lin.getWeight(),
+                                       q->signs));
+      }
+      if (report)
+        n.emitRemark() << "online rotation of order " << model::hadamardNote(d)
+                       << " after the norm (its weight kept), fused into "
+                       << readers.size() << " reader(s)";
+    }
+  }
+
   void runOnOperation() override {
+    if (onlineAfterNorm)
+      return rotateNormOutputs();
     Stream s;
     if (failed(collectStream(getOperation(), s)))
       return signalPassFailure();

@@ -89,6 +89,14 @@ def RotateResidual : Pass<"rotq-rotate-residual", "func::FuncOp"> {
     `Q` is a randomized Hadamard `diag(s) H_d / sqrt(d)` with seeded signs
     `s`, a seeded random orthogonal matrix (QR of a Gaussian), or a
     `[d, d]` .npy matrix (e.g. a learned rotation), checked orthogonal.
+
+    With `online-after-norm`, the stream itself is left alone and each
+    RMSNorm keeps its weight: `Q` is applied online to the norm's output
+    (after its scale) and fused into the readers (`W -> W Q`), one online
+    transform per norm (two per layer). Norms read only by the LM head are
+    skipped (its input stays float). This keeps the norm scales out of the
+    weights, which matters when they damp massive channels: fusing them
+    moves 4-bit weight error onto those channels.
   }];
   let options = [
     Option<"seed", "seed", "uint64_t", "0", "Seed of the signs / matrix">,
@@ -96,6 +104,9 @@ def RotateResidual : Pass<"rotq-rotate-residual", "func::FuncOp"> {
            "hadamard | random-orthogonal | file">,
     Option<"rotationFile", "rotation-file", "std::string", "\"\"",
            "The .npy [d, d] matrix for rotation=file">,
+    Option<"onlineAfterNorm", "online-after-norm", "bool", "false",
+           "Rotate each norm's output online (norm weights kept) instead "
+           "of the residual stream">,
     Option<"report", "report", "bool", "false",
            "Emit a remark for each rewritten weight">,
   ];
