@@ -116,6 +116,16 @@ template <typename Fn> double timeOnStream(CUstream stream, Fn run) {
   return median(ms);
 }
 
+/// Device-to-device copy bandwidth (GB/s, read + written) of `bytes` at
+/// `x`, the baseline the row kernels are measured against.
+double copyBandwidth(CUstream s, CUdeviceptr x, size_t bytes) {
+  CUdeviceptr y;
+  cu->cuMemAlloc(&y, bytes);
+  double ms = timeOnStream(s, [&] { cu->cuMemcpyAsync(y, x, bytes, s); });
+  cu->cuMemFree(y);
+  return 2.0 * bytes / (ms * 1e6);
+}
+
 /// A compiled benchmark function and its argument shapes.
 struct Case {
   mlir::MLIRContext ctx;
@@ -239,11 +249,8 @@ void benchFwht(mlir::DialectRegistry &registry) {
   cu->cuStreamCreate(&s, CU_STREAM_NON_BLOCKING);
   for (int64_t n : {4096, 11008, 14336}) {
     size_t bytes = size_t(M) * n * 2;
-    CUdeviceptr x = deviceRandom(bytes, Fill::F16, unsigned(n)), y;
-    cu->cuMemAlloc(&y, bytes);
-    double copyMs = timeOnStream(s, [&] { cu->cuMemcpyAsync(y, x, bytes, s); });
-    double copyGBs = 2.0 * bytes / (copyMs * 1e6);
-    cu->cuMemFree(y);
+    CUdeviceptr x = deviceRandom(bytes, Fill::F16, unsigned(n));
+    double copyGBs = copyBandwidth(s, x, bytes);
 
     std::string t = "tensor<" + std::to_string(M) + "x" + std::to_string(n);
     Case fwht(registry, "func.func @f(%x: " + t + "xf16>) -> " + t +
@@ -285,13 +292,10 @@ void benchDuQuant(mlir::DialectRegistry &registry) {
   cu->cuStreamCreate(&s, CU_STREAM_NON_BLOCKING);
   for (int64_t n : {4096, 11008, 14336}) {
     size_t bytes = size_t(M) * n * 2;
-    CUdeviceptr x = deviceRandom(bytes, Fill::F16, unsigned(n)), y;
+    CUdeviceptr x = deviceRandom(bytes, Fill::F16, unsigned(n));
     CUdeviceptr m1 = deviceRandom(B * B * 2, Fill::F16, 1),
                 m2 = deviceRandom(B * B * 2, Fill::F16, 2);
-    cu->cuMemAlloc(&y, bytes);
-    double copyMs = timeOnStream(s, [&] { cu->cuMemcpyAsync(y, x, bytes, s); });
-    double copyGBs = 2.0 * bytes / (copyMs * 1e6);
-    cu->cuMemFree(y);
+    double copyGBs = copyBandwidth(s, x, bytes);
     std::vector<int64_t> perm(n);
     std::iota(perm.begin(), perm.end(), 0);
     std::shuffle(perm.begin(), perm.end(), std::mt19937(unsigned(n)));

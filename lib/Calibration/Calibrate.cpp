@@ -22,16 +22,6 @@ using namespace mlir;
 using namespace mlir::rotq;
 
 namespace {
-/// Small statistics inline (readable), large ones as blobs.
-template <typename T>
-ElementsAttr statAttr(RankedTensorType type, ArrayRef<T> data,
-                      StringRef blobName) {
-  if (type.getNumElements() <= 1024)
-    return DenseElementsAttr::get(type, data);
-  return DenseResourceElementsAttr::get(
-      type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
-}
-
 struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
   using CalibrateBase::CalibrateBase;
 
@@ -56,12 +46,12 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
         lin->setAttr(base + ".tokens", b.getI64IntegerAttr(s.tokens));
         std::vector<float> amax(s.absMax.begin(), s.absMax.end());
         lin->setAttr(base + ".abs_max",
-                     statAttr<float>(
+                     calib::statAttr<float>(
                          RankedTensorType::get({s.channels}, b.getF32Type()),
                          amax, base + ".abs_max"));
         if (hessian)
           lin->setAttr(base + ".hessian",
-                       statAttr<double>(
+                       calib::statAttr<double>(
                            RankedTensorType::get({s.channels, s.channels},
                                                  b.getF64Type()),
                            s.hessian, base + ".hessian"));

@@ -35,27 +35,6 @@ using namespace mlir::rotq;
 namespace duquant = ::rotq::duquant;
 
 namespace {
-/// A float64 tensor attribute (a blob when large).
-ElementsAttr f64Attr(Builder &b, ArrayRef<int64_t> shape,
-                     ArrayRef<double> data, StringRef name) {
-  auto type = RankedTensorType::get(shape, b.getF64Type());
-  if (type.getNumElements() <= 256)
-    return DenseElementsAttr::get(type, data);
-  return DenseResourceElementsAttr::get(
-      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
-}
-
-/// Per-channel mean |x| of a rows x n matrix.
-std::vector<double> columnAbsMean(const std::vector<double> &x, int64_t n) {
-  std::vector<double> m(n, 0.0);
-  int64_t rows = int64_t(x.size()) / n;
-  for (size_t i = 0; i < x.size(); ++i)
-    m[i % n] += std::abs(x[i]);
-  for (double &v : m)
-    v /= double(std::max<int64_t>(rows, 1));
-  return m;
-}
-
 std::string fmt(double v) { return llvm::formatv("{0}", llvm::format("%.4g", v)).str(); }
 
 struct DuQuantCalibratePass
@@ -172,7 +151,9 @@ struct DuQuantCalibratePass
       auto [lo, hi] = std::minmax_element(smooth.begin(), smooth.end());
       os << "; smoothing in [" << fmt(*lo) << ", " << fmt(*hi) << "]";
       ElementsAttr attr =
-          f64Attr(b, {c}, smooth, "duquant_smooth_" + std::to_string(index));
+          calib::statAttr<double>(RankedTensorType::get({c}, b.getF64Type()),
+                                  smooth,
+                                  "duquant_smooth_" + std::to_string(index));
       for (LinearOp lin : group)
         lin->setAttr("rotq.duquant.smooth", attr);
     }
@@ -205,10 +186,9 @@ struct DuQuantCalibratePass
                       uint64_t stage) {
       if (r.empty())
         return;
-      ElementsAttr attr =
-          f64Attr(b, {blk, blk}, r,
-                  "duquant_r" + std::to_string(stage) + "_" +
-                      std::to_string(index));
+      ElementsAttr attr = calib::statAttr<double>(
+          RankedTensorType::get({blk, blk}, b.getF64Type()), r,
+          "duquant_r" + std::to_string(stage) + "_" + std::to_string(index));
       for (LinearOp lin : group)
         lin->setAttr(key, attr);
     };
@@ -217,13 +197,13 @@ struct DuQuantCalibratePass
     if (permutation == "zigzag" && c / blk > 1) {
       std::vector<int64_t> perm =
           duquant::zigzagPermutation(duquant::columnAbsMax(x, c), blk);
-      double before = duquant::blockMeanVariance(columnAbsMean(x, c), blk);
+      double before = duquant::blockMeanVariance(duquant::columnAbsMean(x, c), blk);
       std::vector<double> y(x.size());
       for (size_t r = 0; r < x.size(); r += c)
         for (int64_t j = 0; j < c; ++j)
           y[r + j] = x[r + perm[j]];
       x = std::move(y);
-      double after = duquant::blockMeanVariance(columnAbsMean(x, c), blk);
+      double after = duquant::blockMeanVariance(duquant::columnAbsMean(x, c), blk);
       os << "; zigzag: between-block variance of mean |x| " << fmt(before)
          << " -> " << fmt(after);
       for (LinearOp lin : group)

@@ -261,6 +261,17 @@ double duquant::blockMeanVariance(const std::vector<double> &channelValue,
   return var / blocks;
 }
 
+std::vector<double> duquant::columnAbsMean(const std::vector<double> &data,
+                                           int64_t n) {
+  std::vector<double> m(n, 0.0);
+  int64_t rows = int64_t(data.size()) / n;
+  for (size_t i = 0; i < data.size(); ++i)
+    m[i % n] += std::abs(data[i]);
+  for (double &v : m)
+    v /= double(std::max<int64_t>(rows, 1));
+  return m;
+}
+
 std::vector<double> duquant::columnAbsMax(const std::vector<double> &data,
                                           int64_t n) {
   std::vector<double> m(n, 0.0);

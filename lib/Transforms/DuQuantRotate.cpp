@@ -11,6 +11,7 @@
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/ModelUtils.h"
 #include "rotq/Transforms/Passes.h"
+#include "rotq/Support/Orthogonal.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -57,14 +58,7 @@ LogicalResult readBlock(LinearOp lin, StringRef key, int64_t c,
                          "block size");
   block = b;
   // Orthogonal to float64 rounding: the pairs below cancel only then.
-  double worst = 0;
-  for (int64_t i = 0; i < b; ++i)
-    for (int64_t j = i; j < b; ++j) {
-      double dot = 0;
-      for (int64_t k = 0; k < b; ++k)
-        dot += (*data)[i * b + k] * (*data)[j * b + k];
-      worst = std::max(worst, std::abs(dot - (i == j ? 1.0 : 0.0)));
-    }
+  double worst = ::rotq::orthogonalityError(*data, b);
   if (!(worst <= 1e-9))
     return lin.emitError(key) << " is not orthogonal (max |R R^T - I| = "
                               << worst << ")";

@@ -161,6 +161,24 @@ struct RotateResidualPass
            << rotation << "' (hadamard, random-orthogonal or file)";
   }
 
+  /// A dense Q as an f64 constant at the top of the function; null for a
+  /// randomized Hadamard.
+  Value denseMatrix(const ResidualRotation &q, int64_t d) {
+    if (q.dense.empty())
+      return Value();
+    OpBuilder b = OpBuilder::atBlockBegin(&getOperation().getBody().front());
+    return model::f64Matrix(b, getOperation().getLoc(), q.dense, d,
+                            "rotq.residual_rotation");
+  }
+
+  /// x Q along the last dimension of a weight, as IR (float64 for a dense Q).
+  static Value rotateWeight(const ResidualRotation &q, Value matrix,
+                            OpBuilder &b, Location loc, Value x) {
+    if (matrix)
+      return model::rotateDense(b, loc, x, matrix);
+    return model::hadamardOf(b, loc, x, q.signs);
+  }
+
   /// online-after-norm: y = RMSNorm(x) * g -> y Q online, readers W Q.
   void rotateNormOutputs() {
     SmallVector<RMSNormOp> norms;
@@ -193,12 +211,7 @@ struct RotateResidualPass
     FailureOr<ResidualRotation> q = makeRotation(d);
     if (failed(q))
       return signalPassFailure();
-    Value matrix;
-    if (!q->dense.empty()) {
-      OpBuilder b = OpBuilder::atBlockBegin(&getOperation().getBody().front());
-      matrix = model::f64Matrix(b, getOperation().getLoc(), q->dense, d,
-                                "rotq.residual_rotation");
-    }
+    Value matrix = denseMatrix(*q, d);
     for (RMSNormOp n : norms) {
       SmallVector<LinearOp> readers;
       for (Operation *u : n.getResult().getUsers())
@@ -221,10 +234,7 @@ struct RotateResidualPass
         lin.getInputMutable().set(y);
         OpBuilder wb(lin);
         lin.getWeightMutable().set(
-            matrix ? model::rotateDense(wb, lin.getLoc(), lin.getWeight(),
-                                        matrix)
-                   : model::hadamardOf(wb, lin.getLoc(), lin.getWeight(),
-                                       q->signs));
+            rotateWeight(*q, matrix, wb, lin.getLoc(), lin.getWeight()));
       }
       if (report)
         n.emitRemark() << "online rotation of order " << model::hadamardNote(d)
@@ -245,16 +255,9 @@ struct RotateResidualPass
       return signalPassFailure();
 
     // x -> x Q along the last dimension, as IR on the weight.
-    Value matrix;
-    if (!q->dense.empty()) {
-      OpBuilder b = OpBuilder::atBlockBegin(&getOperation().getBody().front());
-      matrix = model::f64Matrix(b, getOperation().getLoc(), q->dense, d,
-                                "rotq.residual_rotation");
-    }
+    Value matrix = denseMatrix(*q, d);
     auto rotate = [&](OpBuilder &b, Location loc, Value x) -> Value {
-      if (matrix)
-        return model::rotateDense(b, loc, x, matrix);
-      return model::hadamardOf(b, loc, x, q->signs);
+      return rotateWeight(*q, matrix, b, loc, x);
     };
     for (EmbeddingOp e : s.embeddings) {
       OpBuilder b(e);

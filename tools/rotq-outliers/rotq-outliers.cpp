@@ -97,10 +97,8 @@ Stats measure(const npy::Array &a) {
   int64_t c = a.shape.empty() ? 0 : a.shape.back();
   s.block = c > 0 ? duquant::chooseBlockSize(c, blockSize, nullptr) : 0;
   if (s.block) {
-    std::vector<double> colMean(c, 0.0);
     // From v: the median's nth_element has reordered mag.
-    for (int64_t i = 0; i < n; ++i)
-      colMean[i % c] += std::fabs(v[i]) / double(n / c);
+    std::vector<double> colMean = duquant::columnAbsMean(v, c);
     s.blockVar = duquant::blockMeanVariance(colMean, s.block);
     double mean = 0;
     for (double m : colMean)

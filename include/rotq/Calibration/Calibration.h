@@ -15,7 +15,9 @@
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include "mlir/IR/OwningOpRef.h"
 
@@ -93,6 +95,17 @@ private:
   SmallVector<Value> returned;
   size_t first = 0;
 };
+
+/// A statistic as an attribute: small ones inline (readable), large ones
+/// (over 1024 values) as dense_resource blobs named `blobName`.
+template <typename T>
+ElementsAttr statAttr(RankedTensorType type, ArrayRef<T> data,
+                      StringRef blobName) {
+  if (type.getNumElements() <= 1024)
+    return DenseElementsAttr::get(type, data);
+  return DenseResourceElementsAttr::get(
+      type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
+}
 
 /// Program::build(func)->collect(...), for one collection.
 FailureOr<std::vector<std::shared_ptr<const Stats>>>

@@ -89,6 +89,9 @@ double blockMeanVariance(const std::vector<double> &channelValue, int64_t b);
 /// Per-channel max |x| of data (rows x n).
 std::vector<double> columnAbsMax(const std::vector<double> &data, int64_t n);
 
+/// Per-channel mean |x| of data (rows x n).
+std::vector<double> columnAbsMean(const std::vector<double> &data, int64_t n);
+
 } // namespace rotq::duquant
 
 #endif
