@@ -8,6 +8,8 @@
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Calibration/Passes.h"
+#include "rotq/Support/Quantizer.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -20,12 +22,22 @@ namespace mlir::rotq {
 
 using namespace mlir;
 using namespace mlir::rotq;
+namespace quant = ::rotq::quant;
 
 namespace {
+/// Bytes of second moments one run may accumulate.
+constexpr int64_t kMomentBudget = int64_t(1) << 30;
+
 struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
   using CalibrateBase::CalibrateBase;
 
   void runOnOperation() override {
+    bool moments = hessian || metricRank >= 0;
+    if (metricRank < -1) {
+      getOperation().emitError("metric-rank must be -1 (none) or >= 0, got ")
+          << metricRank.getValue();
+      return signalPassFailure();
+    }
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<LinearOp> linears;
       func.walk([&](LinearOp lin) { linears.push_back(lin); });
@@ -36,27 +48,75 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
       auto tokens = calib::loadTokens(func, o);
       if (failed(tokens))
         return signalPassFailure();
-      auto stats = calib::collect(func, linears, *tokens, hessian);
-      if (failed(stats))
+      auto program = calib::Program::build(func);
+      if (failed(program))
         return signalPassFailure();
-      Builder b(&getContext());
-      for (auto [lin, stat] : llvm::zip_equal(linears, *stats)) {
-        const calib::Stats &s = *stat;
-        std::string base = "rotq.calibration";
-        lin->setAttr(base + ".tokens", b.getI64IntegerAttr(s.tokens));
-        std::vector<float> amax(s.absMax.begin(), s.absMax.end());
-        lin->setAttr(base + ".abs_max",
-                     calib::statAttr<float>(
-                         RankedTensorType::get({s.channels}, b.getF32Type()),
-                         amax, base + ".abs_max"));
-        if (hessian)
-          lin->setAttr(base + ".hessian",
-                       calib::statAttr<double>(
-                           RankedTensorType::get({s.channels, s.channels},
-                                                 b.getF64Type()),
-                           s.hessian, base + ".hessian"));
+      // Runs over chunks of linears whose distinct inputs' second moments
+      // fit the budget (one run for all without them).
+      for (size_t begin = 0; begin < linears.size();) {
+        size_t end = begin;
+        int64_t bytes = 0;
+        SmallVector<Value> seen;
+        for (; end < linears.size(); ++end) {
+          Value in = linears[end].getInput();
+          if (!moments || llvm::is_contained(seen, in))
+            continue;
+          int64_t c = cast<ShapedType>(in.getType()).getShape().back();
+          if (end > begin && bytes + 8 * c * c > kMomentBudget)
+            break;
+          bytes += 8 * c * c;
+          seen.push_back(in);
+        }
+        ArrayRef<LinearOp> chunk(linears.begin() + begin,
+                                 linears.begin() + end);
+        auto stats = (*program)->collect(chunk, *tokens, moments);
+        if (failed(stats) || failed(attach(chunk, *stats)))
+          return signalPassFailure();
+        begin = end;
       }
     }
+  }
+
+  LogicalResult attach(ArrayRef<LinearOp> linears,
+                       ArrayRef<std::shared_ptr<const calib::Stats>> stats) {
+    Builder b(&getContext());
+    std::string base = "rotq.calibration";
+    DenseMap<const calib::Stats *, ElementsAttr> metrics;
+    for (auto [l, stat] : llvm::zip_equal(linears, stats)) {
+      LinearOp lin = l;
+      const calib::Stats &s = *stat;
+      lin->setAttr(base + ".tokens", b.getI64IntegerAttr(s.tokens));
+      std::vector<float> amax(s.absMax.begin(), s.absMax.end());
+      lin->setAttr(base + ".abs_max",
+                   calib::statAttr<float>(
+                       RankedTensorType::get({s.channels}, b.getF32Type()),
+                       amax, base + ".abs_max"));
+      if (hessian)
+        lin->setAttr(base + ".hessian",
+                     calib::statAttr<double>(
+                         RankedTensorType::get({s.channels, s.channels},
+                                               b.getF64Type()),
+                         s.hessian, base + ".hessian"));
+      if (metricRank < 0)
+        continue;
+      ElementsAttr &metric = metrics[stat.get()];
+      if (!metric) {
+        if (s.nonFinite)
+          return lin.emitError("calibration: the input of ")
+                 << model::describe(lin) << " has " << s.nonFinite
+                 << " NaN or infinite values; no output metric";
+        std::vector<double> h = s.hessian;
+        for (double &v : h)
+          v /= double(std::max<int64_t>(s.tokens, 1));
+        quant::OutputMetric m =
+            quant::OutputMetric::fromSecondMoments(h, s.channels, metricRank);
+        metric = calib::statAttr<double>(
+            RankedTensorType::get({1 + m.rank, s.channels}, b.getF64Type()),
+            m.toRows(), base + ".output_metric");
+      }
+      lin->setAttr(base + ".output_metric", metric);
+    }
+    return success();
   }
 };
 } // namespace

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/Support/Parallel.h"
 
 #include <cmath>
 #include <cstring>
@@ -165,6 +166,45 @@ calib::Program::build(func::FuncOp func) {
   return p;
 }
 
+namespace {
+/// Tokens whose second moments are added together.
+constexpr int64_t kHessianBlock = 64;
+
+/// h[j][k] += sum_t x[t][j] x[t][k] for k <= j over the `rows` x `c` block
+/// `x`: each h row stays in cache while the block's tokens pass, and rows
+/// are shared among threads; every element still sums its tokens in order,
+/// so the result is the token-by-token sum's, bit for bit.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void accumulateRows(double *h, const double *x, int64_t rows, int64_t c,
+                    int64_t j0, int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    double *hj = &h[j * c];
+    for (int64_t t = 0; t < rows; ++t) {
+      const double *xt = &x[t * c];
+      double rj = xt[j];
+      for (int64_t k = 0; k <= j; ++k)
+        hj[k] += rj * xt[k];
+    }
+  }
+}
+
+void accumulateLower(double *h, const double *x, int64_t rows, int64_t c) {
+  // Chunks of rows of equal work (row j costs j + 1).
+  constexpr int64_t kChunks = 16;
+  std::vector<int64_t> bounds{0};
+  for (int64_t i = 1; i < kChunks; ++i)
+    bounds.push_back(
+        std::max(bounds.back(), int64_t(double(c) * std::sqrt(double(i) /
+                                                              kChunks))));
+  bounds.push_back(c);
+  llvm::parallelFor(0, kChunks, [&](size_t i) {
+    accumulateRows(h, x, rows, c, bounds[i], bounds[i + 1]);
+  });
+}
+} // namespace
+
 FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
 calib::Program::collect(ArrayRef<LinearOp> linears,
                         const std::vector<std::vector<int64_t>> &tokens,
@@ -220,7 +260,7 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
     if (hessian)
       stats[i].hessian.assign(c * c, 0.0);
   }
-  std::vector<double> row;
+  std::vector<double> block;
   for (const std::vector<int64_t> &seq : tokens) {
     auto input =
         run::prepareInput(*sig, 0, npy::fromInt64(seq), "calibration tokens");
@@ -238,20 +278,18 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
       const npy::Array &a = (*results)[resultOf[i]].array;
       const float *x = reinterpret_cast<const float *>(a.data.data());
       int64_t c = s.channels, n = a.numElements() / c;
-      row.resize(c);
-      for (int64_t t = 0; t < n; ++t) {
+      for (int64_t t = 0; t < n; ++t)
         for (int64_t j = 0; j < c; ++j) {
-          row[j] = double(x[t * c + j]);
-          s.absMax[j] = std::max(s.absMax[j], std::fabs(row[j]));
-          s.nonFinite += std::isfinite(row[j]) ? 0 : 1;
+          double v = double(x[t * c + j]);
+          s.absMax[j] = std::max(s.absMax[j], std::fabs(v));
+          s.nonFinite += std::isfinite(v) ? 0 : 1;
         }
-        if (hessian)
-          for (int64_t j = 0; j < c; ++j) {
-            double rj = row[j];
-            double *hj = &s.hessian[j * c];
-            for (int64_t k = 0; k <= j; ++k)
-              hj[k] += rj * row[k];
-          }
+      for (int64_t t0 = 0; hessian && t0 < n; t0 += kHessianBlock) {
+        int64_t rows = std::min(kHessianBlock, n - t0);
+        block.resize(rows * c);
+        for (int64_t e = 0; e < rows * c; ++e)
+          block[e] = double(x[t0 * c + e]);
+        accumulateLower(s.hessian.data(), block.data(), rows, c);
       }
       if (sampleMean) {
         if (s.sampleMean.empty() || n < s.meanRows) {

@@ -38,6 +38,16 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       return m.emitError("block-size must be positive");
     if (!(damp >= 0))
       return m.emitError("damp must be non-negative");
+    if (objective != "weight" && objective != "output")
+      return m.emitError("objective must be weight or output, got '")
+             << objective << "'";
+    if (objective == "output" && !clipSearch)
+      return m.emitError("objective=output chooses clip ratios: it needs "
+                         "clip-search=true");
+    if (objective == "output" && metricRank < 0)
+      return m.emitError("metric-rank must be >= 0, got ") << metricRank.getValue();
+    if (clipSearch && !(clipMin > 0 && clipMin <= 1))
+      return m.emitError("clip-min must be in (0, 1], got ") << clipMin.getValue();
     return success();
   }
 
@@ -70,6 +80,7 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
     gptq::Options go;
     go.params = {int(bits.getValue()), !asymmetric, groupSize.getValue(), 1.0};
     go.clipSearch = clipSearch;
+    go.clipMin = clipMin;
     go.blockSize = blockSize;
     go.damp = damp;
     go.actOrder = actOrder;
@@ -104,18 +115,35 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
   }
 
   LogicalResult quantizeOne(LinearOp lin, const calib::Stats &s,
-                            const gptq::Options &go) {
+                            gptq::Options go) {
     std::vector<double> w = *model::readConstant(lin.getWeight());
     int64_t rows = lin.getWeight().getType().getDimSize(0);
     int64_t cols = lin.getWeight().getType().getDimSize(1);
+    quant::OutputMetric metric;
+    if (objective == "output") {
+      if (s.nonFinite)
+        return lin.emitError("GPTQ: the input of ")
+               << model::describe(lin) << " has " << s.nonFinite
+               << " NaN or infinite values";
+      std::vector<double> h = s.hessian;
+      for (double &v : h)
+        v /= double(std::max<int64_t>(s.tokens, 1));
+      metric = quant::OutputMetric::fromSecondMoments(h, cols, metricRank);
+      go.metric = &metric;
+    }
     gptq::Result r;
     std::string error;
     if (!gptq::quantize(w, rows, cols, s.hessian, go, r, error))
       return lin.emitError("GPTQ of ")
              << model::describe(lin) << " failed: " << error;
     if (report) {
-      quant::Quantized rtn =
-          quant::quantizeRtn(w, rows, cols, go.params, clipSearch);
+      std::vector<double> clips;
+      if (clipSearch)
+        clips = go.metric ? quant::searchClip(w, rows, cols, go.params,
+                                              *go.metric, 100, clipMin)
+                          : quant::searchClip(w, rows, cols, go.params, 100,
+                                              clipMin);
+      quant::Quantized rtn = quant::quantize(w, rows, cols, go.params, clips);
       double eg = gptq::relativeOutputError(w, quant::dequantize(r.q), rows,
                                             cols, s.hessian);
       double er = gptq::relativeOutputError(w, quant::dequantize(rtn), rows,
@@ -124,6 +152,9 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       d << "GPTQ " << bits.getValue() << "-bit " << model::describe(lin)
         << ": output error " << eg << " (RTN " << er << ") on " << s.tokens
         << " calibration tokens";
+      if (clipSearch)
+        d << ", clip search for the smallest "
+          << (go.metric ? "output" : "weight") << " error";
       if (r.damp != damp)
         d << ", damping raised to " << r.damp;
     }

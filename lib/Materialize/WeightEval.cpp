@@ -450,6 +450,14 @@ llvm::Error Evaluator::evaluateOp(Operation *op) {
                            : 0;
     params.clipRatio = q.getClipRatio().convertToDouble();
     FloatAttr search = q.getClipSearchAttr();
+    std::optional<quant::OutputMetric> metric;
+    if (q.getClipMetricAttr()) {
+      std::optional<std::vector<double>> rows = q.readClipMetric();
+      if (!rows)
+        return opError(op, "the data of clip_metric are not available");
+      int64_t rank = int64_t(rows->size()) / n - 1;
+      metric = quant::OutputMetric::fromRows(rows->data(), rank, n);
+    }
     int64_t groups = params.groupSize ? n / params.groupSize : 1;
     auto codes = result(0), scales = result(1);
     std::shared_ptr<Tensor> zeros = params.symmetric ? nullptr : result(2);
@@ -462,7 +470,10 @@ llvm::Error Evaluator::evaluateOp(Operation *op) {
                             in[0]->data.begin() + re * n);
       int64_t count = re - rb;
       std::vector<double> clip;
-      if (search)
+      if (search && metric)
+        clip = quant::searchClip(w, count, n, params, *metric, 100,
+                                 search.getValueAsDouble());
+      else if (search)
         clip = quant::searchClip(w, count, n, params, 100,
                                  search.getValueAsDouble());
       quant::Quantized qz = quant::quantize(w, count, n, params, clip);

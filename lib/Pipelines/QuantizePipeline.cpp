@@ -48,6 +48,24 @@ struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
   Option<bool> wClipSearch{*this, "w-clip-search",
                            llvm::cl::desc("MSE clip search for weight scales"),
                            llvm::cl::init(true)};
+  Option<double> wClipMin{
+      *this, "w-clip-min",
+      llvm::cl::desc("Smallest clip ratio the weight clip search tries "
+                     "(default: 0.5 with the output objective, 0.8 with the "
+                     "weight objective)"),
+      llvm::cl::init(0.8)};
+  Option<std::string> wObjective{
+      *this, "w-objective",
+      llvm::cl::desc("What the weight clip search minimises: output (the "
+                     "layer output's error under calibration second "
+                     "moments) | weight (|w - wq|^2.4) | auto (output when "
+                     "calibration tokens are given, else weight)"),
+      llvm::cl::init("auto")};
+  Option<int64_t> wMetricRank{
+      *this, "w-metric-rank",
+      llvm::cl::desc("w-objective=output: leading directions of the "
+                     "second moments kept exactly"),
+      llvm::cl::init(4)};
   Option<bool> actOrder{*this, "act-order",
                         llvm::cl::desc("GPTQ: decreasing Hessian diagonal "
                                        "order"),
@@ -79,7 +97,8 @@ struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
       llvm::cl::init(false)};
   Option<std::string> calibration{
       *this, "calibration",
-      llvm::cl::desc("GPTQ calibration tokens (.npy); empty: random")};
+      llvm::cl::desc("Calibration tokens (.npy) of GPTQ and the output "
+                     "objective; empty: random")};
   Option<int64_t> calibrationSamples{
       *this, "calibration-samples",
       llvm::cl::desc("Random calibration sequences"), llvm::cl::init(8)};
@@ -111,6 +130,20 @@ LogicalResult checkOptions(const QuantizeOptions &o,
   if (o.wMethod != "rtn" && o.wMethod != "gptq")
     return error("rotq-quantize: w-method must be rtn or gptq, got '" +
                  o.wMethod + "'");
+  if (o.wObjective != "auto" && o.wObjective != "output" &&
+      o.wObjective != "weight")
+    return error("rotq-quantize: w-objective must be auto, output or "
+                 "weight, got '" +
+                 o.wObjective + "'");
+  if (o.wObjective == "output" && !o.wClipSearch)
+    return error("rotq-quantize: w-objective=output chooses clip ratios: "
+                 "it needs w-clip-search=true");
+  if (!(o.wClipMin > 0 && o.wClipMin <= 1))
+    return error("rotq-quantize: w-clip-min must be in (0, 1], got " +
+                 std::to_string(o.wClipMin.getValue()));
+  if (o.wMetricRank < 0)
+    return error("rotq-quantize: w-metric-rank must be >= 0, got " +
+                 Twine(o.wMetricRank.getValue()));
   if (o.preset != "quarot" && o.preset != "duquant")
     return error("rotq-quantize: preset must be quarot or duquant, got '" +
                  o.preset + "'");
@@ -134,6 +167,18 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
   // Imported or exported linalg is raised here so that quantizing it is
   // never a silent no-op; on IR that is already raised this changes nothing.
   pm.addNestedPass<func::FuncOp>(rotq::createRaiseModel());
+  // The output objective weighs each weight's error by the energy of the
+  // activations it multiplies; it needs calibration, so by default it runs
+  // when calibration tokens are given.
+  std::string objective = o.wObjective;
+  if (objective == "auto")
+    objective = o.wClipSearch && !o.calibration.empty() ? "output" : "weight";
+  // The output objective scores the cost of clipping where it lands (the
+  // activations' energy), so a wider search helps it; the weight
+  // objective's own error prefers a narrow one on unrotated weights.
+  double clipMin = o.wClipMin.hasValue() ? double(o.wClipMin)
+                   : objective == "output" ? 0.5
+                                           : 0.8;
   if (o.wBits != 16) {
     if (o.wMethod == "gptq") {
       rotq::GptqOptions g;
@@ -141,6 +186,9 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
       g.asymmetric = wAsymmetric;
       g.groupSize = o.wGroupSize;
       g.clipSearch = o.wClipSearch;
+      g.clipMin = clipMin;
+      g.objective = objective;
+      g.metricRank = o.wMetricRank;
       g.actOrder = o.actOrder;
       g.mode = o.mode;
       g.skipLmHead = !o.quantizeLmHead;
@@ -152,7 +200,19 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
       g.calibrationBos = o.calibrationBos;
       pm.addPass(rotq::createGptq(g));
     } else {
+      if (objective == "output") {
+        rotq::CalibrateOptions c;
+        c.metricRank = o.wMetricRank;
+        c.calibration = o.calibration;
+        c.calibrationSamples = o.calibrationSamples;
+        c.calibrationLength = o.calibrationLength;
+        c.seed = o.seed;
+        c.calibrationBos = o.calibrationBos;
+        pm.addPass(rotq::createCalibrate(c));
+      }
       rotq::QuantizeWeightsOptions w;
+      w.objective = objective;
+      w.clipMin = clipMin;
       w.bits = o.wBits;
       w.asymmetric = wAsymmetric;
       w.groupSize = o.wGroupSize;

@@ -71,10 +71,16 @@ bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
   return true;
 }
 
-/// The scale of the `n` weights at `x` (one row, or one group of it).
-quant::Scale scaleOf(const double *x, int64_t n, const Options &o) {
-  double clip = o.clipSearch ? quant::searchGroupClip(x, n, o.params)
-                             : o.params.clipRatio;
+/// The scale of the `n` weights at `x`, columns [begin, begin + n) (one
+/// row, or one group of it).
+quant::Scale scaleOf(const double *x, int64_t n, int64_t begin,
+                     const Options &o) {
+  double clip = o.params.clipRatio;
+  if (o.clipSearch && o.metric)
+    clip = quant::searchGroupClipOutput(x, n, o.params, *o.metric, begin, 100,
+                                        o.clipMin);
+  else if (o.clipSearch)
+    clip = quant::searchGroupClip(x, n, o.params, 1, 100, o.clipMin);
   return quant::chooseScale(x, n, o.params, clip);
 }
 } // namespace
@@ -102,7 +108,7 @@ bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
   if (!dynamicGroups)
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t k = 0; k < groups; ++k)
-        scales[r * groups + k] = scaleOf(&w0[r * cols + k * g], g, o);
+        scales[r * groups + k] = scaleOf(&w0[r * cols + k * g], g, k * g, o);
 
   // Permuted working copies; a column no input ever reaches (H_ii = 0)
   // gets H_ii = 1 and weight 0, as in GPTQ.
@@ -174,7 +180,7 @@ bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
         // A group starts: its scale comes from the weights as updated so far.
         flush(i);
         for (int64_t r = 0; r < rows; ++r)
-          scales[r * groups + i / g] = scaleOf(&w[r * n + i], g, o);
+          scales[r * groups + i / g] = scaleOf(&w[r * n + i], g, i, o);
       }
       double d = u[i * n + i];
       for (int64_t r = 0; r < rows; ++r) {

@@ -1,6 +1,8 @@
 //===- Quantizer.cpp - offline weight quantization (RTN, clip search) -----===//
 #include "rotq/Support/Quantizer.h"
 
+#include "rotq/Support/SymmetricEigen.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cassert>
@@ -654,4 +656,181 @@ std::vector<int8_t> rotq::quant::pack(const std::vector<int8_t> &codes,
       out[r * (cols / per) + i] = int8_t(byte);
     }
   return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Output-error objective
+//
+// Each ratio's error is computed in four fixed lanes (GCC vector extensions:
+// two SSE2 registers or one AVX2 one, the same arithmetic either way), so
+// the sums, and the choice, do not depend on the instruction set. The codes
+// are those of quantizeValue: v = x / scale is clamped to one step outside
+// the code range (which changes no code), rounded to nearest even by adding
+// and subtracting 1.5 * 2^52, offset by the zero point and clamped. Groups
+// with non-finite values take the scalar path (quantizeValue itself).
+//===----------------------------------------------------------------------===//
+
+OutputMetric OutputMetric::fromSecondMoments(const std::vector<double> &h,
+                                             int64_t cols, int64_t rank) {
+  OutputMetric m;
+  m.cols = cols;
+  m.diag.resize(cols);
+  for (int64_t j = 0; j < cols; ++j)
+    m.diag[j] = h[j * cols + j];
+  rotq::eigen::Pairs p = rotq::eigen::leading(h, cols, rank);
+  // Directions with no energy carry nothing the diagonal does not.
+  int64_t kept = 0;
+  while (kept < int64_t(p.values.size()) && p.values[kept] > 0)
+    ++kept;
+  m.rank = kept;
+  m.dirs.assign(kept * cols, 0.0);
+  for (int64_t k = 0; k < kept; ++k) {
+    double root = std::sqrt(p.values[k]);
+    for (int64_t j = 0; j < cols; ++j) {
+      double v = root * p.vectors[k * cols + j];
+      m.dirs[k * cols + j] = v;
+      m.diag[j] -= v * v;
+    }
+  }
+  for (double &d : m.diag) // H minus its leading part is semi-definite
+    d = std::max(d, 0.0);
+  return m;
+}
+
+OutputMetric OutputMetric::fromRows(const double *rows, int64_t rank,
+                                    int64_t cols) {
+  OutputMetric m;
+  m.cols = cols;
+  m.rank = rank;
+  m.diag.assign(rows, rows + cols);
+  m.dirs.assign(rows + cols, rows + (1 + rank) * cols);
+  return m;
+}
+
+std::vector<double> OutputMetric::toRows() const {
+  std::vector<double> out(diag);
+  out.insert(out.end(), dirs.begin(), dirs.end());
+  return out;
+}
+
+namespace {
+typedef double V4 __attribute__((vector_size(32)));
+typedef float F4 __attribute__((vector_size(16)));
+
+inline V4 load4(const double *p) {
+  V4 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline double lanes(V4 v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+
+/// The metric's error of `n` values `e` (columns [begin, begin + n)), in
+/// the lanes described above; `dots` holds rank vectors of scratch.
+double metricError(const OutputMetric &m, const double *e, int64_t begin,
+                   int64_t n, V4 *dots) {
+  V4 acc = {0, 0, 0, 0};
+  for (int64_t k = 0; k < m.rank; ++k)
+    dots[k] = V4{0, 0, 0, 0};
+  const double *d = &m.diag[begin];
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    V4 ev = load4(e + j);
+    acc += load4(d + j) * ev * ev;
+    for (int64_t k = 0; k < m.rank; ++k)
+      dots[k] += load4(&m.dirs[k * m.cols + begin + j]) * ev;
+  }
+  for (; j < n; ++j) { // the tail, lane by lane
+    acc[j & 3] += d[j] * e[j] * e[j];
+    for (int64_t k = 0; k < m.rank; ++k)
+      dots[k][j & 3] += m.dirs[k * m.cols + begin + j] * e[j];
+  }
+  double sum = lanes(acc);
+  for (int64_t k = 0; k < m.rank; ++k) {
+    double dot = lanes(dots[k]);
+    sum += dot * dot;
+  }
+  return sum;
+}
+
+/// e = dequantize(quantize(x)) - x for `n` finite values (see above).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void roundingErrors(const double *x, int64_t n, Scale s, int bits,
+                    double *e) {
+  const double qmax = double((int64_t(1) << (bits - 1)) - 1);
+  const double zp = double(s.zeroPoint), scale = double(s.scale);
+  const double lo = -qmax - 1 - zp - 1, hi = qmax - zp + 1;
+  const double magic = 0x1.8p52;
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    V4 xv = load4(x + j);
+    V4 v = xv / scale;
+    v = v < lo ? V4{} + lo : v;
+    v = v > hi ? V4{} + hi : v;
+    V4 q = (v + magic) - magic + zp;
+    q = q < -qmax - 1 ? V4{} + (-qmax - 1) : q;
+    q = q > qmax ? V4{} + qmax : q;
+    F4 deq = __builtin_convertvector(q - zp, F4) * float(s.scale);
+    V4 ev = __builtin_convertvector(deq, V4) - xv;
+    __builtin_memcpy(e + j, &ev, sizeof ev);
+  }
+  for (; j < n; ++j)
+    e[j] = dequantizeValue(quantizeValue(x[j], s, bits), s) - x[j];
+}
+} // namespace
+
+double OutputMetric::error(const double *e, int64_t begin, int64_t n) const {
+  thread_local std::vector<V4> dots;
+  dots.resize(std::max<int64_t>(rank, 1));
+  return metricError(*this, e, begin, n, dots.data());
+}
+
+double rotq::quant::searchGroupClipOutput(const double *x, int64_t n,
+                                          const Params &params,
+                                          const OutputMetric &metric,
+                                          int64_t begin, int grid,
+                                          double minRatio) {
+  assert(begin + n <= metric.cols && "the metric is narrower than the row");
+  int count = ratioCount(grid, minRatio);
+  Range range = rangeOf(x, n, 1);
+  bool finite = true;
+  for (int64_t j = 0; j < n; ++j)
+    finite &= std::isfinite(x[j]) && std::fabs(x[j]) <= 1e30;
+  thread_local std::vector<double> e;
+  thread_local std::vector<V4> dots;
+  e.resize(n);
+  dots.resize(std::max<int64_t>(metric.rank, 1));
+  double best = INFINITY;
+  int chosen = 0;
+  for (int i = 0; i < count; ++i) {
+    Scale s = scaleOf(range, params, 1.0 - double(i) / double(grid));
+    if (finite)
+      roundingErrors(x, n, s, params.bits, e.data());
+    else
+      for (int64_t j = 0; j < n; ++j)
+        e[j] = dequantizeValue(quantizeValue(x[j], s, params.bits), s) - x[j];
+    double err = metricError(metric, e.data(), begin, n, dots.data());
+    if (err < best) { // NaN / inf errors never win: ratio 1 stays
+      best = err;
+      chosen = i;
+    }
+  }
+  return 1.0 - double(chosen) / double(grid);
+}
+
+std::vector<double> rotq::quant::searchClip(const std::vector<double> &w,
+                                            int64_t rows, int64_t cols,
+                                            const Params &params,
+                                            const OutputMetric &metric,
+                                            int grid, double minRatio) {
+  int64_t g = params.groupSize > 0 ? params.groupSize : cols;
+  int64_t groups = cols / g;
+  std::vector<double> best(rows * groups, 1.0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < groups; ++k)
+      best[r * groups + k] = searchGroupClipOutput(
+          &w[r * cols + k * g], g, params, metric, k * g, grid, minRatio);
+  return best;
 }

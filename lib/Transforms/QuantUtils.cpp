@@ -138,9 +138,10 @@ void quantutil::replaceWeight(LinearOp lin, const quant::Quantized &q,
 Value quantutil::quantizeWeight(OpBuilder &b, Location loc, Value w,
                                 int64_t bits, bool asymmetric,
                                 int64_t groupSize,
-                                std::optional<double> clipSearch, bool pack) {
+                                std::optional<double> clipSearch, bool pack,
+                                ElementsAttr clipMetric) {
   Codes c = quantizeDynamic(b, loc, w, bits, asymmetric, groupSize, 1.0,
-                            clipSearch);
+                            clipSearch, clipMetric);
   auto wt = cast<RankedTensorType>(w.getType());
   int64_t cols = wt.getShape().back();
   Value codes = c.codes;
@@ -160,7 +161,8 @@ quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
                                             Value x, int64_t bits,
                                             bool asymmetric, int64_t groupSize,
                                             double clipRatio,
-                                            std::optional<double> clipSearch) {
+                                            std::optional<double> clipSearch,
+                                            ElementsAttr clipMetric) {
   auto t = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> scaleShape(t.getShape());
   scaleShape.back() = groupSize > 0 ? t.getShape().back() / groupSize : 1;
@@ -174,7 +176,7 @@ quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
                                                          : Granularity::Row),
       groupSize > 0 ? b.getI64IntegerAttr(groupSize) : IntegerAttr(),
       asymmetric ? b.getUnitAttr() : UnitAttr(), b.getF64FloatAttr(clipRatio),
-      clipSearch ? b.getF64FloatAttr(*clipSearch) : FloatAttr());
+      clipSearch ? b.getF64FloatAttr(*clipSearch) : FloatAttr(), clipMetric);
   return {q.getCodes(), q.getOutScale(), q.getOutZeroPoint()};
 }
 

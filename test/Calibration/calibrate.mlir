@@ -11,6 +11,12 @@
 // RUN: %python -c "import numpy as np; np.save('%t/f.npy', np.zeros(4, dtype=np.float32))"
 // RUN: not rotq-opt %s --rotq-calibrate="calibration=%t/f.npy" 2>&1 | FileCheck %s --check-prefix=FLOAT
 // RUN: not rotq-opt %S/Inputs/linear-f32-arg.mlir --rotq-calibrate 2>&1 | FileCheck %s --check-prefix=SIG
+// The output metric of H / 4 (rank 1: the leading eigenpair and the
+// diagonal of the rest; rank 3: all of H, which has rank 3),
+// against NumPy's eigh.
+// RUN: rotq-opt %s --rotq-calibrate="calibration=%t/tok.npy metric-rank=1" | %python %inputs/check_output_metric.py 1 "[[4.75, -2, -1.5, 0.125], [-2, 1.5, 0.5, -0.25], [-1.5, 0.5, 0.75, -1], [0.125, -0.25, -1, 4.0625]]"
+// RUN: rotq-opt %s --rotq-calibrate="calibration=%t/tok.npy metric-rank=3" | %python %inputs/check_output_metric.py 3 "[[4.75, -2, -1.5, 0.125], [-2, 1.5, 0.5, -0.25], [-1.5, 0.5, 0.75, -1], [0.125, -0.25, -1, 4.0625]]"
+// RUN: not rotq-opt %s --rotq-calibrate="calibration=%t/tok.npy metric-rank=-2" 2>&1 | FileCheck %s --check-prefix=RANK
 // REQUIRES: numpy
 
 func.func @forward(%tokens: tensor<?xi64>) -> tensor<?x2xf32> {
@@ -36,3 +42,4 @@ func.func @forward(%tokens: tensor<?xi64>) -> tensor<?x2xf32> {
 // MISSING: error: calibration tokens: {{.*}}missing.npy
 // FLOAT: error: calibration tokens: {{.*}}f.npy must hold integer token ids
 // SIG: error: calibration runs @f on token ids: it must take one 1-D integer tensor
+// RANK: error: metric-rank must be -1 (none) or >= 0, got -2

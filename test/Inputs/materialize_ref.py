@@ -4,12 +4,13 @@ returned by @f) and OUT_DIR/ref{i}.npy, the chains computed here in float64
 NumPy, rounded to float32 after each op as the IR's types say, with
 quantization written from the rules of rotq.quantize (docs/Dialects)
 independently of rotq's code."""
-import json
 import os
-import struct
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from quant_ref import dequant, quantize_rows, write_st  # noqa: E402
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -23,19 +24,6 @@ g = rng.uniform(0.5, 2.0, 8).astype(np.float32)
 v_f16 = rng.standard_normal((8, 8)).astype(np.float16)
 q_src = (rng.standard_normal((5, 16)) * np.linspace(0.2, 3, 16)).astype(np.float32)
 q_src[2, 3] = 40.0  # an outlier, so the clip search has something to cut
-
-
-def write_st(path, tensors):
-    header, blobs, off = {}, [], 0
-    for name, (arr, dt) in tensors.items():
-        b = np.ascontiguousarray(arr).tobytes()
-        header[name] = {"dtype": dt, "shape": list(arr.shape),
-                        "data_offsets": [off, off + len(b)]}
-        off += len(b)
-        blobs.append(b)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    open(path, "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 write_st(os.path.join(out, "w.safetensors"),
@@ -68,40 +56,6 @@ perm = [3, 1, 0, 2, 7, 5, 6, 4]
 p = f32(v[:, perm])
 x = p.reshape(8, 2, 4).transpose(0, 2, 1) @ hadamard(2)
 refs.append(f32(x.transpose(0, 2, 1).reshape(8, 8)))
-
-
-def quantize_rows(x, bits, group, sym, clip):
-    """Codes, scales, zero points of rotq.quantize for [rows, cols]."""
-    rows, cols = x.shape
-    g = group or cols
-    qmax = 2 ** (bits - 1) - 1
-    codes = np.zeros_like(x)
-    scales = np.zeros((rows, cols // g))
-    zps = np.zeros((rows, cols // g))
-    for r in range(rows):
-        for k in range(cols // g):
-            seg = x[r, k * g:(k + 1) * g]
-            c = clip[r][k] if isinstance(clip, list) else clip
-            if sym:
-                s = np.float32(c * np.abs(seg).max() / qmax)
-                z = 0.0
-            else:
-                lo, hi = c * min(seg.min(), 0), c * max(seg.max(), 0)
-                s = np.float32((hi - lo) / (2 ** bits - 1))
-            s = np.float64(s) if s > 0 else 1.0
-            if not sym:
-                z = np.clip(np.round(-lo / s) - 2 ** (bits - 1), -qmax - 1, qmax)
-            codes[r, k * g:(k + 1) * g] = np.clip(np.round(seg / s) + z,
-                                                  -qmax - 1, qmax)
-            scales[r, k], zps[r, k] = s, z
-    return codes, scales, zps
-
-
-def dequant(codes, scales, zps, group):
-    g = group or codes.shape[1]
-    s = np.repeat(scales, g, axis=1).astype(np.float32)
-    z = np.repeat(zps, g, axis=1)
-    return (s * (codes - z).astype(np.float32)).astype(np.float64)
 
 
 # 5. 4-bit symmetric rows with the clip search: the first ratio of 1, 0.99,

@@ -36,16 +36,29 @@ def Calibrate : Pass<"rotq-calibrate", "ModuleOp"> {
     * `rotq.calibration.tokens`: the number of calibration tokens;
     * `rotq.calibration.abs_max`: max |x| per input channel, `tensor<Kxf32>`;
     * `rotq.calibration.hessian` (with `hessian=true`): X^T X,
-      `tensor<KxKxf64>`.
+      `tensor<KxKxf64>`;
+    * `rotq.calibration.output_metric` (with `metric-rank=r`, r >= 0):
+      the metric of the output-error clip search (`rotq.quantize`'s
+      `clip_metric`, `rotq-quantize-weights objective=output`),
+      `tensor<(1+r)xKxf64>`: H = X^T X / tokens approximated by its r
+      leading eigendirections (rows 1 to r, each scaled by the square root
+      of its eigenvalue) and the diagonal of the rest (row 0). Linears
+      reading one value share the attribute.
 
     Up to 1024 values are written inline (`dense<...>`), more as
     `dense_resource` blobs. The module is compiled once (in a clone, with
     the linear weights as run-time arguments; the IR itself is not changed
-    otherwise) and the statistics accumulate in float64.
+    otherwise) and the statistics accumulate in float64. Second moments
+    (for `hessian` or `metric-rank`) are measured for at most 1 GiB of
+    them per run over the calibration tokens; a larger model takes several
+    runs.
   }];
   let options = !listconcat(CalibrationOptions, [
     Option<"hessian", "hessian", "bool", "false",
            "Also attach X^T X (K*K float64 values per linear)">,
+    Option<"metricRank", "metric-rank", "int64_t", "-1",
+           "Attach the output-error metric with this many leading "
+           "directions (-1: none)">,
   ]);
   let dependentDialects = ["::mlir::rotq::RotqDialect"];
 }
@@ -60,7 +73,10 @@ def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
     Hessian H = X^T X + damp * mean(diag H) * I of the layer's calibration
     inputs X. Scales follow `rotq-quantize-weights` (per output channel or
     per `group-size` group, symmetric or asymmetric, optional MSE clip
-    search); groups take their scale when the first column of the group is
+    search, minimising the weight error or, with `objective=output`, the
+    layer output's error under the metric built from the same Hessian
+    (see `rotq-calibrate`'s `metric-rank`)); groups take their scale when
+    the first column of the group is
     reached, or from the original weights with `act-order` (columns in
     order of decreasing H_ii).
 
@@ -84,7 +100,14 @@ def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
     Option<"groupSize", "group-size", "int64_t", "0",
            "Input channels per scale (0: one scale per output channel)">,
     Option<"clipSearch", "clip-search", "bool", "true",
-           "MSE clip search when choosing the scales">,
+           "Clip search when choosing the scales">,
+    Option<"clipMin", "clip-min", "double", "0.8",
+           "Smallest clip ratio the search tries, in (0, 1]">,
+    Option<"objective", "objective", "std::string", "\"weight\"",
+           "What the clip search minimises: weight (|w - wq|^2.4) | output "
+           "(the layer output's error under the measured Hessian)">,
+    Option<"metricRank", "metric-rank", "int64_t", "4",
+           "objective=output: leading Hessian directions of the metric">,
     Option<"actOrder", "act-order", "bool", "false",
            "Quantize columns in order of decreasing Hessian diagonal">,
     Option<"blockSize", "block-size", "int64_t", "128",

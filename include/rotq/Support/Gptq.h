@@ -20,8 +20,13 @@ namespace rotq::gptq {
 
 struct Options {
   quant::Params params;
-  /// Per-row (per-group) MSE clip search when choosing scales.
+  /// Per-row (per-group) clip search when choosing scales, over the
+  /// ratios 1, 0.99, ... down to clipMin.
   bool clipSearch = true;
+  double clipMin = 0.8;
+  /// When set, the search minimises the output error under this metric
+  /// (quant::searchGroupClipOutput) instead of the weight error.
+  const quant::OutputMetric *metric = nullptr;
   /// Columns whose errors are propagated lazily, together.
   int64_t blockSize = 128;
   /// Added to H's diagonal: damp * mean(diag H).

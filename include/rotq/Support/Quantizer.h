@@ -110,6 +110,46 @@ std::vector<double> searchClip(const std::vector<double> &w, int64_t rows,
                                int grid = 100, double minRatio = 0.8,
                                double p = 2.4);
 
+/// The layer-output error of a weight row's quantization error e under the
+/// second moments H = E[x x^T] of the linear's input, E(e) = e^T H e,
+/// approximated as diag(D) + V V^T: the rank leading eigendirections of H,
+/// scaled by the square roots of their eigenvalues, and the diagonal of
+/// what remains (exact when that remainder is diagonal, as with a few
+/// massive channels over otherwise uncorrelated ones). Evaluating it costs
+/// (rank + 1) multiply-adds per value.
+struct OutputMetric {
+  int64_t cols = 0, rank = 0;
+  std::vector<double> diag; // [cols]
+  std::vector<double> dirs; // [rank, cols]
+
+  /// From H, row-major [cols, cols], symmetric positive semi-definite.
+  static OutputMetric fromSecondMoments(const std::vector<double> &h,
+                                        int64_t cols, int64_t rank);
+  /// From the attribute layout [1 + rank, cols]: row 0 the diagonal, rows
+  /// 1.. the scaled directions.
+  static OutputMetric fromRows(const double *rows, int64_t rank,
+                               int64_t cols);
+  std::vector<double> toRows() const;
+
+  /// E(e) of the error `e` of columns [begin, begin + n), the metric
+  /// restricted to them.
+  double error(const double *e, int64_t begin, int64_t n) const;
+};
+
+/// searchGroupClip with the output objective: the ratio (same grid, first
+/// of the smallest) whose codes minimise metric.error over the group of
+/// `n` values at `x`, columns [begin, begin + n).
+double searchGroupClipOutput(const double *x, int64_t n, const Params &params,
+                             const OutputMetric &metric, int64_t begin,
+                             int grid = 100, double minRatio = 0.8);
+
+/// searchGroupClipOutput for every (row, group); each group is searched on
+/// its own (the metric's coupling between groups of a row is left out).
+std::vector<double> searchClip(const std::vector<double> &w, int64_t rows,
+                               int64_t cols, const Params &params,
+                               const OutputMetric &metric, int grid = 100,
+                               double minRatio = 0.8);
+
 /// Packs codes of `bits` = 2 or 4 along each row, first code in the lowest
 /// bits (rotq.pack's layout); cols must be a multiple of 8 / bits.
 std::vector<int8_t> pack(const std::vector<int8_t> &codes, int64_t rows,

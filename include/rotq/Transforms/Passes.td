@@ -226,11 +226,23 @@ def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
     Quantizes the weight of every `rotq.linear` with the rules of
     `rotq.quantize` (per output channel, or per group of `group-size` input
     channels; symmetric or asymmetric; `bits` from 2 to 8), optionally with
-    a per-row (per-group) MSE clip search over shrink factors
-    1, 0.99, ..., 0.80 (error norm |.|^2.4 as in GPTQ/QuaRot). The pass
-    reads no data: it writes `rotq.quantize` (with `clip_search`) on the
-    weight value, then `rotq.dequantize`; rotq-materialize computes the f32
-    scales and the codes against them, in float64.
+    a per-row (per-group) clip search over shrink factors
+    1, 0.99, ..., `clip-min`. The search's objective:
+
+    * `objective=weight` (default): the weight error sum |w - wq|^2.4, as
+      in GPTQ/QuaRot;
+    * `objective=output`: the error of the layer's output,
+      (w - wq)^T M (w - wq), under the metric M ~ E[x x^T] of the linear's
+      input that `rotq-calibrate` with `metric-rank` attached as
+      `rotq.calibration.output_metric` (the pass fails on a linear without
+      it). The weight error treats every input channel alike; the output
+      error weighs it by the energy of the activations that multiply it,
+      which matters when a few massive channels carry most of it.
+
+    The pass reads no data: it writes `rotq.quantize` (with `clip_search`,
+    and the metric as `clip_metric`) on the weight value, then
+    `rotq.dequantize`; rotq-materialize computes the f32 scales and the
+    codes against them, in float64.
 
     * `mode=real` (default): 4- and 2-bit codes go through `rotq.pack` /
       `rotq.unpack`, so the materialized checkpoint stores them two or four
@@ -249,6 +261,11 @@ def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
            "Input channels per scale (0: one scale per output channel)">,
     Option<"clipSearch", "clip-search", "bool", "true",
            "Search the clip ratio per row (group) for the smallest error">,
+    Option<"clipMin", "clip-min", "double", "0.8",
+           "Smallest clip ratio the search tries, in (0, 1]">,
+    Option<"objective", "objective", "std::string", "\"weight\"",
+           "What the clip search minimises: weight | output (needs "
+           "rotq.calibration.output_metric on each linear)">,
     Option<"mode", "mode", "std::string", "\"real\"", "real | fake">,
     Option<"skipLmHead", "skip-lm-head", "bool", "true",
            "Leave the linear that produces the function result in float">,

@@ -55,16 +55,19 @@ struct Codes {
 /// head) or per group of `groupSize` elements of each row.
 Codes quantizeDynamic(OpBuilder &b, Location loc, Value x, int64_t bits,
                       bool asymmetric, int64_t groupSize, double clipRatio,
-                      std::optional<double> clipSearch = std::nullopt);
+                      std::optional<double> clipSearch = std::nullopt,
+                      ElementsAttr clipMetric = {});
 
 /// A [rows, cols] weight quantized as IR: rotq.quantize per row (or per
 /// group of `groupSize` columns), searching each row's clip ratio down to
-/// `clipSearch` when given; with `pack`, 4- and 2-bit codes go through
+/// `clipSearch` when given (minimising the output error under
+/// `clipMetric` when given, see rotq.quantize); with `pack`, 4- and 2-bit codes go through
 /// rotq.pack / rotq.unpack so that they are stored packed; then
 /// rotq.dequantize back to the weight's type.
 Value quantizeWeight(OpBuilder &b, Location loc, Value w, int64_t bits,
                      bool asymmetric, int64_t groupSize,
-                     std::optional<double> clipSearch, bool pack);
+                     std::optional<double> clipSearch, bool pack,
+                     ElementsAttr clipMetric = {});
 
 /// quantizeDynamic followed by rotq.dequantize back to x's type.
 Value fakeQuantize(OpBuilder &b, Location loc, Value x, int64_t bits,

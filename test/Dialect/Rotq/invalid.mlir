@@ -739,3 +739,39 @@ func.func @clip_search_static(%x: tensor<4x8xf32>, %s: tensor<4x1xf32>) {
       : tensor<4x8xf32> -> tensor<4x8xi8>
   return
 }
+
+// -----
+
+func.func @clip_metric_without_search(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{clip_metric needs clip_search}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>, clip_metric = dense<1.0> : tensor<2x8xf64>}
+      : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @clip_metric_shape(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{clip_metric must be f64 [1 + r, 8], found 'tensor<2x4xf64>'}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>, clip_search = 0.8, clip_metric = dense<1.0> : tensor<2x4xf64>}
+      : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @clip_metric_type(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{clip_metric must be f64 [1 + r, 8], found 'tensor<2x8xf32>'}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>, clip_search = 0.8, clip_metric = dense<1.0> : tensor<2x8xf32>}
+      : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @clip_metric_rank(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{clip_metric needs a 2-D input (a weight)}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>, clip_search = 0.8, clip_metric = dense<1.0> : tensor<2x8xf64>}
+      : tensor<2x4x8xf32> -> tensor<2x4x8xi8>, tensor<2x4x1xf32>
+  return
+}

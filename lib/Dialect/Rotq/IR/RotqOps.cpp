@@ -426,6 +426,17 @@ LogicalResult QuantizeOp::verify() {
       return emitOpError() << "clip_search needs the dynamic form (no scale "
                               "operand)";
   }
+  if (ElementsAttr metric = getClipMetricAttr()) {
+    auto t = cast<ShapedType>(metric.getType());
+    if (!getClipSearchAttr())
+      return emitOpError() << "clip_metric needs clip_search";
+    if (in.getRank() != 2)
+      return emitOpError() << "clip_metric needs a 2-D input (a weight)";
+    if (!t.getElementType().isF64() || t.getRank() != 2 ||
+        t.getDimSize(0) < 1 || t.getDimSize(1) != in.getDimSize(1))
+      return emitOpError() << "clip_metric must be f64 [1 + r, "
+                           << in.getDimSize(1) << "], found " << t;
+  }
 
   Granularity g = getGranularity();
   int64_t k = in.getShape().back();
@@ -619,4 +630,16 @@ OpFoldResult UnpackOp::fold(FoldAdaptor) {
         pack.getCodes().getType() == getCodes().getType())
       return pack.getCodes();
   return {};
+}
+
+std::optional<std::vector<double>> QuantizeOp::readClipMetric() {
+  Attribute attr = getClipMetricAttr();
+  if (auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr)) {
+    auto v = dense.getValues<double>();
+    return std::vector<double>(v.begin(), v.end());
+  }
+  if (auto r = dyn_cast_or_null<DenseF64ResourceElementsAttr>(attr))
+    if (std::optional<ArrayRef<double>> data = r.tryGetAsArrayRef())
+      return std::vector<double>(data->begin(), data->end());
+  return std::nullopt;
 }

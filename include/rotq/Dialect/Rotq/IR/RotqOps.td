@@ -167,6 +167,15 @@ def Rotq_QuantizeOp : Rotq_Op<"quantize",
     (the earliest one on ties). It is meant for weights, evaluated offline
     by `rotq-materialize`; the lowerings refuse it.
 
+    `clip_metric` (with `clip_search`, on a 2-D weight `[N, K]`) makes the
+    search minimise the error of the layer's output instead: an `f64`
+    tensor `[1 + r, K]` holding `D` (row 0) and `V` (rows 1 to r) of the
+    metric `M = diag(D) + V^T V`, an approximation of the second moments
+    `E[x x^T]` of the linear's input (`rotq-calibrate` with `metric-rank`
+    measures it). For each region, the ratio whose error
+    `e = dequantize(q) - x` has the smallest `e^T M_g e` wins, `M_g` being
+    `M` restricted to the region's columns (the earliest one on ties).
+
     *Static* form: `scale` (and `zero_point`) are operands in the shape the
     granularity implies, and only the codes are returned; `clip_ratio` is not
     used.
@@ -189,7 +198,8 @@ def Rotq_QuantizeOp : Rotq_Op<"quantize",
                        OptionalAttr<I64Attr>:$group_size,
                        UnitAttr:$asymmetric,
                        DefaultValuedAttr<F64Attr, "1.0">:$clip_ratio,
-                       OptionalAttr<F64Attr>:$clip_search);
+                       OptionalAttr<F64Attr>:$clip_search,
+                       OptionalAttr<ElementsAttr>:$clip_metric);
   let results = (outs Rotq_CodeTensor:$codes,
                       Optional<Rotq_ScaleTensor>:$out_scale,
                       Optional<Rotq_CodeTensor>:$out_zero_point);
@@ -202,6 +212,9 @@ def Rotq_QuantizeOp : Rotq_Op<"quantize",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     bool isDynamic() { return !getScale(); }
+    /// The values of `clip_metric`, row-major; nullopt when it is absent
+    /// or its data is not available (an unloaded resource blob).
+    std::optional<std::vector<double>> readClipMetric();
   }];
 }
 

@@ -1,0 +1,37 @@
+// The output-error objective of the weight clip search on a model with a
+// massive residual channel that the norms damp (test/Inputs/plant_massive.py:
+// channel 7 is 30 on every token, every norm weight 0.01 on it). QuaRot
+// fuses the norm weights into the readers, whose tiny columns then meet the
+// massive activation: with the weight objective (|w - wq|^2.4) the 4-bit
+// logits are several times further from the float ones than with the
+// output objective, which weighs each column by its activation energy
+// (asserted: at least 3x, logits compared in NumPy). Without the rotation
+// the norms still damp the channel and both objectives do about as well.
+// REQUIRES: numpy
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: rotq-import --synthesize %inputs/models/llama-mha.json --seed 3 -o %t/ck
+// RUN: %python %inputs/plant_massive.py %t/ck 7 30 0.01
+// RUN: rotq-import %t/ck -o %t/f.mlir
+// RUN: rotq-opt %t/f.mlir --rotq-quarot=seed=1 -o %t/q.mlir
+// RUN: rotq-opt %t/q.mlir --rotq-quantize="w-bits=4 a-bits=16 w-objective=weight w-clip-min=0.5" -o %t/weight.mlir
+// RUN: rotq-opt %t/q.mlir --rotq-quantize="w-bits=4 a-bits=16 w-objective=output w-clip-min=0.5 report" -o %t/output.mlir 2>%t/remarks.txt
+// RUN: FileCheck %s --check-prefix=REMARK --input-file=%t/remarks.txt
+// RUN: rotq-eval %t/f.mlir --sample 96 --seed 2 --save-tokens %t/tok.npy
+// RUN: rotq-run %t/f.mlir -e forward --input %t/tok.npy --output %t/f.npy
+// RUN: rotq-run %t/weight.mlir -e forward --input %t/tok.npy --output %t/weight.npy
+// RUN: rotq-run %t/output.mlir -e forward --input %t/tok.npy --output %t/output.npy
+// RUN: %python %inputs/rel_errors.py %t/f.npy %t/weight.npy %t/output.npy 3
+//
+// The calibration attached the metric and the quantizer carries it:
+// RUN: FileCheck %s --input-file=%t/output.mlir
+// CHECK: rotq.quantize {{.*}}clip_metric = dense<{{.*}}> : tensor<5x64xf64>, clip_search = 5.000000e-01
+// REMARK: remark: 4-bit weights (per channel, clip search down to 0.5 for the smallest output error, metric rank 4)
+//
+// Asking for the output objective without calibration data is explicit
+// about what it needs; the weight objective does not read it.
+// RUN: not rotq-opt %t/q.mlir --rotq-quantize-weights=objective=output 2>&1 | FileCheck %s --check-prefix=NOMETRIC
+// NOMETRIC: error: objective=output: {{.*}} has no rotq.calibration.output_metric (run rotq-calibrate with metric-rank first)
+// RUN: not rotq-opt %t/q.mlir --rotq-quantize="w-objective=output w-clip-search=false" 2>&1 | FileCheck %s --check-prefix=NOSEARCH
+// NOSEARCH: w-objective=output chooses clip ratios: it needs w-clip-search=true
+// RUN: not rotq-opt %t/q.mlir --rotq-quantize="w-objective=outputs" 2>&1 | FileCheck %s --check-prefix=BADOBJ
+// BADOBJ: w-objective must be auto, output or weight, got 'outputs'
