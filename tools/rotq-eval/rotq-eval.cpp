@@ -1,7 +1,7 @@
 //===- rotq-eval.cpp - quantized models against their float reference -----===//
 //
 //   rotq-eval REF.mlir MODEL.mlir... (--input tokens.npy | --sample N)
-//             [--json]
+//             [--pipeline P [--seeds N]] [--summary] [--json]
 //
 // Runs @forward (default) of every module on the same token sequences on
 // the CPU and compares each model's next-token logits with the reference's:
@@ -12,8 +12,18 @@
 // the reference model itself (temperature 1, seeded), so that perplexity
 // measures how well a model predicts text the float model finds likely.
 //
+// --pipeline adds models made from the reference by a pass pipeline, once
+// per seed 1..N of --seeds with "{seed}" in the pipeline text replaced by
+// the seed: one rotation draw is not a measurement at small sizes, so the
+// mean, min and max over the models (--summary, implied by --seeds > 1)
+// are what to compare.
+//
 //===----------------------------------------------------------------------===//
+#include "rotq/Calibration/Passes.h"
+#include "rotq/Conversion/Passes.h"
 #include "rotq/Materialize/Materialize.h"
+#include "rotq/Pipelines/Pipelines.h"
+#include "rotq/Transforms/Passes.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Support/Npy.h"
 #include "rotq/Support/SameFile.h"
@@ -21,6 +31,8 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -29,6 +41,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 
+#include <array>
 #include <cmath>
 
 using namespace llvm;
@@ -59,6 +72,20 @@ static cl::opt<std::string> saveTokens("save-tokens",
                                        cl::cat(cat));
 static cl::opt<bool> asJson("json", cl::desc("Print JSON instead of a table"),
                             cl::cat(cat));
+static cl::opt<std::string> pipeline(
+    "pipeline",
+    cl::desc("Also evaluate the reference transformed by this pass pipeline "
+             "(e.g. 'rotq-quarot{seed={seed}},rotq-quantize{w-bits=4}'); "
+             "{seed} is replaced by each seed of --seeds"),
+    cl::value_desc("passes"), cl::cat(cat));
+static cl::opt<int64_t> seeds("seeds",
+                              cl::desc("With --pipeline: run it for seeds 1..N"),
+                              cl::init(1), cl::cat(cat));
+static cl::opt<bool> summary(
+    "summary",
+    cl::desc("Also print the mean, min and max of each metric over the "
+             "models (implied by --seeds > 1)"),
+    cl::cat(cat));
 
 namespace {
 int fail(const Twine &msg) {
@@ -69,6 +96,7 @@ int fail(const Twine &msg) {
 /// One compiled model.
 struct Model {
   std::string file;
+  std::string name; // in the table
   std::unique_ptr<mlir::MLIRContext> ctx;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   Signature sig;
@@ -78,6 +106,7 @@ struct Model {
 Expected<Model> load(mlir::DialectRegistry &registry, const std::string &f) {
   Model m;
   m.file = f;
+  m.name = sys::path::filename(f).str();
   m.ctx = std::make_unique<mlir::MLIRContext>(registry);
   auto mod = loadModule(*m.ctx, f, entry, m.sig);
   if (!mod)
@@ -91,6 +120,43 @@ Expected<Model> load(mlir::DialectRegistry &registry, const std::string &f) {
                                  " must map token ids [S] to logits [S, V]");
   RunOptions opts;
   opts.paramDir = ::rotq::materialize::directoryOf(f);
+  auto c = compile(*m.module, entry, m.sig, opts);
+  if (!c)
+    return c.takeError();
+  m.compiled = std::move(*c);
+  return std::move(m);
+}
+
+/// The reference file transformed by `passes` (a textual pass pipeline on
+/// the module), compiled; named after the pipeline.
+Expected<Model> transformed(mlir::DialectRegistry &registry,
+                            const std::string &ref, const std::string &passes) {
+  Model m;
+  m.file = passes;
+  m.ctx = std::make_unique<mlir::MLIRContext>(registry);
+  auto mod = loadModule(*m.ctx, ref, entry, m.sig);
+  if (!mod)
+    return mod.takeError();
+  m.module = std::move(*mod);
+  mlir::PassManager pm(m.ctx.get());
+  std::string err;
+  llvm::raw_string_ostream es(err);
+  if (mlir::failed(mlir::parsePassPipeline(passes,
+                                           pm, es)))
+    return createStringError(inconvertibleErrorCode(),
+                             "--pipeline '" + passes + "': " + err);
+  if (mlir::failed(pm.run(*m.module))) // the passes' errors are printed
+    return createStringError(inconvertibleErrorCode(),
+                             "--pipeline '" + passes + "' failed on " + ref);
+  auto f = m.module->lookupSymbol<mlir::func::FuncOp>(entry);
+  if (!f)
+    return createStringError(inconvertibleErrorCode(),
+                             "--pipeline '" + passes + "' removed @" + entry);
+  m.sig = Signature();
+  if (Error e = signatureOf(f, m.sig))
+    return std::move(e);
+  RunOptions opts;
+  opts.paramDir = ::rotq::materialize::directoryOf(ref);
   auto c = compile(*m.module, entry, m.sig, opts);
   if (!c)
     return c.takeError();
@@ -140,6 +206,10 @@ struct Metrics {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  mlir::rotq::registerRotqTransformsPasses();
+  mlir::rotq::registerRotqCalibrationPasses();
+  mlir::rotq::registerRotqConversionPasses();
+  mlir::rotq::registerRotqPipelines();
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv,
                               "rotq-eval: compare models with a float "
@@ -159,6 +229,14 @@ int main(int argc, char **argv) {
         return fail("refusing to overwrite the input " + in +
                     " with --save-tokens");
 
+  if (seeds < 1)
+    return fail("--seeds must be at least 1");
+  if (seeds > 1 && pipeline.empty())
+    return fail("--seeds needs --pipeline (the seeds are the pipeline's)");
+  if (seeds > 1 && pipeline.find("{seed}") == std::string::npos)
+    return fail("--seeds " + Twine(seeds.getValue()) +
+                ": the pipeline has no {seed} to vary");
+
   mlir::DialectRegistry registry;
   registerDialects(registry);
   std::vector<Model> models;
@@ -168,6 +246,19 @@ int main(int argc, char **argv) {
       return fail(toString(m.takeError()));
     models.push_back(std::move(*m));
   }
+  for (int64_t s = 1; !pipeline.empty() && s <= seeds; ++s) {
+    std::string passes = pipeline;
+    for (size_t at; (at = passes.find("{seed}")) != std::string::npos;)
+      passes.replace(at, 6, std::to_string(s));
+    auto m = transformed(registry, files[0], passes);
+    if (!m)
+      return fail(toString(m.takeError()));
+    m->name = pipeline.find("{seed}") == std::string::npos
+                  ? "pipeline"
+                  : "pipeline, seed " + std::to_string(s);
+    models.push_back(std::move(*m));
+  }
+  bool summarize = (summary || seeds > 1) && models.size() > 1;
 
   std::vector<std::vector<int64_t>> seqs;
   int64_t vocab = 0;
@@ -256,6 +347,24 @@ int main(int argc, char **argv) {
   auto ppl = [](const Metrics &m) {
     return m.predicted ? std::exp(m.nll / double(m.predicted)) : NAN;
   };
+  // Per model (reference excluded): rel. logit error, KL, top-1, perplexity.
+  auto values = [&](size_t m) {
+    const Metrics &mt = metrics[m];
+    return std::array<double, 4>{std::sqrt(mt.errSq / mt.refSq),
+                                 mt.kl / double(mt.positions),
+                                 double(mt.agree) / double(mt.positions),
+                                 ppl(mt)};
+  };
+  std::array<double, 4> mean{}, lo, hi;
+  lo.fill(INFINITY);
+  hi.fill(-INFINITY);
+  for (size_t m = 1; m < models.size(); ++m)
+    for (int k = 0; k < 4; ++k) {
+      double v = values(m)[k];
+      mean[k] += v / double(models.size() - 1);
+      lo[k] = std::min(lo[k], v);
+      hi[k] = std::max(hi[k], v);
+    }
   if (asJson) {
     json::Array rows;
     json::Value reference = nullptr;
@@ -276,12 +385,21 @@ int main(int argc, char **argv) {
     json::Object out{{"positions", metrics[0].positions},
                      {"reference", std::move(reference)},
                      {"models", std::move(rows)}};
+    if (summarize) {
+      const char *names[] = {"rel_logit_error", "kl", "top1_agreement",
+                             "perplexity"};
+      json::Object sum{{"models", int64_t(models.size() - 1)}};
+      for (int k = 0; k < 4; ++k)
+        sum[names[k]] = json::Object{
+            {"mean", mean[k]}, {"min", lo[k]}, {"max", hi[k]}};
+      out["summary"] = std::move(sum);
+    }
     outs() << formatv("{0:2}", json::Value(std::move(out))) << "\n";
     return 0;
   }
   size_t width = 10;
   for (const Model &m : models)
-    width = std::max(width, sys::path::filename(m.file).size());
+    width = std::max(width, m.name.size());
   outs() << metrics[0].positions << " positions in " << seqs.size()
          << " sequence(s)" << (sample > 0 ? ", sampled from the reference" : "")
          << "\n";
@@ -289,7 +407,7 @@ int main(int argc, char **argv) {
                    "rel. logit err", "KL(ref||q)", "top-1", "perplexity");
   for (size_t m = 0; m < models.size(); ++m) {
     const Metrics &mt = metrics[m];
-    std::string name = sys::path::filename(models[m].file).str();
+    const std::string &name = models[m].name;
     if (m == 0)
       outs() << format("%-*s %14s %12s %8s %12.3f\n", int(width), name.c_str(),
                        "(reference)", "", "", ppl(mt));
@@ -299,6 +417,16 @@ int main(int argc, char **argv) {
                        mt.kl / double(mt.positions),
                        100.0 * double(mt.agree) / double(mt.positions),
                        ppl(mt));
+  }
+  if (summarize) {
+    const char *rows[] = {"mean", "min", "max"};
+    for (int r = 0; r < 3; ++r) {
+      const std::array<double, 4> &v = r == 0 ? mean : r == 1 ? lo : hi;
+      std::string name = std::string(rows[r]) + " of " +
+                         std::to_string(models.size() - 1);
+      outs() << format("%-*s %14.4f %12.5f %7.1f%% %12.3f\n", int(width),
+                       name.c_str(), v[0], v[1], 100.0 * v[2], v[3]);
+    }
   }
   return 0;
 }
