@@ -101,18 +101,12 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
         continue;
       ElementsAttr &metric = metrics[stat.get()];
       if (!metric) {
-        if (s.nonFinite)
-          return lin.emitError("calibration: the input of ")
-                 << model::describe(lin) << " has " << s.nonFinite
-                 << " NaN or infinite values; no output metric";
-        std::vector<double> h = s.hessian;
-        for (double &v : h)
-          v /= double(std::max<int64_t>(s.tokens, 1));
-        quant::OutputMetric m =
-            quant::OutputMetric::fromSecondMoments(h, s.channels, metricRank);
+        auto m = calib::outputMetric(lin, s, metricRank);
+        if (failed(m))
+          return failure();
         metric = calib::statAttr<double>(
-            RankedTensorType::get({1 + m.rank, s.channels}, b.getF64Type()),
-            m.toRows(), base + ".output_metric");
+            RankedTensorType::get({1 + m->rank, s.channels}, b.getF64Type()),
+            m->toRows(), base + ".output_metric");
       }
       lin->setAttr(base + ".output_metric", metric);
     }

@@ -320,6 +320,18 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
   return out;
 }
 
+FailureOr<::rotq::quant::OutputMetric>
+calib::outputMetric(LinearOp lin, const Stats &s, int64_t rank) {
+  if (s.nonFinite)
+    return lin.emitError("calibration: the input of ")
+           << model::describe(lin) << " has " << s.nonFinite
+           << " NaN or infinite values; no output-error metric";
+  std::vector<double> h = s.hessian;
+  for (double &v : h)
+    v /= double(std::max<int64_t>(s.tokens, 1));
+  return ::rotq::quant::OutputMetric::fromSecondMoments(h, s.channels, rank);
+}
+
 FailureOr<std::vector<std::shared_ptr<const calib::Stats>>>
 calib::collect(func::FuncOp func, ArrayRef<LinearOp> linears,
                const std::vector<std::vector<int64_t>> &tokens, bool hessian,

@@ -119,17 +119,12 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
     std::vector<double> w = *model::readConstant(lin.getWeight());
     int64_t rows = lin.getWeight().getType().getDimSize(0);
     int64_t cols = lin.getWeight().getType().getDimSize(1);
-    quant::OutputMetric metric;
+    FailureOr<quant::OutputMetric> metric = quant::OutputMetric();
     if (objective == "output") {
-      if (s.nonFinite)
-        return lin.emitError("GPTQ: the input of ")
-               << model::describe(lin) << " has " << s.nonFinite
-               << " NaN or infinite values";
-      std::vector<double> h = s.hessian;
-      for (double &v : h)
-        v /= double(std::max<int64_t>(s.tokens, 1));
-      metric = quant::OutputMetric::fromSecondMoments(h, cols, metricRank);
-      go.metric = &metric;
+      metric = calib::outputMetric(lin, s, metricRank);
+      if (failed(metric))
+        return failure();
+      go.metric = &*metric;
     }
     gptq::Result r;
     std::string error;

@@ -628,18 +628,29 @@ std::vector<float> rotq::quant::dequantize(const Quantized &q) {
   return out;
 }
 
-std::vector<double> rotq::quant::searchClip(const std::vector<double> &w,
-                                            int64_t rows, int64_t cols,
-                                            const Params &params, int grid,
-                                            double minRatio, double p) {
+namespace {
+/// pick(first value, count, first column) for every (row, group) of w.
+template <typename Pick>
+std::vector<double> perGroup(const std::vector<double> &w, int64_t rows,
+                             int64_t cols, const Params &params, Pick pick) {
   int64_t g = params.groupSize > 0 ? params.groupSize : cols;
   int64_t groups = cols / g;
   std::vector<double> best(rows * groups, 1.0);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t k = 0; k < groups; ++k)
-      best[r * groups + k] = searchGroupClip(&w[r * cols + k * g], g, params,
-                                             1, grid, minRatio, p);
+      best[r * groups + k] = pick(&w[r * cols + k * g], g, k * g);
   return best;
+}
+} // namespace
+
+std::vector<double> rotq::quant::searchClip(const std::vector<double> &w,
+                                            int64_t rows, int64_t cols,
+                                            const Params &params, int grid,
+                                            double minRatio, double p) {
+  return perGroup(w, rows, cols, params,
+                  [&](const double *x, int64_t n, int64_t) {
+                    return searchGroupClip(x, n, params, 1, grid, minRatio, p);
+                  });
 }
 
 std::vector<int8_t> rotq::quant::pack(const std::vector<int8_t> &codes,
@@ -825,12 +836,9 @@ std::vector<double> rotq::quant::searchClip(const std::vector<double> &w,
                                             const Params &params,
                                             const OutputMetric &metric,
                                             int grid, double minRatio) {
-  int64_t g = params.groupSize > 0 ? params.groupSize : cols;
-  int64_t groups = cols / g;
-  std::vector<double> best(rows * groups, 1.0);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t k = 0; k < groups; ++k)
-      best[r * groups + k] = searchGroupClipOutput(
-          &w[r * cols + k * g], g, params, metric, k * g, grid, minRatio);
-  return best;
+  return perGroup(w, rows, cols, params,
+                  [&](const double *x, int64_t n, int64_t begin) {
+                    return searchGroupClipOutput(x, n, params, metric, begin,
+                                                 grid, minRatio);
+                  });
 }

@@ -13,6 +13,7 @@
 #define ROTQ_CALIBRATION_CALIBRATION_H
 
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Support/Quantizer.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -106,6 +107,12 @@ ElementsAttr statAttr(RankedTensorType type, ArrayRef<T> data,
   return DenseResourceElementsAttr::get(
       type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
 }
+
+/// The output-error metric (quant::OutputMetric) of the second moments
+/// X^T X / tokens in `s` (collected with `hessian`), with `rank` leading
+/// directions; an error on `lin` when the input had NaN or infinite values.
+FailureOr<::rotq::quant::OutputMetric>
+outputMetric(LinearOp lin, const Stats &s, int64_t rank);
 
 /// Program::build(func)->collect(...), for one collection.
 FailureOr<std::vector<std::shared_ptr<const Stats>>>
