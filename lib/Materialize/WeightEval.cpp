@@ -477,6 +477,17 @@ llvm::Error Evaluator::evaluateOp(Operation *op) {
         clip = quant::searchClip(w, count, n, params, 100,
                                  search.getValueAsDouble());
       quant::Quantized qz = quant::quantize(w, count, n, params, clip);
+      if (metric && q.getMetricRounding()) {
+        std::vector<quant::Scale> s(groups);
+        for (int64_t r = 0; r < count; ++r) {
+          for (int64_t k = 0; k < groups; ++k)
+            s[k] = {qz.scales[r * groups + k],
+                    params.symmetric ? int8_t(0)
+                                     : qz.zeroPoints[r * groups + k]};
+          quant::refineRounding(&w[r * n], n, params, s.data(),
+                                &qz.codes[r * n], *metric);
+        }
+      }
       for (int64_t i = 0; i < count * n; ++i)
         codes->data[rb * n + i] = qz.codes[i];
       for (int64_t i = 0; i < count * groups; ++i) {

@@ -66,6 +66,11 @@ struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("w-objective=output: leading directions of the "
                      "second moments kept exactly"),
       llvm::cl::init(4)};
+  Option<std::string> wRounding{
+      *this, "w-rounding",
+      llvm::cl::desc("RTN codes: nearest | output (greedy descent on the "
+                     "output error; needs the output objective)"),
+      llvm::cl::init("nearest")};
   Option<bool> actOrder{*this, "act-order",
                         llvm::cl::desc("GPTQ: decreasing Hessian diagonal "
                                        "order"),
@@ -135,6 +140,12 @@ LogicalResult checkOptions(const QuantizeOptions &o,
     return error("rotq-quantize: w-objective must be auto, output or "
                  "weight, got '" +
                  o.wObjective + "'");
+  if (o.wRounding != "nearest" && o.wRounding != "output")
+    return error("rotq-quantize: w-rounding must be nearest or output, got '" +
+                 o.wRounding + "'");
+  if (o.wRounding == "output" && o.wMethod == "gptq")
+    return error("rotq-quantize: w-rounding=output is for RTN (GPTQ rounds "
+                 "with its own error feedback)");
   if (o.wObjective == "output" && !o.wClipSearch)
     return error("rotq-quantize: w-objective=output chooses clip ratios: "
                  "it needs w-clip-search=true");
@@ -212,6 +223,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
       }
       rotq::QuantizeWeightsOptions w;
       w.objective = objective;
+      w.rounding = o.wRounding;
       w.clipMin = clipMin;
       w.bits = o.wBits;
       w.asymmetric = wAsymmetric;

@@ -842,3 +842,53 @@ std::vector<double> rotq::quant::searchClip(const std::vector<double> &w,
                                                  grid, minRatio);
                   });
 }
+
+void rotq::quant::refineRounding(const double *w, int64_t cols,
+                                 const Params &params, const Scale *scales,
+                                 int8_t *codes, const OutputMetric &metric,
+                                 int passes) {
+  assert(metric.cols == cols && "the metric must span the row");
+  int64_t g = params.groupSize > 0 ? params.groupSize : cols;
+  int qmax = (1 << (params.bits - 1)) - 1;
+  int64_t rank = metric.rank;
+  std::vector<double> e(cols), dot(rank, 0.0);
+  double total = 0;
+  for (int64_t j = 0; j < cols; ++j) {
+    e[j] = dequantizeValue(codes[j], scales[j / g]) - w[j];
+    if (!std::isfinite(e[j]))
+      return; // nothing to improve on
+    total += metric.diag[j] * e[j] * e[j];
+    for (int64_t k = 0; k < rank; ++k)
+      dot[k] += metric.dirs[k * cols + j] * e[j];
+  }
+  for (double d : dot)
+    total += d * d;
+  for (int pass = 0; pass < passes; ++pass) {
+    bool changed = false;
+    for (int64_t j = 0; j < cols; ++j) {
+      const Scale &s = scales[j / g];
+      for (int step : {1, -1}) {
+        int q = int(codes[j]) + step;
+        if (q < -qmax - 1 || q > qmax)
+          continue;
+        double ne = dequantizeValue(int8_t(q), s) - w[j], de = ne - e[j];
+        double delta = metric.diag[j] * (ne * ne - e[j] * e[j]);
+        for (int64_t k = 0; k < rank; ++k) {
+          double v = metric.dirs[k * cols + j];
+          delta += de * v * (2 * dot[k] + de * v);
+        }
+        if (!(delta < -1e-12 * total))
+          continue;
+        codes[j] = int8_t(q);
+        for (int64_t k = 0; k < rank; ++k)
+          dot[k] += metric.dirs[k * cols + j] * de;
+        e[j] = ne;
+        total += delta;
+        changed = true;
+        break;
+      }
+    }
+    if (!changed)
+      break;
+  }
+}

@@ -139,9 +139,9 @@ Value quantutil::quantizeWeight(OpBuilder &b, Location loc, Value w,
                                 int64_t bits, bool asymmetric,
                                 int64_t groupSize,
                                 std::optional<double> clipSearch, bool pack,
-                                ElementsAttr clipMetric) {
+                                ElementsAttr clipMetric, bool metricRounding) {
   Codes c = quantizeDynamic(b, loc, w, bits, asymmetric, groupSize, 1.0,
-                            clipSearch, clipMetric);
+                            clipSearch, clipMetric, metricRounding);
   auto wt = cast<RankedTensorType>(w.getType());
   int64_t cols = wt.getShape().back();
   Value codes = c.codes;
@@ -162,7 +162,8 @@ quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
                                             bool asymmetric, int64_t groupSize,
                                             double clipRatio,
                                             std::optional<double> clipSearch,
-                                            ElementsAttr clipMetric) {
+                                            ElementsAttr clipMetric,
+                                            bool metricRounding) {
   auto t = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> scaleShape(t.getShape());
   scaleShape.back() = groupSize > 0 ? t.getShape().back() / groupSize : 1;
@@ -176,7 +177,8 @@ quantutil::Codes quantutil::quantizeDynamic(OpBuilder &b, Location loc,
                                                          : Granularity::Row),
       groupSize > 0 ? b.getI64IntegerAttr(groupSize) : IntegerAttr(),
       asymmetric ? b.getUnitAttr() : UnitAttr(), b.getF64FloatAttr(clipRatio),
-      clipSearch ? b.getF64FloatAttr(*clipSearch) : FloatAttr(), clipMetric);
+      clipSearch ? b.getF64FloatAttr(*clipSearch) : FloatAttr(), clipMetric,
+      metricRounding ? b.getUnitAttr() : UnitAttr());
   return {q.getCodes(), q.getOutScale(), q.getOutZeroPoint()};
 }
 

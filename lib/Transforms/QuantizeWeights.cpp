@@ -52,6 +52,16 @@ struct QuantizeWeightsPass
                      "clip-search=true");
       return signalPassFailure();
     }
+    if (rounding != "nearest" && rounding != "output") {
+      func.emitError("rounding must be nearest or output, got '")
+          << rounding << "'";
+      return signalPassFailure();
+    }
+    if (rounding == "output" && !output) {
+      func.emitError("rounding=output descends on the output error: it "
+                     "needs objective=output");
+      return signalPassFailure();
+    }
     if (clipSearch && !(clipMin > 0 && clipMin <= 1)) {
       func.emitError("clip-min must be in (0, 1], got ") << clipMin.getValue();
       return signalPassFailure();
@@ -82,7 +92,7 @@ struct QuantizeWeightsPass
       Value wq = quantutil::quantizeWeight(
           b, lin.getLoc(), lin.getWeight(), bits, asymmetric, groupSize,
           clipSearch ? std::optional<double>(clipMin) : std::nullopt,
-          /*pack=*/mode == "real", metric);
+          /*pack=*/mode == "real", metric, rounding == "output");
       lin.getWeightMutable().set(wq);
       if (report) {
         auto d = lin.emitRemark();
@@ -96,6 +106,8 @@ struct QuantizeWeightsPass
                                                 .getDimSize(0) -
                                             1)
                        : std::string("smallest weight error"));
+        if (rounding == "output")
+          d << ", output-aware rounding";
         d << ")";
       }
       return WalkResult::advance();

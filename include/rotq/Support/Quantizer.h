@@ -143,6 +143,16 @@ double searchGroupClipOutput(const double *x, int64_t n, const Params &params,
                              const OutputMetric &metric, int64_t begin,
                              int grid = 100, double minRatio = 0.8);
 
+/// Output-aware rounding: improves the codes of one row (`cols` values at
+/// `w`, codes at `codes`, the group scales at `scales`) by greedy
+/// coordinate descent on metric.error over the whole row: `passes` sweeps
+/// over the columns in order, each code moved by +1, else -1 (staying in
+/// the code range), when that lowers the error by more than 1e-12 of it.
+/// The scales do not change, so the codes dequantize as before.
+void refineRounding(const double *w, int64_t cols, const Params &params,
+                    const Scale *scales, int8_t *codes,
+                    const OutputMetric &metric, int passes = 2);
+
 /// searchGroupClipOutput for every (row, group); each group is searched on
 /// its own (the metric's coupling between groups of a row is left out).
 std::vector<double> searchClip(const std::vector<double> &w, int64_t rows,

@@ -266,6 +266,10 @@ def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
     Option<"objective", "objective", "std::string", "\"weight\"",
            "What the clip search minimises: weight | output (needs "
            "rotq.calibration.output_metric on each linear)">,
+    Option<"rounding", "rounding", "std::string", "\"nearest\"",
+           "nearest | output (objective=output: then improve the codes "
+           "by greedy descent on the output error, rotq.quantize's "
+           "metric_rounding)">,
     Option<"mode", "mode", "std::string", "\"real\"", "real | fake">,
     Option<"skipLmHead", "skip-lm-head", "bool", "true",
            "Leave the linear that produces the function result in float">,

@@ -56,7 +56,8 @@ struct Codes {
 Codes quantizeDynamic(OpBuilder &b, Location loc, Value x, int64_t bits,
                       bool asymmetric, int64_t groupSize, double clipRatio,
                       std::optional<double> clipSearch = std::nullopt,
-                      ElementsAttr clipMetric = {});
+                      ElementsAttr clipMetric = {},
+                      bool metricRounding = false);
 
 /// A [rows, cols] weight quantized as IR: rotq.quantize per row (or per
 /// group of `groupSize` columns), searching each row's clip ratio down to
@@ -67,7 +68,8 @@ Codes quantizeDynamic(OpBuilder &b, Location loc, Value x, int64_t bits,
 Value quantizeWeight(OpBuilder &b, Location loc, Value w, int64_t bits,
                      bool asymmetric, int64_t groupSize,
                      std::optional<double> clipSearch, bool pack,
-                     ElementsAttr clipMetric = {});
+                     ElementsAttr clipMetric = {},
+                     bool metricRounding = false);
 
 /// quantizeDynamic followed by rotq.dequantize back to x's type.
 Value fakeQuantize(OpBuilder &b, Location loc, Value x, int64_t bits,

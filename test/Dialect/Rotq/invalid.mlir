@@ -775,3 +775,12 @@ func.func @clip_metric_rank(%x: tensor<2x4x8xf32>) {
       : tensor<2x4x8xf32> -> tensor<2x4x8xi8>, tensor<2x4x1xf32>
   return
 }
+
+// -----
+
+func.func @metric_rounding_without_metric(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{metric_rounding needs clip_metric}}
+  %q, %s = rotq.quantize %x {bits = 4, granularity = #rotq.granularity<row>, clip_search = 0.8, metric_rounding}
+      : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4x1xf32>
+  return
+}

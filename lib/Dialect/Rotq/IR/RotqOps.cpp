@@ -426,6 +426,8 @@ LogicalResult QuantizeOp::verify() {
       return emitOpError() << "clip_search needs the dynamic form (no scale "
                               "operand)";
   }
+  if (getMetricRounding() && !getClipMetricAttr())
+    return emitOpError() << "metric_rounding needs clip_metric";
   if (ElementsAttr metric = getClipMetricAttr()) {
     auto t = cast<ShapedType>(metric.getType());
     if (!getClipSearchAttr())

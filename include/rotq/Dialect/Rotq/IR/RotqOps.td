@@ -175,6 +175,11 @@ def Rotq_QuantizeOp : Rotq_Op<"quantize",
     measures it). For each region, the ratio whose error
     `e = dequantize(q) - x` has the smallest `e^T M_g e` wins, `M_g` being
     `M` restricted to the region's columns (the earliest one on ties).
+    `metric_rounding` (with `clip_metric`) then improves each row's codes
+    under the chosen scales by greedy coordinate descent on `e^T M e` over
+    the whole row: two sweeps over the columns in order, each code moved by
+    +1, else -1 (within the code range), when that lowers the error by more
+    than 1e-12 of it (a sweep that changes nothing ends the descent).
 
     *Static* form: `scale` (and `zero_point`) are operands in the shape the
     granularity implies, and only the codes are returned; `clip_ratio` is not
@@ -199,7 +204,8 @@ def Rotq_QuantizeOp : Rotq_Op<"quantize",
                        UnitAttr:$asymmetric,
                        DefaultValuedAttr<F64Attr, "1.0">:$clip_ratio,
                        OptionalAttr<F64Attr>:$clip_search,
-                       OptionalAttr<ElementsAttr>:$clip_metric);
+                       OptionalAttr<ElementsAttr>:$clip_metric,
+                       UnitAttr:$metric_rounding);
   let results = (outs Rotq_CodeTensor:$codes,
                       Optional<Rotq_ScaleTensor>:$out_scale,
                       Optional<Rotq_CodeTensor>:$out_zero_point);
