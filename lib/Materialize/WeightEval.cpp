@@ -268,7 +268,8 @@ auto ::rotq::materialize::isEvaluable(Operation *op) -> bool {
              tensor::ExpandShapeOp, tensor::CollapseShapeOp,
              mlir::rotq::HadamardOp, mlir::rotq::RotateOp,
              mlir::rotq::PermuteOp, mlir::rotq::ScaleOp, mlir::rotq::PackOp,
-             mlir::rotq::UnpackOp, mlir::rotq::DequantizeOp>(op);
+             mlir::rotq::UnpackOp, mlir::rotq::DequantizeOp,
+             mlir::rotq::ErrorProjectionOp>(op);
 }
 
 llvm::Expected<TensorRef> Evaluator::evaluate(Value v) {
@@ -560,6 +561,28 @@ llvm::Error Evaluator::evaluateOp(Operation *op) {
       int z = zp ? int(zp->data[s]) : 0;
       t->data[i] = double(sc * float(int(codes.data[i]) - z));
     }
+    finish(0, std::move(t));
+    return llvm::Error::success();
+  }
+  if (isa<mlir::rotq::ErrorProjectionOp>(op)) {
+    // (w - wq) * p^T, one output row per task.
+    const Tensor &w = *in[0], &wq = *in[1], &p = *in[2];
+    int64_t cols = w.shape[1], k = p.shape[0];
+    auto t = result(0);
+    t->data.assign(w.shape[0] * k, 0.0);
+    parallelRows(w.shape[0], [&](int64_t rb, int64_t re) {
+      std::vector<double> e(cols);
+      for (int64_t r = rb; r < re; ++r) {
+        for (int64_t j = 0; j < cols; ++j)
+          e[j] = w.data[r * cols + j] - wq.data[r * cols + j];
+        for (int64_t d = 0; d < k; ++d) {
+          double acc = 0;
+          for (int64_t j = 0; j < cols; ++j)
+            acc += e[j] * p.data[d * cols + j];
+          t->data[r * k + d] = acc;
+        }
+      }
+    });
     finish(0, std::move(t));
     return llvm::Error::success();
   }

@@ -41,7 +41,8 @@ private:
 /// Ops the evaluator computes: rotq.param, arith.constant, tensor.empty,
 /// arith.extf/truncf, linalg.transpose, tensor.expand_shape/collapse_shape,
 /// rotq.hadamard/rotate/permute/scale, dynamic rotq.quantize (row or
-/// group), rotq.pack/unpack/dequantize; all on static shapes.
+/// group), rotq.pack/unpack/dequantize, rotq.error_projection; all on
+/// static shapes.
 bool isEvaluable(mlir::Operation *op);
 
 /// Evaluates values whose whole backward slice is evaluable. Results are

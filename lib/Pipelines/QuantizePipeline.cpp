@@ -71,6 +71,12 @@ struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("RTN codes: nearest | output (greedy descent on the "
                      "output error; needs the output objective)"),
       llvm::cl::init("nearest")};
+  Option<int64_t> protectDirections{
+      *this, "protect-directions",
+      llvm::cl::desc("RTN with the output objective: keep each linear's "
+                     "weight error along this many leading input directions "
+                     "as a float rank-K correction (rotq.protect)"),
+      llvm::cl::init(0)};
   Option<bool> actOrder{*this, "act-order",
                         llvm::cl::desc("GPTQ: decreasing Hessian diagonal "
                                        "order"),
@@ -146,6 +152,17 @@ LogicalResult checkOptions(const QuantizeOptions &o,
   if (o.wRounding == "output" && o.wMethod == "gptq")
     return error("rotq-quantize: w-rounding=output is for RTN (GPTQ rounds "
                  "with its own error feedback)");
+  if (o.protectDirections < 0)
+    return error("rotq-quantize: protect-directions must be >= 0, got " +
+                 Twine(o.protectDirections.getValue()));
+  if (o.protectDirections > 0 && o.wMethod == "gptq")
+    return error("rotq-quantize: protect-directions is for RTN (w-method=rtn)");
+  if (o.protectDirections > 0 &&
+      (o.wObjective == "weight" ||
+       (o.wObjective == "auto" && o.calibration.empty())))
+    return error("rotq-quantize: protect-directions takes the directions "
+                 "from the output objective's calibration: give "
+                 "calibration=TOKENS.npy (or w-objective=output)");
   if (o.wObjective == "output" && !o.wClipSearch)
     return error("rotq-quantize: w-objective=output chooses clip ratios: "
                  "it needs w-clip-search=true");
@@ -213,7 +230,9 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
     } else {
       if (objective == "output") {
         rotq::CalibrateOptions c;
-        c.metricRank = o.wMetricRank;
+        // The protected directions come first; the search keeps
+        // w-metric-rank more.
+        c.metricRank = o.wMetricRank + o.protectDirections;
         c.calibration = o.calibration;
         c.calibrationSamples = o.calibrationSamples;
         c.calibrationLength = o.calibrationLength;
@@ -224,6 +243,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
       rotq::QuantizeWeightsOptions w;
       w.objective = objective;
       w.rounding = o.wRounding;
+      w.protect = o.protectDirections;
       w.clipMin = clipMin;
       w.bits = o.wBits;
       w.asymmetric = wAsymmetric;

@@ -13,6 +13,10 @@
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cmath>
 #include <cstdio>
 
 namespace mlir::rotq {
@@ -32,9 +36,118 @@ std::string shortNumber(double v) {
   return buf;
 }
 
+/// What protect-directions adds to one linear.
+struct Protection {
+  std::vector<float> directions; // [K, in], orthonormal rows
+  ElementsAttr searchMetric;     // the metric without the protected part
+  std::string summary;           // for the report
+};
+
+/// An f64 [rows, cols] attribute, inline when small (as the calibration
+/// writes its statistics).
+ElementsAttr f64Attr(MLIRContext *ctx, ArrayRef<double> v, int64_t rows,
+                     int64_t cols, StringRef name) {
+  auto type = RankedTensorType::get({rows, cols}, Float64Type::get(ctx));
+  if (v.size() <= 1024)
+    return DenseElementsAttr::get(type, v);
+  return DenseResourceElementsAttr::get(
+      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(v));
+}
+
 struct QuantizeWeightsPass
     : mlir::rotq::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   using QuantizeWeightsBase::QuantizeWeightsBase;
+
+  /// The `protect` leading directions of lin's metric M = diag(D) + V^T V
+  /// (rows of V are sqrt(energy) * unit eigenvector): the unit vectors,
+  /// and the metric the clip search sees once the error along them is
+  /// corrected exactly, D and the remaining rows of V.
+  std::optional<Protection> protection(LinearOp lin, ElementsAttr metric) {
+    auto t = cast<ShapedType>(metric.getType());
+    int64_t rank = t.getDimSize(0) - 1, cols = t.getDimSize(1);
+    if (rank < protect) {
+      lin.emitError() << "protect-directions=" << protect.getValue() << ": the "
+                      << kOutputMetric << " of " << model::describe(lin)
+                      << " holds " << rank
+                      << " directions (run rotq-calibrate with metric-rank >= "
+                      << protect.getValue() << ")";
+      return std::nullopt;
+    }
+    std::optional<std::vector<double>> rows = readF64Elements(metric);
+    if (!rows) {
+      lin.emitError() << "cannot read the " << kOutputMetric << " of "
+                      << model::describe(lin);
+      return std::nullopt;
+    }
+    Protection p;
+    int64_t k = protect;
+    std::vector<double> rest(rows->begin(), rows->begin() + cols);
+    rest.insert(rest.end(), rows->begin() + (1 + k) * cols, rows->end());
+    p.searchMetric = f64Attr(lin.getContext(), rest, 1 + rank - k, cols,
+                             "rotq.protected_metric");
+    p.directions.resize(k * cols);
+    std::string where;
+    double energy = 0, total = 0;
+    // trace(M): the diagonal's part and every direction's.
+    for (int64_t j = 0; j < cols; ++j)
+      total += (*rows)[j];
+    for (int64_t j = cols; j < cols * (1 + rank); ++j)
+      total += (*rows)[j] * (*rows)[j];
+    for (int64_t d = 0; d < k; ++d) {
+      const double *v = rows->data() + (1 + d) * cols;
+      double norm = 0;
+      int64_t top = 0;
+      for (int64_t j = 0; j < cols; ++j) {
+        norm += v[j] * v[j];
+        if (std::abs(v[j]) > std::abs(v[top]))
+          top = j;
+      }
+      energy += norm;
+      double inv = norm > 0 ? 1 / std::sqrt(norm) : 0;
+      for (int64_t j = 0; j < cols; ++j)
+        p.directions[d * cols + j] = float(v[j] * inv);
+      // Where the direction sits: its largest coordinate and that
+      // coordinate's share of it (near 1 for a massive channel).
+      where += (d ? ", " : "") + std::to_string(top) + " (" +
+               shortNumber(v[top] * v[top] / std::max(norm, 1e-300)) + ")";
+    }
+    int64_t out = lin.getWeight().getType().getDimSize(0);
+    unsigned bytes =
+        lin.getInput().getType().getElementType().getIntOrFloatBitWidth() / 8;
+    double quantBytes = double(out) * cols * bits / 8;
+    double extra = double(k) * (cols + out) * bytes;
+    p.summary = std::to_string(k) + " protected input direction" +
+                (k == 1 ? "" : "s") + " holding " +
+                shortNumber(100 * energy / std::max(total, 1e-300)) +
+                " % of the input energy (largest channel and its share: " +
+                where + "), " + shortNumber(extra / 1024) + " kB in float, " +
+                shortNumber(100 * extra / quantBytes) +
+                " % of the quantized weight";
+    return p;
+  }
+
+  /// lin's users read rotq.protect(lin, x, P, C) with C the error of `wq`
+  /// along P, computed offline.
+  void protectLinear(OpBuilder &b, LinearOp lin, Value w, Value wq,
+                     const Protection &p) {
+    Location loc = lin.getLoc();
+    int64_t cols = lin.getWeight().getType().getDimSize(1);
+    int64_t out = lin.getWeight().getType().getDimSize(0);
+    int64_t k = protect;
+    Type et = lin.getInput().getType().getElementType();
+    Value dirs = quantutil::blobConstant<float>(
+        b, loc, {k, cols}, b.getF32Type(), p.directions,
+        "rotq.protected_directions");
+    Value c = ErrorProjectionOp::create(
+        b, loc, RankedTensorType::get({out, k}, et), w, wq, dirs);
+    if (!et.isF32())
+      dirs = arith::TruncFOp::create(
+          b, loc, RankedTensorType::get({k, cols}, et), dirs);
+    b.setInsertionPointAfter(lin);
+    auto prot = ProtectOp::create(b, loc, lin.getType(), lin.getResult(),
+                                  lin.getInput(), dirs, c);
+    lin.getResult().replaceAllUsesExcept(prot, prot);
+  }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -60,6 +173,16 @@ struct QuantizeWeightsPass
     if (rounding == "output" && !output) {
       func.emitError("rounding=output descends on the output error: it "
                      "needs objective=output");
+      return signalPassFailure();
+    }
+    if (protect < 0) {
+      func.emitError("protect-directions must be >= 0, got ")
+          << protect.getValue();
+      return signalPassFailure();
+    }
+    if (protect > 0 && !output) {
+      func.emitError("protect-directions takes the leading directions of "
+                     "the output metric: it needs objective=output");
       return signalPassFailure();
     }
     if (clipSearch && !(clipMin > 0 && clipMin <= 1)) {
@@ -89,11 +212,21 @@ struct QuantizeWeightsPass
                                  << cols << "], found " << t;
       }
       OpBuilder b(lin);
+      Value w = lin.getWeight();
+      std::optional<Protection> prot;
+      if (protect > 0) {
+        prot = protection(lin, metric);
+        if (!prot)
+          return WalkResult::interrupt();
+        metric = prot->searchMetric;
+      }
       Value wq = quantutil::quantizeWeight(
-          b, lin.getLoc(), lin.getWeight(), bits, asymmetric, groupSize,
+          b, lin.getLoc(), w, bits, asymmetric, groupSize,
           clipSearch ? std::optional<double>(clipMin) : std::nullopt,
           /*pack=*/mode == "real", metric, rounding == "output");
       lin.getWeightMutable().set(wq);
+      if (prot)
+        protectLinear(b, lin, w, wq, *prot);
       if (report) {
         auto d = lin.emitRemark();
         d << bits.getValue() << "-bit weights ("
@@ -108,6 +241,8 @@ struct QuantizeWeightsPass
                        : std::string("smallest weight error"));
         if (rounding == "output")
           d << ", output-aware rounding";
+        if (prot)
+          d << ", " << prot->summary;
         d << ")";
       }
       return WalkResult::advance();

@@ -4,6 +4,7 @@ qmatmul A AS AZ W WS WZ BIAS Y  -- integer codes, exact int64 accumulation
 rotate  X R Y [--transpose]     -- float64 x @ blockdiag(R)
 permute X Y p0,p1,...           -- y[..., i] = x[..., p[i]]
 equal   A B                     -- bitwise-equal arrays
+protect Y X P C Z               -- float64 y + (x @ p.T) @ c.T
 """
 import sys
 import numpy as np
@@ -56,6 +57,9 @@ elif kind == "permute":
     ok = np.array_equal(x[..., p], y)
     print("OK" if ok else "FAIL")
     sys.exit(0 if ok else 1)
+elif kind == "protect":
+    y, x, p, c, z = [np.load(f).astype(np.float64) for f in args]
+    check(z, y + (x @ p.T) @ c.T, 1e-6)
 elif kind == "equal":
     a, b = np.load(args[0]), np.load(args[1])
     ok = a.shape == b.shape and np.array_equal(a, b)

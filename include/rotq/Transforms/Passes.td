@@ -244,6 +244,15 @@ def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
     `rotq.dequantize`; rotq-materialize computes the f32 scales and the
     codes against them, in float64.
 
+    `protect-directions=K` (with `objective=output`) protects the K leading
+    directions of the metric, the input directions of highest calibration
+    energy (a massive channel is one): the linear's users read
+    `rotq.protect`, which adds back `(x P^T) C^T` with `P` [K, in] the unit
+    directions and `C = (w - wq) P^T` (`rotq.error_projection`, evaluated
+    offline), so the quantized layer is exact along them. The clip search
+    then weighs only the error that is left: the metric without those
+    directions. The metric must hold at least K directions.
+
     * `mode=real` (default): 4- and 2-bit codes go through `rotq.pack` /
       `rotq.unpack`, so the materialized checkpoint stores them two or four
       per byte.
@@ -270,6 +279,9 @@ def QuantizeWeights : Pass<"rotq-quantize-weights", "func::FuncOp"> {
            "nearest | output (objective=output: then improve the codes "
            "by greedy descent on the output error, rotq.quantize's "
            "metric_rounding)">,
+    Option<"protect", "protect-directions", "int64_t", "0",
+           "objective=output: keep the weight error along this many leading "
+           "input directions as a float rank-K correction (rotq.protect)">,
     Option<"mode", "mode", "std::string", "\"real\"", "real | fake">,
     Option<"skipLmHead", "skip-lm-head", "bool", "true",
            "Leave the linear that produces the function result in float">,

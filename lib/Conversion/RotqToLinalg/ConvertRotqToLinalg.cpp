@@ -49,6 +49,12 @@ struct ConvertRotqToLinalg
                       "lowered");
         return WalkResult::interrupt();
       }
+      if (isa<ErrorProjectionOp>(op)) {
+        op->emitError("rotq.error_projection is evaluated offline "
+                      "(rotq-materialize, or the tools before lowering), not "
+                      "lowered");
+        return WalkResult::interrupt();
+      }
       return WalkResult::advance();
     });
     if (offline.wasInterrupted())

@@ -7,7 +7,8 @@
 //   rms_norm:  a sum-of-squares reduction generic, then one element-wise
 //              generic x * rsqrt(ss / n + eps) (* weight);
 //   linear:    linalg.matmul with a transposed weight map (matmul_transpose_b)
-//              into a zero fill, then an element-wise bias-add generic.
+//              into a zero fill, then an element-wise bias-add generic;
+//   protect:   its two factors as linears, added element-wise.
 //
 //===----------------------------------------------------------------------===//
 #include "LoweringUtils.h"
@@ -194,6 +195,47 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
 } // namespace
 
 namespace {
+/// rotq.protect: the two skinny factors as rotq.linear ops (x * P^T, then
+/// * C^T, lowered by LowerLinear), added to the linear's result by one
+/// element-wise generic.
+struct LowerProtect : OpRewritePattern<ProtectOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ProtectOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto xType = op.getInput().getType();
+    auto yType = op.getLinearResult().getType();
+    SmallVector<int64_t> shape(xType.getShape());
+    shape.back() = op.getRank();
+    Value t = LinearOp::create(rewriter, loc, xType.clone(shape),
+                               op.getInput(), op.getDirections(), Value());
+    shape.back() = yType.getShape().back();
+    Value r = LinearOp::create(rewriter, loc, xType.clone(shape), t,
+                               op.getCorrection(), Value());
+    if (r.getType() != yType)
+      r = tensor::CastOp::create(rewriter, loc, yType, r);
+    int64_t rank = yType.getRank();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    Value init = emptyTensor(rewriter, loc,
+                             sizesOf(rewriter, loc, op.getLinearResult()),
+                             yType.getElementType());
+    Value z = buildGeneric(
+        rewriter, loc, {op.getLinearResult(), r}, init, {id, id, id},
+        SmallVector<IteratorType>(rank, IteratorType::parallel),
+        [](OpBuilder &b, Location l, ValueRange a) {
+          linalg::YieldOp::create(b, l,
+                                  arith::AddFOp::create(b, l, a[0], a[1]).getResult());
+        });
+    if (z.getType() != yType)
+      z = tensor::CastOp::create(rewriter, loc, yType, z);
+    rewriter.replaceOp(op, z);
+    return success();
+  }
+};
+} // namespace
+
+namespace {
 /// rotq.scale: one element-wise generic reading the vector along `axis`.
 struct LowerScale : OpRewritePattern<ScaleOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -222,6 +264,7 @@ struct LowerScale : OpRewritePattern<ScaleOp> {
 
 void mlir::rotq::lowering::populateLowerModelOpPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<LowerEmbedding, LowerRMSNorm, LowerLinear, LowerScale>(
+  patterns.add<LowerEmbedding, LowerRMSNorm, LowerLinear, LowerProtect,
+               LowerScale>(
       patterns.getContext());
 }

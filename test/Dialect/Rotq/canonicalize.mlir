@@ -166,3 +166,18 @@ func.func @rotate_no_compose(%x: tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x
   %2 = rotq.rotate %0, %h : tensor<3x4xf32>, tensor<4x4xf32>
   return %0, %1, %2 : tensor<3x4xf32>, tensor<3x4xf32>, tensor<3x4xf32>
 }
+
+// No protected direction: rotq.protect is the linear's result.
+// CHECK-LABEL: func @protect_rank_zero
+// CHECK-NEXT: return %arg0
+func.func @protect_rank_zero(%y: tensor<3x6xf32>, %x: tensor<3x8xf32>, %p: tensor<0x8xf32>, %c: tensor<6x0xf32>) -> tensor<3x6xf32> {
+  %z = rotq.protect %y, %x directions(%p : tensor<0x8xf32>) correction(%c : tensor<6x0xf32>) : tensor<3x8xf32> -> tensor<3x6xf32>
+  return %z : tensor<3x6xf32>
+}
+
+// CHECK-LABEL: func @protect_kept
+// CHECK: rotq.protect
+func.func @protect_kept(%y: tensor<3x6xf32>, %x: tensor<3x8xf32>, %p: tensor<1x8xf32>, %c: tensor<6x1xf32>) -> tensor<3x6xf32> {
+  %z = rotq.protect %y, %x directions(%p : tensor<1x8xf32>) correction(%c : tensor<6x1xf32>) : tensor<3x8xf32> -> tensor<3x6xf32>
+  return %z : tensor<3x6xf32>
+}

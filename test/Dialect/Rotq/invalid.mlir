@@ -784,3 +784,51 @@ func.func @metric_rounding_without_metric(%x: tensor<4x8xf32>) {
       : tensor<4x8xf32> -> tensor<4x8xi8>, tensor<4x1xf32>
   return
 }
+
+// -----
+
+func.func @protect_directions_width(%x: tensor<3x8xf32>, %y: tensor<3x6xf32>, %p: tensor<2x7xf32>, %c: tensor<6x2xf32>) -> tensor<3x6xf32> {
+  // expected-error @+1 {{directions must be [K, 8] (the input's last dimension), found [2, 7]}}
+  %z = rotq.protect %y, %x directions(%p : tensor<2x7xf32>) correction(%c : tensor<6x2xf32>) : tensor<3x8xf32> -> tensor<3x6xf32>
+  return %z : tensor<3x6xf32>
+}
+
+// -----
+
+func.func @protect_correction_shape(%x: tensor<3x8xf32>, %y: tensor<3x6xf32>, %p: tensor<2x8xf32>, %c: tensor<6x3xf32>) -> tensor<3x6xf32> {
+  // expected-error @+1 {{correction must be [6, 2] (the linear's out, K), found [6, 3]}}
+  %z = rotq.protect %y, %x directions(%p : tensor<2x8xf32>) correction(%c : tensor<6x3xf32>) : tensor<3x8xf32> -> tensor<3x6xf32>
+  return %z : tensor<3x6xf32>
+}
+
+// -----
+
+func.func @protect_rows(%x: tensor<4x8xf32>, %y: tensor<3x6xf32>, %p: tensor<2x8xf32>, %c: tensor<6x2xf32>) -> tensor<3x6xf32> {
+  // expected-error @+1 {{input dimension 0 (4) does not match the linear result's (3)}}
+  %z = rotq.protect %y, %x directions(%p : tensor<2x8xf32>) correction(%c : tensor<6x2xf32>) : tensor<4x8xf32> -> tensor<3x6xf32>
+  return %z : tensor<3x6xf32>
+}
+
+// -----
+
+func.func @protect_element_type(%x: tensor<3x8xbf16>, %y: tensor<3x6xf32>, %p: tensor<2x8xf32>, %c: tensor<6x2xf32>) -> tensor<3x6xf32> {
+  // expected-error @+1 {{input, directions and correction must have the linear result's element type}}
+  %z = rotq.protect %y, %x directions(%p : tensor<2x8xf32>) correction(%c : tensor<6x2xf32>) : tensor<3x8xbf16> -> tensor<3x6xf32>
+  return %z : tensor<3x6xf32>
+}
+
+// -----
+
+func.func @error_projection_quantized_type(%w: tensor<6x8xf32>, %wq: tensor<6x8xbf16>, %p: tensor<2x8xf32>) -> tensor<6x2xf32> {
+  // expected-error @+1 {{failed to verify that all of {weight, quantized} have same type}}
+  %c = "rotq.error_projection"(%w, %wq, %p) : (tensor<6x8xf32>, tensor<6x8xbf16>, tensor<2x8xf32>) -> tensor<6x2xf32>
+  return %c : tensor<6x2xf32>
+}
+
+// -----
+
+func.func @error_projection_result(%w: tensor<6x8xf32>, %p: tensor<2x8xf32>) -> tensor<6x3xf32> {
+  // expected-error @+1 {{result must be [6, 2] (out, K)}}
+  %c = rotq.error_projection %w, %w directions(%p : tensor<2x8xf32>) : tensor<6x8xf32> -> tensor<6x3xf32>
+  return %c : tensor<6x3xf32>
+}

@@ -91,3 +91,12 @@ func.func @params() -> (tensor<8x4xf32>, tensor<8x2xi8>) {
   %p = rotq.pack %q {bits = 4} : tensor<8x4xi8> -> tensor<8x2xi8>
   return %s, %p : tensor<8x4xf32>, tensor<8x2xi8>
 }
+
+// CHECK-LABEL: func @protect
+func.func @protect(%x: tensor<?x8xf32>, %y: tensor<?x6xf32>, %p: tensor<2x8xf32>, %w: tensor<6x8xf32>, %wq: tensor<6x8xf32>) -> tensor<?x6xf32> {
+  // CHECK: %[[C:.*]] = rotq.error_projection %{{.*}}, %{{.*}} directions(%{{.*}} : tensor<2x8xf32>) : tensor<6x8xf32> -> tensor<6x2xf32>
+  %c = rotq.error_projection %w, %wq directions(%p : tensor<2x8xf32>) : tensor<6x8xf32> -> tensor<6x2xf32>
+  // CHECK: rotq.protect %{{.*}}, %{{.*}} directions(%{{.*}} : tensor<2x8xf32>) correction(%[[C]] : tensor<6x2xf32>) : tensor<?x8xf32> -> tensor<?x6xf32>
+  %z = rotq.protect %y, %x directions(%p : tensor<2x8xf32>) correction(%c : tensor<6x2xf32>) : tensor<?x8xf32> -> tensor<?x6xf32>
+  return %z : tensor<?x6xf32>
+}

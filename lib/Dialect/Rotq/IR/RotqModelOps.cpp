@@ -168,3 +168,62 @@ LogicalResult ScaleOp::verify() {
            << " of the input has " << dimStr(in.getDimSize(axis));
   return success();
 }
+
+LogicalResult ProtectOp::verify() {
+  auto y = getLinearResult().getType();
+  auto x = getInput().getType();
+  auto p = getDirections().getType();
+  auto c = getCorrection().getType();
+  Type et = y.getElementType();
+  if (x.getElementType() != et || p.getElementType() != et ||
+      c.getElementType() != et)
+    return emitOpError("input, directions and correction must have the "
+                       "linear result's element type");
+  if (x.getRank() == 0 || x.getRank() != y.getRank())
+    return emitOpError("input and linear result must have one rank >= 1");
+  for (int64_t i = 0; i + 1 < x.getRank(); ++i)
+    if (!compatible(x.getDimSize(i), y.getDimSize(i)))
+      return emitOpError("input dimension ")
+             << i << " (" << dimStr(x.getDimSize(i))
+             << ") does not match the linear result's ("
+             << dimStr(y.getDimSize(i)) << ")";
+  if (p.getRank() != 2 || !p.hasStaticShape() || c.getRank() != 2 ||
+      !c.hasStaticShape())
+    return emitOpError("directions [K, in] and correction [out, K] must be "
+                       "static matrices");
+  int64_t in = x.getShape().back(), out = y.getShape().back();
+  if (p.getDimSize(1) != in)
+    return emitOpError("directions must be [K, ")
+           << dimStr(in) << "] (the input's last dimension), found ["
+           << p.getDimSize(0) << ", " << p.getDimSize(1) << "]";
+  if (c.getDimSize(0) != out || c.getDimSize(1) != p.getDimSize(0))
+    return emitOpError("correction must be [")
+           << dimStr(out) << ", " << p.getDimSize(0)
+           << "] (the linear's out, K), found [" << c.getDimSize(0) << ", "
+           << c.getDimSize(1) << "]";
+  return success();
+}
+
+OpFoldResult ProtectOp::fold(FoldAdaptor) {
+  // No direction: nothing to add.
+  if (getRank() == 0)
+    return getLinearResult();
+  return {};
+}
+
+LogicalResult ErrorProjectionOp::verify() {
+  auto w = getWeight().getType();
+  auto p = getDirections().getType();
+  auto r = getResult().getType();
+  if (w.getRank() != 2 || !w.hasStaticShape())
+    return emitOpError("weight must be a static [out, in] matrix");
+  if (p.getRank() != 2 || !p.hasStaticShape() ||
+      p.getDimSize(1) != w.getDimSize(1))
+    return emitOpError("directions must be a static [K, ")
+           << w.getDimSize(1) << "] matrix";
+  if (r.getRank() != 2 || r.getDimSize(0) != w.getDimSize(0) ||
+      r.getDimSize(1) != p.getDimSize(0))
+    return emitOpError("result must be [")
+           << w.getDimSize(0) << ", " << p.getDimSize(0) << "] (out, K)";
+  return success();
+}

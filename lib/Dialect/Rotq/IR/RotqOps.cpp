@@ -635,8 +635,12 @@ OpFoldResult UnpackOp::fold(FoldAdaptor) {
 }
 
 std::optional<std::vector<double>> QuantizeOp::readClipMetric() {
-  Attribute attr = getClipMetricAttr();
-  if (auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr)) {
+  return readF64Elements(getClipMetricAttr());
+}
+
+std::optional<std::vector<double>> mlir::rotq::readF64Elements(Attribute attr) {
+  if (auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);
+      dense && dense.getElementType().isF64()) {
     auto v = dense.getValues<double>();
     return std::vector<double>(v.begin(), v.end());
   }

@@ -18,4 +18,10 @@
 #define GET_OP_CLASSES
 #include "rotq/Dialect/Rotq/IR/RotqOps.h.inc"
 
+namespace mlir::rotq {
+/// The values of an f64 elements attribute (dense, or a loaded resource
+/// blob), row-major; nullopt otherwise.
+std::optional<std::vector<double>> readF64Elements(Attribute attr);
+} // namespace mlir::rotq
+
 #endif

@@ -445,6 +445,77 @@ def Rotq_LinearOp : Rotq_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Rotq_ProtectOp : Rotq_Op<"protect",
+    [Pure, AllTypesMatch<["linear_result", "result"]>]> {
+  let summary = "float rank-K correction of a quantized linear's output";
+  let description = [{
+    Adds back the part of a quantized linear's weight error that lies along
+    K protected input directions:
+
+    `result = linear_result + (input * directions^T) * correction^T`
+
+    `input` is the linear's (float) input `[..., in]`, `linear_result` its
+    output `[..., out]`, `directions` `[K, in]` the protected directions (one
+    per row), `correction` `[out, K]` the weight error projected on them,
+    `(W - Wq) * directions^T` (`rotq.error_projection` computes it offline).
+    With orthonormal directions the corrected layer is exact on the span of
+    the directions: the few input directions that carry most of the
+    activation energy (massive channels) lose nothing to the quantizer. Both
+    factors use the PyTorch `[out, in]` layout of a linear's weight. All
+    operands and the result share one element type; K = 0 folds to
+    `linear_result`.
+
+    ```mlir
+    %z = rotq.protect %y, %x directions(%p : tensor<4x576xf32>)
+        correction(%c : tensor<1536x4xf32>)
+        : tensor<?x576xf32> -> tensor<?x1536xf32>
+    ```
+  }];
+  let arguments = (ins Rotq_FloatTensor:$linear_result,
+                       Rotq_FloatTensor:$input,
+                       Rotq_FloatTensor:$directions,
+                       Rotq_FloatTensor:$correction);
+  let results = (outs Rotq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $linear_result `,` $input `directions` `(` $directions `:` type($directions) `)`
+    `correction` `(` $correction `:` type($correction) `)` attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// K, the number of protected directions.
+    int64_t getRank() { return getDirections().getType().getDimSize(0); }
+  }];
+}
+
+def Rotq_ErrorProjectionOp : Rotq_Op<"error_projection",
+    [Pure, AllTypesMatch<["weight", "quantized"]>]> {
+  let summary = "a weight's quantization error along given input directions";
+  let description = [{
+    `result = (weight - quantized) * directions^T`: `weight` and `quantized`
+    are `[out, in]` (the float weight and what its quantizer gives back),
+    `directions` `[K, in]`, the result `[out, K]` (the `correction` of
+    `rotq.protect`). Computed in float64 and rounded once to the result's
+    element type. Like the searched quantizer it is evaluated offline, by
+    `rotq-materialize` or the tools before a module runs; the lowerings
+    refuse it.
+
+    ```mlir
+    %c = rotq.error_projection %w, %wq directions(%p : tensor<4x576xf32>)
+        : tensor<1536x576xf32> -> tensor<1536x4xf32>
+    ```
+  }];
+  let arguments = (ins Rotq_FloatTensor:$weight, Rotq_FloatTensor:$quantized,
+                       Rotq_FloatTensor:$directions);
+  let results = (outs Rotq_FloatTensor:$result);
+  let assemblyFormat = [{
+    $weight `,` $quantized `directions` `(` $directions `:` type($directions) `)`
+    attr-dict `:` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Rotq_AttentionOp : Rotq_Op<"attention", [Pure]> {
   let summary = "scaled dot-product attention with grouped key/value heads";
   let description = [{
