@@ -46,6 +46,7 @@ _peer_checks = {
                     "assert transformers.__version__.startswith('5.')",
     "torch-mlir": "import torch; from torch_mlir import fx",
     "iree": "import iree.compiler, iree.runtime",
+    "gguf": "import gguf, numpy, safetensors",
 }
 for feature, code in _peer_checks.items():
     try:

@@ -1,10 +1,12 @@
 //===- rotq-import.cpp - Hugging Face checkpoints to rotq model IR --------===//
 //
 //   rotq-import CHECKPOINT_DIR -o model.mlir
+//   rotq-import MODEL.gguf -o model.mlir [--weights model.safetensors]
 //   rotq-import --synthesize CONFIG.json --seed N [--outliers realistic] \
 //               -o CHECKPOINT_DIR
 //
 //===----------------------------------------------------------------------===//
+#include "rotq/Import/GgufImport.h"
 #include "rotq/Import/ModelImporter.h"
 #include "rotq/Support/ModelSynthesis.h"
 #include "rotq/Support/OutputFile.h"
@@ -16,14 +18,21 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputPath(cl::Positional,
-                                      cl::desc("<checkpoint directory>"));
+static cl::opt<std::string>
+    inputPath(cl::Positional,
+              cl::desc("<checkpoint directory or GGUF file>"));
+static cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc("GGUF import: where the dequantized float32 tensors go "
+             "(default: the output's name with .safetensors)"),
+    cl::value_desc("path"));
 static cl::opt<std::string> outputPath("o", cl::desc("output file (import) or "
                                                      "directory (--synthesize)"),
                                        cl::value_desc("path"), cl::Required);
@@ -49,7 +58,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "rotq-import: Hugging Face Llama/Mistral/Qwen2 checkpoints to model IR\n");
+      "rotq-import: Hugging Face Llama/Mistral/Qwen2 checkpoints and llama.cpp "
+      "GGUF models (llama, qwen2) to model IR\n");
 
   if (!synthesize.empty()) {
     if (!inputPath.empty())
@@ -69,30 +79,66 @@ int main(int argc, char **argv) {
   }
 
   if (inputPath.empty())
-    return error("give a checkpoint directory (or --synthesize CONFIG)");
+    return error("give a checkpoint directory or a GGUF file (or "
+                 "--synthesize CONFIG)");
   std::string dir = inputPath;
-  if (!llvm::sys::fs::is_directory(dir))
-    return error(dir + ": not a directory (expected config.json and "
-                       "*.safetensors)");
-  llvm::SmallString<256> cfgPath(dir);
-  llvm::sys::path::append(cfgPath, "config.json");
-  llvm::Expected<rotq::ModelConfig> config =
-      rotq::ModelConfig::load(std::string(cfgPath));
-  if (!config)
-    return error(llvm::toString(config.takeError()));
-  llvm::Expected<rotq::safetensors::Checkpoint> ckpt =
-      rotq::safetensors::Checkpoint::open(dir);
-  if (!ckpt)
-    return error(llvm::toString(ckpt.takeError()));
-
   // Never overwrite what we read (through links too), nor a directory.
   if (llvm::sys::fs::is_directory(outputPath))
     return error(outputPath + " is a directory");
   // MLIR text under a .safetensors name would read as a corrupt shard.
   if (llvm::StringRef(outputPath).ends_with(".safetensors"))
     return error("refusing to write MLIR to " + outputPath);
-  std::vector<std::string> inputs = ckpt->fileNames();
-  inputs.push_back(std::string(cfgPath));
+  std::optional<rotq::ModelConfig> config;
+  std::vector<std::string> inputs;
+  std::string ckptPath = dir;
+  if (rotq::isGgufFile(dir)) {
+    // The GGUF's tensors, dequantized, become a checkpoint beside the IR.
+    std::string weights = weightsPath;
+    if (weights.empty()) {
+      if (outputPath == "-")
+        return error("give --weights for the dequantized tensors when "
+                     "writing the IR to stdout");
+      llvm::SmallString<256> w(outputPath);
+      llvm::sys::path::replace_extension(w, "safetensors");
+      weights = std::string(w);
+    }
+    if (weights == outputPath)
+      return error("--weights and -o name the same file");
+    llvm::Expected<rotq::GgufImportSummary> s =
+        rotq::convertGguf(dir, weights, {outputPath});
+    if (!s)
+      return error(llvm::toString(s.takeError()));
+    llvm::errs() << "rotq-import: " << dir << ": ";
+    bool first = true;
+    for (auto &[type, n] : s->tensorsByType) {
+      llvm::errs() << (first ? "" : ", ") << n << " " << type;
+      first = false;
+    }
+    llvm::errs() << " tensors dequantized into " << weights << " ("
+                 << llvm::format("%.1f", s->bytesWritten / 1048576.0)
+                 << " MB, float32)\n";
+    config = s->config;
+    ckptPath = weights;
+    inputs.push_back(dir);
+  } else if (!llvm::sys::fs::is_directory(dir)) {
+    return error(dir + ": neither a checkpoint directory (config.json and "
+                       "*.safetensors) nor a GGUF file");
+  } else {
+    llvm::SmallString<256> cfgPath(dir);
+    llvm::sys::path::append(cfgPath, "config.json");
+    llvm::Expected<rotq::ModelConfig> c =
+        rotq::ModelConfig::load(std::string(cfgPath));
+    if (!c)
+      return error(llvm::toString(c.takeError()));
+    config = *c;
+    inputs.push_back(std::string(cfgPath));
+  }
+  llvm::Expected<rotq::safetensors::Checkpoint> ckpt =
+      rotq::safetensors::Checkpoint::open(ckptPath);
+  if (!ckpt)
+    return error(llvm::toString(ckpt.takeError()));
+  for (const std::string &f : ckpt->fileNames())
+    inputs.push_back(f);
   llvm::Expected<rotq::OutputFile> out =
       rotq::OutputFile::prepare(outputPath, inputs);
   if (!out)
