@@ -88,12 +88,12 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
       lin->setAttr(base + ".tokens", b.getI64IntegerAttr(s.tokens));
       std::vector<float> amax(s.absMax.begin(), s.absMax.end());
       lin->setAttr(base + ".abs_max",
-                   calib::statAttr<float>(
+                   model::dataAttr<float>(
                        RankedTensorType::get({s.channels}, b.getF32Type()),
                        amax, base + ".abs_max"));
       if (hessian)
         lin->setAttr(base + ".hessian",
-                     calib::statAttr<double>(
+                     model::dataAttr<double>(
                          RankedTensorType::get({s.channels, s.channels},
                                                b.getF64Type()),
                          s.hessian, base + ".hessian"));
@@ -104,7 +104,7 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
         auto m = calib::outputMetric(lin, s, metricRank);
         if (failed(m))
           return failure();
-        metric = calib::statAttr<double>(
+        metric = model::dataAttr<double>(
             RankedTensorType::get({1 + m->rank, s.channels}, b.getF64Type()),
             m->toRows(), base + ".output_metric");
       }

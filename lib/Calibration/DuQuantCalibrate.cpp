@@ -151,7 +151,7 @@ struct DuQuantCalibratePass
       auto [lo, hi] = std::minmax_element(smooth.begin(), smooth.end());
       os << "; smoothing in [" << fmt(*lo) << ", " << fmt(*hi) << "]";
       ElementsAttr attr =
-          calib::statAttr<double>(RankedTensorType::get({c}, b.getF64Type()),
+          model::dataAttr<double>(RankedTensorType::get({c}, b.getF64Type()),
                                   smooth,
                                   "duquant_smooth_" + std::to_string(index));
       for (LinearOp lin : group)
@@ -186,7 +186,7 @@ struct DuQuantCalibratePass
                       uint64_t stage) {
       if (r.empty())
         return;
-      ElementsAttr attr = calib::statAttr<double>(
+      ElementsAttr attr = model::dataAttr<double>(
           RankedTensorType::get({blk, blk}, b.getF64Type()), r,
           "duquant_r" + std::to_string(stage) + "_" + std::to_string(index));
       for (LinearOp lin : group)

@@ -14,7 +14,6 @@
 #include "rotq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cmath>
 #include <cstdio>
@@ -30,9 +29,10 @@ using namespace mlir::rotq;
 namespace {
 constexpr const char *kOutputMetric = "rotq.calibration.output_metric";
 
-std::string shortNumber(double v) {
+/// `v` with `digits` significant digits, as %g prints it.
+std::string shortNumber(double v, int digits = 6) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
   return buf;
 }
 
@@ -41,18 +41,8 @@ struct Protection {
   std::vector<float> directions; // [K, in], orthonormal rows
   ElementsAttr searchMetric;     // the metric without the protected part
   std::string summary;           // for the report
+  double floatBytes = 0, quantizedBytes = 0;
 };
-
-/// An f64 [rows, cols] attribute, inline when small (as the calibration
-/// writes its statistics).
-ElementsAttr f64Attr(MLIRContext *ctx, ArrayRef<double> v, int64_t rows,
-                     int64_t cols, StringRef name) {
-  auto type = RankedTensorType::get({rows, cols}, Float64Type::get(ctx));
-  if (v.size() <= 1024)
-    return DenseElementsAttr::get(type, v);
-  return DenseResourceElementsAttr::get(
-      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(v));
-}
 
 struct QuantizeWeightsPass
     : mlir::rotq::impl::QuantizeWeightsBase<QuantizeWeightsPass> {
@@ -83,8 +73,10 @@ struct QuantizeWeightsPass
     int64_t k = protect;
     std::vector<double> rest(rows->begin(), rows->begin() + cols);
     rest.insert(rest.end(), rows->begin() + (1 + k) * cols, rows->end());
-    p.searchMetric = f64Attr(lin.getContext(), rest, 1 + rank - k, cols,
-                             "rotq.protected_metric");
+    p.searchMetric = model::dataAttr<double>(
+        RankedTensorType::get({1 + rank - k, cols},
+                              Float64Type::get(lin.getContext())),
+        rest, "rotq.protected_metric");
     p.directions.resize(k * cols);
     std::string where;
     double energy = 0, total = 0;
@@ -109,19 +101,22 @@ struct QuantizeWeightsPass
       // Where the direction sits: its largest coordinate and that
       // coordinate's share of it (near 1 for a massive channel).
       where += (d ? ", " : "") + std::to_string(top) + " (" +
-               shortNumber(v[top] * v[top] / std::max(norm, 1e-300)) + ")";
+               shortNumber(v[top] * v[top] / std::max(norm, 1e-300), 2) +
+               ")";
     }
     int64_t out = lin.getWeight().getType().getDimSize(0);
     unsigned bytes =
         lin.getInput().getType().getElementType().getIntOrFloatBitWidth() / 8;
     double quantBytes = double(out) * cols * bits / 8;
     double extra = double(k) * (cols + out) * bytes;
+    p.floatBytes = extra;
+    p.quantizedBytes = quantBytes;
     p.summary = std::to_string(k) + " protected input direction" +
                 (k == 1 ? "" : "s") + " holding " +
-                shortNumber(100 * energy / std::max(total, 1e-300)) +
+                shortNumber(100 * energy / std::max(total, 1e-300), 3) +
                 " % of the input energy (largest channel and its share: " +
-                where + "), " + shortNumber(extra / 1024) + " kB in float, " +
-                shortNumber(100 * extra / quantBytes) +
+                where + "), " + shortNumber(extra / 1024, 3) +
+                " kB in float, " + shortNumber(100 * extra / quantBytes, 3) +
                 " % of the quantized weight";
     return p;
   }
@@ -189,6 +184,8 @@ struct QuantizeWeightsPass
       func.emitError("clip-min must be in (0, 1], got ") << clipMin.getValue();
       return signalPassFailure();
     }
+    int64_t protectedLinears = 0;
+    double floatBytes = 0, quantizedBytes = 0;
     WalkResult r = func.walk([&](LinearOp lin) -> WalkResult {
       if (skipLmHead && quantutil::isLmHead(lin))
         return WalkResult::advance();
@@ -225,8 +222,12 @@ struct QuantizeWeightsPass
           clipSearch ? std::optional<double>(clipMin) : std::nullopt,
           /*pack=*/mode == "real", metric, rounding == "output");
       lin.getWeightMutable().set(wq);
-      if (prot)
+      if (prot) {
         protectLinear(b, lin, w, wq, *prot);
+        ++protectedLinears;
+        floatBytes += prot->floatBytes;
+        quantizedBytes += prot->quantizedBytes;
+      }
       if (report) {
         auto d = lin.emitRemark();
         d << bits.getValue() << "-bit weights ("
@@ -248,7 +249,16 @@ struct QuantizeWeightsPass
       return WalkResult::advance();
     });
     if (r.wasInterrupted())
-      signalPassFailure();
+      return signalPassFailure();
+    // What the corrections add to the model, for its size report.
+    if (report && protectedLinears > 0)
+      func.emitRemark() << "protected directions: " << protectedLinears
+                        << (protectedLinears == 1 ? " linear, " : " linears, ")
+                        << shortNumber(floatBytes / 1048576, 3)
+                        << " MB in float, "
+                        << shortNumber(100 * floatBytes / quantizedBytes, 3)
+                        << " % of their " << bits.getValue()
+                        << "-bit codes";
   }
 };
 } // namespace

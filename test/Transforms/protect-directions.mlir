@@ -32,6 +32,7 @@
 // CHECK: %[[Z:.*]] = rotq.protect %[[Y]], %[[X]] directions(%[[P]] : tensor<1x8xf32>) correction(%[[C]] : tensor<5x1xf32>) : tensor<?x8xf32> -> tensor<?x5xf32>
 // CHECK: return %[[Z]]
 // REMARK: remark: 4-bit weights (per channel, clip search down to 0.8 for the smallest output error, metric rank 1, 1 protected input direction holding 87.{{[0-9]+}} % of the input energy (largest channel and its share: 3 (0.64)), 0.05{{[0-9]*}} kB in float, 260 % of the quantized weight)
+// REMARK: remark: protected directions: 1 linear, 4.96e-05 MB in float, 260 % of their 4-bit codes
 //
 // Protection needs the metric's directions:
 // RUN: not rotq-opt %s --rotq-quantize-weights="objective=output protect-directions=3 skip-lm-head=false" 2>&1 | FileCheck %s --check-prefix=RANK

@@ -97,17 +97,6 @@ private:
   size_t first = 0;
 };
 
-/// A statistic as an attribute: small ones inline (readable), large ones
-/// (over 1024 values) as dense_resource blobs named `blobName`.
-template <typename T>
-ElementsAttr statAttr(RankedTensorType type, ArrayRef<T> data,
-                      StringRef blobName) {
-  if (type.getNumElements() <= 1024)
-    return DenseElementsAttr::get(type, data);
-  return DenseResourceElementsAttr::get(
-      type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
-}
-
 /// The output-error metric (quant::OutputMetric) of the second moments
 /// X^T X / tokens in `s` (collected with `hessian`), with `rank` leading
 /// directions; an error on `lin` when the input had NaN or infinite values.

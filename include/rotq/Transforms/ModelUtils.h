@@ -5,6 +5,8 @@
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
@@ -125,6 +127,17 @@ Value rotateDense(OpBuilder &b, Location loc, Value x, Value matrix);
 /// "640 = 20 (Paley II, q=19) x 2^5", with a note when the order has no
 /// Hadamard matrix and the library's fallback is used.
 std::string hadamardNote(int64_t n);
+
+/// Data as an attribute: small ones inline (readable), large ones (over
+/// 1024 values) as dense_resource blobs named `blobName`.
+template <typename T>
+ElementsAttr dataAttr(RankedTensorType type, ArrayRef<T> data,
+                      StringRef blobName) {
+  if (type.getNumElements() <= 1024)
+    return DenseElementsAttr::get(type, data);
+  return DenseResourceElementsAttr::get(
+      type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
+}
 
 } // namespace mlir::rotq::model
 
