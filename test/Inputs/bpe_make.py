@@ -1,5 +1,6 @@
-"""bpe_make.py CORPUS OUT_DIR TEXT...: a byte-level BPE tokenizer trained by
-the `tokenizers` library on CORPUS (vocabulary 600, special tokens
+"""bpe_make.py [--vocab N] CORPUS OUT_DIR TEXT...: a byte-level BPE
+tokenizer trained by the `tokenizers` library on CORPUS (vocabulary N,
+default 600, special tokens
 <|endoftext|> and <|im_start|>), written as OUT_DIR/plain.json (GPT-2's
 pre-tokenizer), OUT_DIR/digits.json (each digit on its own first, as
 SmolLM's and StarCoder's tokenizers do) and OUT_DIR/tok.gguf (the digits
@@ -14,13 +15,17 @@ import numpy as np
 import gguf
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders
 
-corpus, out, texts = sys.argv[1], sys.argv[2], sys.argv[3:]
+args = sys.argv[1:]
+vocab_size = 600
+if args[0] == "--vocab":
+    vocab_size, args = int(args[1]), args[2:]
+corpus, out, texts = args[0], args[1], args[2:]
 os.makedirs(out, exist_ok=True)
 tk = Tokenizer(models.BPE())
 tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
 tk.decoder = decoders.ByteLevel()
 trainer = trainers.BpeTrainer(
-    vocab_size=600, special_tokens=["<|endoftext|>", "<|im_start|>"],
+    vocab_size=vocab_size, special_tokens=["<|endoftext|>", "<|im_start|>"],
     initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
 tk.train([corpus], trainer)
 tk.save(os.path.join(out, "plain.json"))

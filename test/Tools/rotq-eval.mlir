@@ -28,7 +28,7 @@
 // SAMPLE: 12 positions in 1 sequence(s), sampled from the reference
 //
 // RUN: not rotq-eval %t/float.mlir %t/w4a4.mlir 2>&1 | FileCheck %s --check-prefix=NOINPUT
-// NOINPUT: error: give token ids with --input, or --sample N
+// NOINPUT: error: give token ids with --input, --sample N (N >= 2), or --text FILE --tokenizer TOKENIZER
 // RUN: %python -c "import numpy as np; np.save('%t/big.npy', np.array([1, 900], dtype=np.int64))"
 // RUN: not rotq-eval %t/float.mlir --input %t/big.npy 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: error: {{.*}}big.npy: token id 900 at position [1] is outside the vocabulary [0, 256)

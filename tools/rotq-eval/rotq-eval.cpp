@@ -1,6 +1,8 @@
 //===- rotq-eval.cpp - quantized models against their float reference -----===//
 //
-//   rotq-eval REF.mlir MODEL.mlir... (--input tokens.npy | --sample N)
+//   rotq-eval REF.mlir MODEL.mlir... (--input tokens.npy | --sample N |
+//             --text FILE --tokenizer TOKENIZER [--seq-len L]
+//             [--max-sequences M] [--add-bos])
 //             [--pipeline P [--seeds N]] [--summary] [--json]
 //
 // Runs @forward (default) of every module on the same token sequences on
@@ -11,6 +13,9 @@
 // included) on the sequences. With --sample, the sequence is drawn from
 // the reference model itself (temperature 1, seeded), so that perplexity
 // measures how well a model predicts text the float model finds likely.
+// With --text, the sequences are a text file tokenized with the model's own
+// tokenizer (Support/Tokenizer: tokenizer.json or a GGUF file), cut into
+// sequences of --seq-len tokens as rotq-tokenize cuts them.
 //
 // --pipeline adds models made from the reference by a pass pipeline, once
 // per seed 1..N of --seeds with "{seed}" in the pipeline text replaced by
@@ -28,12 +33,15 @@
 #include "rotq/Support/Npy.h"
 #include "rotq/Support/SameFile.h"
 #include "rotq/Support/Random.h"
+#include "rotq/Support/Tokenizer.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -64,10 +72,31 @@ static cl::opt<int64_t>
            cl::init(0), cl::cat(cat));
 static cl::opt<int64_t> bos("bos", cl::desc("First token of a sampled sequence"),
                             cl::init(1), cl::cat(cat));
+static cl::opt<std::string>
+    textFile("text", cl::desc("Instead of --input: a text file (UTF-8), "
+                              "tokenized with --tokenizer"),
+             cl::value_desc("file"), cl::cat(cat));
+static cl::opt<std::string> tokenizerPath(
+    "tokenizer",
+    cl::desc("The model's tokenizer: tokenizer.json, a checkpoint directory "
+             "holding one, or a GGUF file"),
+    cl::value_desc("path"), cl::cat(cat));
+static cl::opt<int64_t> seqLen("seq-len",
+                               cl::desc("--text: tokens per sequence"),
+                               cl::init(512), cl::cat(cat));
+static cl::opt<int64_t> maxSequences(
+    "max-sequences", cl::desc("--text: at most this many sequences (0: all)"),
+    cl::init(0), cl::cat(cat));
+static cl::opt<bool> addBos(
+    "add-bos",
+    cl::desc("--text: start each sequence with BOS (--bos when given, else "
+             "the tokenizer's)"),
+    cl::cat(cat));
 static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the sampling"),
                               cl::init(0), cl::cat(cat));
 static cl::opt<std::string> saveTokens("save-tokens",
-                                       cl::desc("Write the sampled tokens"),
+                                       cl::desc("Write the sampled (or the "
+                                                "text's) tokens"),
                                        cl::value_desc("tokens.npy"),
                                        cl::cat(cat));
 static cl::opt<bool> asJson("json", cl::desc("Print JSON instead of a table"),
@@ -91,6 +120,56 @@ namespace {
 int fail(const Twine &msg) {
   WithColor::error(errs(), "rotq-eval") << msg << "\n";
   return 1;
+}
+
+/// --text: the file's tokens cut into sequences (and saved with
+/// --save-tokens).
+Expected<std::vector<std::vector<int64_t>>>
+textSequences(ArrayRef<std::string> inputs) {
+  auto text = MemoryBuffer::getFile(textFile, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+  if (!text)
+    return createStringError(inconvertibleErrorCode(),
+                             textFile + ": cannot read: " +
+                                 text.getError().message());
+  StringRef t = (*text)->getBuffer();
+  const UTF8 *begin = reinterpret_cast<const UTF8 *>(t.begin()), *bad = begin;
+  if (!isLegalUTF8String(&bad, begin + t.size()))
+    return createStringError(inconvertibleErrorCode(),
+                             textFile + ": not UTF-8 (byte " +
+                                 Twine(int64_t(bad - begin)) + ")");
+  auto tk = tok::BpeTokenizer::load(tokenizerPath);
+  if (!tk)
+    return tk.takeError();
+  std::optional<int64_t> first;
+  if (addBos) {
+    first = bos.getNumOccurrences() ? std::optional<int64_t>(bos)
+                                    : tk->bosId();
+    if (!first)
+      return createStringError(inconvertibleErrorCode(),
+                               tokenizerPath +
+                                   ": no BOS token known; give --bos ID");
+  }
+  std::vector<int64_t> ids = tk->encode(t);
+  if (tk->unclassifiedChars() > 0)
+    WithColor::warning(errs(), "rotq-eval")
+        << tk->unclassifiedChars()
+        << " characters outside rotq's Unicode tables were pre-tokenized as "
+           "punctuation\n";
+  auto seqs = tok::toSequences(ids, seqLen, maxSequences, first);
+  if (!seqs)
+    return createStringError(inconvertibleErrorCode(),
+                             textFile + ": " + toString(seqs.takeError()));
+  if (!saveTokens.empty()) {
+    std::vector<int64_t> flat;
+    for (const auto &s : *seqs)
+      flat.insert(flat.end(), s.begin(), s.end());
+    npy::Array a = npy::fromInt64(flat);
+    a.shape = {int64_t(seqs->size()), seqLen};
+    if (Error e = npy::write(saveTokens, a, inputs))
+      return std::move(e);
+  }
+  return seqs;
 }
 
 /// One compiled model.
@@ -214,8 +293,19 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "rotq-eval: compare models with a float "
                               "reference on the same tokens\n");
-  if ((input.empty()) == (sample <= 0))
-    return fail("give token ids with --input, or --sample N (N >= 2)");
+  if (int(!input.empty()) + int(sample > 0) + int(!textFile.empty()) != 1)
+    return fail("give token ids with --input, --sample N (N >= 2), or "
+                "--text FILE --tokenizer TOKENIZER");
+  if (!textFile.empty() && tokenizerPath.empty())
+    return fail("--text needs --tokenizer (the model's tokenizer.json or "
+                "GGUF file)");
+  if (textFile.empty() &&
+      (!tokenizerPath.empty() || seqLen.getNumOccurrences() ||
+       maxSequences.getNumOccurrences() || addBos))
+    return fail("--tokenizer, --seq-len, --max-sequences and --add-bos are "
+                "for --text");
+  if (maxSequences < 0)
+    return fail("--max-sequences must be >= 0");
   if (sample > 0 && sample < 2)
     return fail("--sample needs at least 2 tokens");
 
@@ -223,6 +313,10 @@ int main(int argc, char **argv) {
   std::vector<std::string> inputs(files.begin(), files.end());
   if (!input.empty())
     inputs.push_back(input);
+  if (!textFile.empty()) {
+    inputs.push_back(textFile);
+    inputs.push_back(tokenizerPath);
+  }
   if (!saveTokens.empty())
     for (const std::string &in : inputs)
       if (rotq::sameFile(saveTokens, in))
@@ -286,16 +380,24 @@ int main(int argc, char **argv) {
         return fail(toString(std::move(e)));
     }
   } else {
-    auto read = npy::readTokenSequences(input);
-    if (!read)
-      return fail(toString(read.takeError()));
-    seqs = std::move(*read);
+    if (!textFile.empty()) {
+      auto read = textSequences(inputs);
+      if (!read)
+        return fail(toString(read.takeError()));
+      seqs = std::move(*read);
+    } else {
+      auto read = npy::readTokenSequences(input);
+      if (!read)
+        return fail(toString(read.takeError()));
+      seqs = std::move(*read);
+    }
     // All ids are checked before any model runs (imported models would
     // clamp an out-of-range id silently).
     auto results = models[0].sig.results;
     int64_t v = results.empty() ? 0 : results[0].getShape().back();
     if (Error e = npy::checkTokenRange(
-            seqs, mlir::ShapedType::isDynamic(v) ? 0 : v, input))
+            seqs, mlir::ShapedType::isDynamic(v) ? 0 : v,
+            textFile.empty() ? input : textFile))
       return fail(toString(std::move(e)));
   }
 
@@ -401,7 +503,12 @@ int main(int argc, char **argv) {
   for (const Model &m : models)
     width = std::max(width, m.name.size());
   outs() << metrics[0].positions << " positions in " << seqs.size()
-         << " sequence(s)" << (sample > 0 ? ", sampled from the reference" : "")
+         << " sequence(s)"
+         << (sample > 0 ? ", sampled from the reference"
+             : textFile.empty()
+                 ? std::string()
+                 : " of " + std::to_string(seqLen.getValue()) +
+                       " tokens of " + textFile)
          << "\n";
   outs() << format("%-*s %14s %12s %8s %12s\n", int(width), "model",
                    "rel. logit err", "KL(ref||q)", "top-1", "perplexity");
