@@ -226,6 +226,13 @@ llvm::Expected<File> File::open(const std::string &path) {
                                    llvm::Twine(v) + " is out of range");
       d = int64_t(v);
     }
+    // Bounded products: a crafted file must not overflow the sizes.
+    uint64_t elements = 1;
+    for (int64_t d : ne)
+      if (d != 0 && elements > (uint64_t(1) << 48) / uint64_t(d))
+        return fileError(path, "tensor '" + info.name + "' is too large");
+      else
+        elements *= uint64_t(d);
     info.shape.assign(ne.rbegin(), ne.rend());
     Raw raw{r.read<uint32_t>(), r.read<uint64_t>()};
     if (r.failed)
