@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
-TARGETS = ["npy", "safetensors", "config", "mlir"]
+TARGETS = ["npy", "safetensors", "config", "gguf", "mlir"]
 # Generous for the slowest seed under ASan (a real hang still shows up); the
 # memory limit is libFuzzer's default, as when fuzzing.
 REPLAY_FLAGS = ["-timeout=60", "-rss_limit_mb=2048"]
@@ -131,6 +131,112 @@ def safetensors(tensors, metadata=True):
     return struct.pack("<Q", len(text)) + text.encode() + data
 
 
+GGUF_STRING, GGUF_ARRAY = 8, 9
+GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i",
+                6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+
+
+def gguf_value(vtype, value):
+    if vtype == GGUF_STRING:
+        raw = value.encode() if isinstance(value, str) else value
+        return struct.pack("<Q", len(raw)) + raw
+    if vtype == GGUF_ARRAY:
+        etype, elems = value
+        return (struct.pack("<IQ", etype, len(elems)) +
+                b"".join(gguf_value(etype, e) for e in elems))
+    return struct.pack(GGUF_SCALARS[vtype], value)
+
+
+def gguf(kvs, tensors, alignment=32, tail=b""):
+    """A GGUF v3 file. kvs: (key, value type, value), an array's value
+    (element type, elements); tensors: (name, dims innermost first, ggml
+    type, raw bytes); `tail` follows the data (readers ignore it)."""
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs))
+    for key, vtype, value in kvs:
+        out += gguf_value(GGUF_STRING, key) + struct.pack("<I", vtype)
+        out += gguf_value(vtype, value)
+    data = b""
+    for name, dims, ggml_type, raw in tensors:
+        data += b"\0" * (-len(data) % alignment)
+        out += gguf_value(GGUF_STRING, name) + struct.pack("<I", len(dims))
+        out += struct.pack("<%dQ" % len(dims), *dims)
+        out += struct.pack("<IQ", ggml_type, len(data))
+        data += raw
+    out += b"\0" * (-len(out) % alignment)
+    return out + data + tail
+
+
+def gpt2_byte_symbols():
+    """GPT-2's printable stand-in for each byte, as byte-level BPE
+    vocabularies spell them."""
+    printable = (list(range(ord("!"), ord("~") + 1)) +
+                 list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100)))
+    n, out = 0, []
+    for b in range(256):
+        if b in printable:
+            out.append(chr(b))
+        else:
+            out.append(chr(256 + n))
+            n += 1
+    return out
+
+
+def gguf_seeds():
+    f16 = lambda *v: struct.pack("<%de" % len(v), *v)
+    f32 = lambda *v: struct.pack("<%df" % len(v), *v)
+    ramp = lambda n, k=7: bytes((i * k + 3) % 256 for i in range(n))
+    arch = [("general.architecture", GGUF_STRING, "llama"),
+            ("general.name", GGUF_STRING, "fuzz")]
+    # Types (ggml ids) and blocks: Q4_0 d + 16 nibble bytes per 32, Q8_0 d +
+    # 32 int8, Q4_1 d, m + 16, Q4_K d, dmin, 12 scale bytes, 128 per 256,
+    # Q5_K d, dmin, 12, 32 high bits, 128, Q6_K 128 low, 64 high, 16
+    # scales, d.
+    q4_0 = f16(0.5) + ramp(16) + f16(-0.25) + ramp(16, 11)
+    q8_0 = f16(0.125) + ramp(32, 13)
+    q4_1 = f16(0.5, -1.0) + ramp(16)
+    q4_k = f16(0.01, 0.002) + ramp(12, 5) + ramp(128)
+    q5_k = f16(0.01, 0.002) + ramp(12, 5) + ramp(32, 3) + ramp(128)
+    q6_k = ramp(128) + ramp(64, 9) + ramp(16, 17) + f16(0.003)
+    syms = gpt2_byte_symbols()
+    sp = syms[ord(" ")]
+    merges = [sp + " t", "h e", sp + "t he", "l l", "e ll", "o r",
+              sp + " w", sp + "w or", "1 2", "c a", "ca f"]
+    tokens = syms + [m.replace(" ", "") for m in merges] + ["<|endoftext|>"]
+    types = [1] * (len(tokens) - 1) + [3]
+    tokenizer = [("tokenizer.ggml.model", GGUF_STRING, "gpt2"),
+                 ("tokenizer.ggml.pre", GGUF_STRING, "smollm"),
+                 ("tokenizer.ggml.tokens", GGUF_ARRAY, (GGUF_STRING, tokens)),
+                 ("tokenizer.ggml.token_type", GGUF_ARRAY, (5, types)),
+                 ("tokenizer.ggml.merges", GGUF_ARRAY, (GGUF_STRING, merges)),
+                 ("tokenizer.ggml.bos_token_id", 4, len(tokens) - 1),
+                 ("tokenizer.ggml.eos_token_id", 4, len(tokens) - 1)]
+    text = "Hello the world, 12 caf\u00e9 it's<|endoftext|> x\n".encode()
+    return {
+        "f32-f16.gguf": gguf(arch, [
+            ("w", [3, 2], 0, f32(1, -2, 3.5, 0, 1e-3, -7)),
+            ("h", [4], 1, f16(1, -2, 65504, 6e-8))]),
+        "q4_0-q8_0.gguf": gguf(arch, [("a", [32, 2], 2, q4_0),
+                                      ("b", [32], 8, q8_0)]),
+        "q4_k-q6_k.gguf": gguf(arch, [("k4", [256], 12, q4_k),
+                                      ("k6", [256, 1], 14, q6_k)]),
+        "q4_1-q5_k-bf16-align64.gguf": gguf(
+            arch + [("general.alignment", 4, 64)],
+            [("a", [32], 3, q4_1), ("b", [256], 13, q5_k),
+             ("c", [2, 1, 1], 30, struct.pack("<2H", 0x3f80, 0xc000)),
+             ("q2k", [256], 10, ramp(84))], alignment=64),
+        "metadata-only.gguf": gguf(arch + [
+            ("u8", 0, 7), ("i64", 11, -5), ("f64", 12, 0.5), ("b", 7, True),
+            ("ints", GGUF_ARRAY, (5, [1, -2, 3]))], []),
+        "tokenizer.gguf": gguf(arch + tokenizer, [], tail=text),
+        "tokenizer-q8_0.gguf": gguf(
+            arch + tokenizer[:2] + [
+                ("tokenizer.ggml.tokens", GGUF_ARRAY,
+                 (GGUF_STRING, syms[:8] + ["ab"])),
+                ("tokenizer.ggml.merges", GGUF_ARRAY, (GGUF_STRING, ["a b"]))],
+            [("e", [32, 9], 8, q8_0 * 9)], tail=b"abc 9"),
+    }
+
+
 def make_seeds():
     f32 = lambda *v: struct.pack("<%df" % len(v), *v)
     seeds = {
@@ -159,6 +265,7 @@ def make_seeds():
                 [("e", "F32", [0, 3], b"")], metadata=False),
             "no-tensors.safetensors": safetensors([]),
         },
+        "gguf": gguf_seeds(),
     }
     for target, files in seeds.items():
         d = checked_in("corpus", target)

@@ -4,7 +4,7 @@
 # crash, time out or run out of memory are saved under
 # test/Fuzz/Inputs/crashes/<target>/, where test/Fuzz replays them.
 #
-#   scripts/fuzz.sh [--build-only] [TARGET...]    (npy safetensors config mlir)
+#   scripts/fuzz.sh [--build-only] [TARGET...]    (npy safetensors config gguf mlir)
 #
 #   FUZZ_SECONDS             total fuzzing time, split over the targets (60)
 #   FUZZ_SECONDS_PER_TARGET  per target instead (make fuzz: 300)
@@ -25,12 +25,12 @@ targets=()
 for a in "$@"; do
   case $a in
     --build-only) build_only=1 ;;
-    npy|safetensors|config|mlir) targets+=("$a") ;;
+    npy|safetensors|config|gguf|mlir) targets+=("$a") ;;
     *) echo "fuzz.sh: unknown argument '$a'" >&2; exit 2 ;;
   esac
 done
 if ((${#targets[@]} == 0)); then
-  targets=(npy safetensors config)
+  targets=(npy safetensors config gguf)
   [ "${FUZZ_MLIR:-1}" = 0 ] || targets+=(mlir)
 fi
 

@@ -410,7 +410,8 @@ llvm::Error File::dequantize(const TensorInfo &t,
   void (*block)(const uint8_t *, float *) = nullptr;
   switch (Type(t.type)) {
   case Type::F32:
-    std::memcpy(y, x, n * 4);
+    if (n) // an empty vector's data() may be null
+      std::memcpy(y, x, n * 4);
     return llvm::Error::success();
   case Type::F16:
   case Type::BF16:
