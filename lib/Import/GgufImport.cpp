@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Import/GgufImport.h"
 #include "rotq/Support/Gguf.h"
+#include "rotq/Support/FileError.h"
 #include "rotq/Support/Safetensors.h"
 
 #include "llvm/ADT/StringSet.h"
@@ -21,10 +22,6 @@
 using namespace rotq;
 
 namespace {
-llvm::Error fileError(const std::string &path, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 path + ": " + msg);
-}
 
 /// llama.cpp's name of a tensor of the Hugging Face layout.
 std::string ggufName(llvm::StringRef hf) {

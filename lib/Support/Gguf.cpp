@@ -1,6 +1,7 @@
 //===- Gguf.cpp - reading llama.cpp's GGUF files --------------------------===//
 #include "rotq/Support/Gguf.h"
 #include "rotq/Support/FloatBits.h"
+#include "rotq/Support/FileError.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -11,10 +12,6 @@ using namespace rotq;
 using namespace rotq::gguf;
 
 namespace {
-llvm::Error fileError(const std::string &path, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 path + ": " + msg);
-}
 
 /// Elements per block and bytes per block of the types rotq reads.
 struct Layout {
@@ -328,28 +325,11 @@ void scaleMinK4(int j, const uint8_t *q, uint8_t &d, uint8_t &m) {
   }
 }
 
-void blockQ4_K(const uint8_t *x, float *y) {
+/// Q4_K and Q5_K: eight sub-blocks of 32 with 6-bit scales and mins; Q5_K
+/// adds a fifth bit per weight (qh) before the low nibbles.
+void blockQ45_K(const uint8_t *x, float *y, bool fifthBit) {
   float d = f16At(x), min = f16At(x + 2);
-  const uint8_t *scales = x + 4, *q = x + 16;
-  int is = 0;
-  for (int j = 0; j < 256; j += 64) {
-    uint8_t sc, m;
-    scaleMinK4(is + 0, scales, sc, m);
-    float d1 = d * float(sc), m1 = min * float(m);
-    scaleMinK4(is + 1, scales, sc, m);
-    float d2 = d * float(sc), m2 = min * float(m);
-    for (int l = 0; l < 32; ++l)
-      *y++ = d1 * float(q[l] & 0xF) - m1;
-    for (int l = 0; l < 32; ++l)
-      *y++ = d2 * float(q[l] >> 4) - m2;
-    q += 32;
-    is += 2;
-  }
-}
-
-void blockQ5_K(const uint8_t *x, float *y) {
-  float d = f16At(x), min = f16At(x + 2);
-  const uint8_t *scales = x + 4, *qh = x + 16, *ql = x + 48;
+  const uint8_t *scales = x + 4, *qh = x + 16, *ql = x + (fifthBit ? 48 : 16);
   int is = 0;
   uint8_t u1 = 1, u2 = 2;
   for (int j = 0; j < 256; j += 64) {
@@ -359,15 +339,19 @@ void blockQ5_K(const uint8_t *x, float *y) {
     scaleMinK4(is + 1, scales, sc, m);
     float d2 = d * float(sc), m2 = min * float(m);
     for (int l = 0; l < 32; ++l)
-      *y++ = d1 * float((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
+      *y++ = d1 * float((ql[l] & 0xF) + (fifthBit && (qh[l] & u1) ? 16 : 0)) -
+             m1;
     for (int l = 0; l < 32; ++l)
-      *y++ = d2 * float((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
+      *y++ = d2 * float((ql[l] >> 4) + (fifthBit && (qh[l] & u2) ? 16 : 0)) -
+             m2;
     ql += 32;
     is += 2;
     u1 <<= 2;
     u2 <<= 2;
   }
 }
+void blockQ4_K(const uint8_t *x, float *y) { blockQ45_K(x, y, false); }
+void blockQ5_K(const uint8_t *x, float *y) { blockQ45_K(x, y, true); }
 
 void blockQ6_K(const uint8_t *x, float *y) {
   const uint8_t *ql = x, *qh = x + 128;

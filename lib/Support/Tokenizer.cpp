@@ -1,6 +1,7 @@
 //===- Tokenizer.cpp - byte-level BPE tokenizers --------------------------===//
 #include "rotq/Support/Tokenizer.h"
 #include "rotq/Support/Gguf.h"
+#include "rotq/Support/FileError.h"
 
 #include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
@@ -14,10 +15,6 @@ using namespace rotq;
 using namespace rotq::tok;
 
 namespace {
-llvm::Error fileError(const std::string &path, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 path + ": " + msg);
-}
 
 enum class Class { Letter, Number, Space, Other };
 
@@ -278,10 +275,7 @@ BpeTokenizer::fromHuggingFace(const std::string &pathIn) {
   if (std::optional<llvm::StringRef> u = model->getString("unk_token"))
     if (auto it = t.vocab.find(*u); it != t.vocab.end())
       t.unk = it->second;
-  std::stable_sort(t.specials.begin(), t.specials.end(),
-                   [](const auto &a, const auto &b) {
-                     return a.first.size() > b.first.size();
-                   });
+  t.sortSpecials();
   return std::move(t);
 }
 
@@ -345,10 +339,7 @@ llvm::Expected<BpeTokenizer> BpeTokenizer::fromGguf(const std::string &path) {
     t.bos = v->asInt();
   if (const gguf::Value *v = f->get("tokenizer.ggml.unknown_token_id"))
     t.unk = v->asInt();
-  std::stable_sort(t.specials.begin(), t.specials.end(),
-                   [](const auto &a, const auto &b) {
-                     return a.first.size() > b.first.size();
-                   });
+  t.sortSpecials();
   return std::move(t);
 }
 
@@ -359,6 +350,14 @@ llvm::Expected<BpeTokenizer> BpeTokenizer::load(const std::string &path) {
       return fromGguf(path);
   }
   return fromHuggingFace(path);
+}
+
+void BpeTokenizer::sortSpecials() {
+  // Longest first, so that a special token containing another wins.
+  std::stable_sort(specials.begin(), specials.end(),
+                   [](const auto &a, const auto &b) {
+                     return a.first.size() > b.first.size();
+                   });
 }
 
 void BpeTokenizer::encodePiece(llvm::StringRef piece,
@@ -501,4 +500,18 @@ rotq::tok::toSequences(const std::vector<int64_t> &ids, int64_t seqLen,
         "the text has " + std::to_string(ids.size()) +
             " tokens, fewer than one sequence of " + std::to_string(per));
   return seqs;
+}
+
+llvm::Expected<std::string> rotq::tok::readUtf8Text(const std::string &path) {
+  auto text = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!text)
+    return fileError(path, "cannot read: " + text.getError().message());
+  llvm::StringRef t = (*text)->getBuffer();
+  const llvm::UTF8 *begin = reinterpret_cast<const llvm::UTF8 *>(t.begin());
+  const llvm::UTF8 *bad = begin;
+  if (!llvm::isLegalUTF8String(&bad, begin + t.size()))
+    return fileError(path, "not UTF-8 (byte " + llvm::Twine(int64_t(bad - begin)) +
+                               ")");
+  return t.str();
 }

@@ -53,6 +53,7 @@ public:
   int64_t unclassifiedChars() const { return unclassified; }
 
 private:
+  void sortSpecials();
   void encodePiece(llvm::StringRef piece, std::vector<int64_t> &out);
   void encodeText(llvm::StringRef text, std::vector<int64_t> &out);
 
@@ -67,6 +68,10 @@ private:
   int64_t unclassified = 0;
   llvm::StringMap<std::vector<int64_t>> cache;
 };
+
+/// The text of `path`; an error naming the first byte that is not UTF-8
+/// (byte-level BPE of other bytes would not give the model's tokens).
+llvm::Expected<std::string> readUtf8Text(const std::string &path);
 
 /// `ids` (a whole text) cut into sequences of `seqLen` tokens for
 /// perplexity: with `bos`, it is the first token of every sequence and
