@@ -283,6 +283,15 @@ Array rotq::npy::fromInt64(const std::vector<int64_t> &values) {
   return a;
 }
 
+Array rotq::npy::fromSequences(const std::vector<std::vector<int64_t>> &seqs) {
+  std::vector<int64_t> flat;
+  for (const std::vector<int64_t> &s : seqs)
+    flat.insert(flat.end(), s.begin(), s.end());
+  Array a = fromInt64(flat);
+  a.shape = {int64_t(seqs.size()), seqs.empty() ? 0 : int64_t(seqs[0].size())};
+  return a;
+}
+
 llvm::Expected<std::vector<std::vector<int64_t>>>
 rotq::npy::readTokenSequences(const std::string &path) {
   llvm::Expected<Array> a = read(path);

@@ -40,8 +40,6 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/ConvertUTF.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -126,18 +124,9 @@ int fail(const Twine &msg) {
 /// --save-tokens).
 Expected<std::vector<std::vector<int64_t>>>
 textSequences(ArrayRef<std::string> inputs) {
-  auto text = MemoryBuffer::getFile(textFile, /*IsText=*/false,
-                                    /*RequiresNullTerminator=*/false);
-  if (!text)
-    return createStringError(inconvertibleErrorCode(),
-                             textFile + ": cannot read: " +
-                                 text.getError().message());
-  StringRef t = (*text)->getBuffer();
-  const UTF8 *begin = reinterpret_cast<const UTF8 *>(t.begin()), *bad = begin;
-  if (!isLegalUTF8String(&bad, begin + t.size()))
-    return createStringError(inconvertibleErrorCode(),
-                             textFile + ": not UTF-8 (byte " +
-                                 Twine(int64_t(bad - begin)) + ")");
+  Expected<std::string> t = tok::readUtf8Text(textFile);
+  if (!t)
+    return t.takeError();
   auto tk = tok::BpeTokenizer::load(tokenizerPath);
   if (!tk)
     return tk.takeError();
@@ -150,7 +139,7 @@ textSequences(ArrayRef<std::string> inputs) {
                                tokenizerPath +
                                    ": no BOS token known; give --bos ID");
   }
-  std::vector<int64_t> ids = tk->encode(t);
+  std::vector<int64_t> ids = tk->encode(*t);
   if (tk->unclassifiedChars() > 0)
     WithColor::warning(errs(), "rotq-eval")
         << tk->unclassifiedChars()
@@ -160,15 +149,9 @@ textSequences(ArrayRef<std::string> inputs) {
   if (!seqs)
     return createStringError(inconvertibleErrorCode(),
                              textFile + ": " + toString(seqs.takeError()));
-  if (!saveTokens.empty()) {
-    std::vector<int64_t> flat;
-    for (const auto &s : *seqs)
-      flat.insert(flat.end(), s.begin(), s.end());
-    npy::Array a = npy::fromInt64(flat);
-    a.shape = {int64_t(seqs->size()), seqLen};
-    if (Error e = npy::write(saveTokens, a, inputs))
+  if (!saveTokens.empty())
+    if (Error e = npy::write(saveTokens, npy::fromSequences(*seqs), inputs))
       return std::move(e);
-  }
   return seqs;
 }
 

@@ -15,12 +15,9 @@
 #include "rotq/Support/Tokenizer.h"
 
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/WithColor.h"
 
-#include <cstring>
 
 namespace cl = llvm::cl;
 
@@ -60,18 +57,9 @@ int main(int argc, char **argv) {
     return error("--seq-len and --max-sequences must be >= 0");
   if (seqLen == 0 && maxSequences > 0)
     return error("--max-sequences needs --seq-len");
-  auto text = llvm::MemoryBuffer::getFile(textPath, /*IsText=*/false,
-                                          /*RequiresNullTerminator=*/false);
-  if (!text)
-    return error(textPath + ": cannot read: " + text.getError().message());
-  llvm::StringRef t = (*text)->getBuffer();
-  // The tokenizers read Unicode text: bytes that are not UTF-8 would be
-  // tokenized as something else, so they are an error.
-  const llvm::UTF8 *begin = reinterpret_cast<const llvm::UTF8 *>(t.begin());
-  const llvm::UTF8 *bad = begin;
-  if (!llvm::isLegalUTF8String(&bad, begin + t.size()))
-    return error(textPath + ": not UTF-8 (byte " +
-                 llvm::Twine(int64_t(bad - begin)) + ")");
+  llvm::Expected<std::string> t = rotq::tok::readUtf8Text(textPath);
+  if (!t)
+    return error(llvm::toString(t.takeError()));
   llvm::Expected<rotq::tok::BpeTokenizer> tk =
       rotq::tok::BpeTokenizer::load(tokenizerPath);
   if (!tk)
@@ -84,7 +72,7 @@ int main(int argc, char **argv) {
     if (!first)
       return error(tokenizerPath + ": no BOS token known; give --bos-id");
   }
-  std::vector<int64_t> ids = tk->encode(t);
+  std::vector<int64_t> ids = tk->encode(*t);
   if (tk->unclassifiedChars() > 0)
     llvm::WithColor::warning(llvm::errs(), "rotq-tokenize")
         << tk->unclassifiedChars()
@@ -92,7 +80,6 @@ int main(int argc, char **argv) {
            "punctuation; the model's own tokenizer may split them "
            "differently\n";
   rotq::npy::Array out;
-  out.dtype = rotq::npy::DType::I64;
   int64_t n = 0;
   if (seqLen == 0) {
     if (first)
@@ -104,11 +91,7 @@ int main(int argc, char **argv) {
     if (!seqs)
       return error(textPath + ": " + llvm::toString(seqs.takeError()));
     n = int64_t(seqs->size());
-    std::vector<int64_t> flat;
-    for (const auto &s : *seqs)
-      flat.insert(flat.end(), s.begin(), s.end());
-    out = rotq::npy::fromInt64(flat);
-    out.shape = {n, seqLen};
+    out = rotq::npy::fromSequences(*seqs);
   }
   if (llvm::Error e = rotq::npy::write(outputPath, out,
                                        {std::string(tokenizerPath),

@@ -47,6 +47,10 @@ llvm::Expected<Array> read(const std::string &path);
 /// A 1-D int64 array holding `values` (token ids fed to a model).
 Array fromInt64(const std::vector<int64_t> &values);
 
+/// A 2-D int64 array [sequences, tokens] of sequences of one length (the
+/// form readTokenSequences reads back).
+Array fromSequences(const std::vector<std::vector<int64_t>> &seqs);
+
 /// Token id sequences from an .npy of integers, [tokens] or
 /// [sequences, tokens].
 llvm::Expected<std::vector<std::vector<int64_t>>>
