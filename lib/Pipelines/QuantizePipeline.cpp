@@ -186,6 +186,16 @@ bool presetOr(const detail::PassOptions::Option<bool> &opt, bool presetValue) {
   return opt.hasValue() ? bool(opt) : presetValue;
 }
 
+/// The calibration tokens GPTQ and the output objective's calibration read.
+template <typename PassOptions>
+void setCalibrationTokens(const QuantizeOptions &o, PassOptions &p) {
+  p.calibration = o.calibration;
+  p.calibrationSamples = o.calibrationSamples;
+  p.calibrationLength = o.calibrationLength;
+  p.seed = o.seed;
+  p.calibrationBos = o.calibrationBos;
+}
+
 void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
   // DuQuant quantizes weights per channel and activations per token, both
   // asymmetric (QuaRot: both symmetric).
@@ -221,11 +231,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
       g.mode = o.mode;
       g.skipLmHead = !o.quantizeLmHead;
       g.report = o.report;
-      g.calibration = o.calibration;
-      g.calibrationSamples = o.calibrationSamples;
-      g.calibrationLength = o.calibrationLength;
-      g.seed = o.seed;
-      g.calibrationBos = o.calibrationBos;
+      setCalibrationTokens(o, g);
       pm.addPass(rotq::createGptq(g));
     } else {
       if (objective == "output") {
@@ -233,11 +239,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
         // The protected directions come first; the search keeps
         // w-metric-rank more.
         c.metricRank = o.wMetricRank + o.protectDirections;
-        c.calibration = o.calibration;
-        c.calibrationSamples = o.calibrationSamples;
-        c.calibrationLength = o.calibrationLength;
-        c.seed = o.seed;
-        c.calibrationBos = o.calibrationBos;
+        setCalibrationTokens(o, c);
         pm.addPass(rotq::createCalibrate(c));
       }
       rotq::QuantizeWeightsOptions w;
