@@ -29,6 +29,7 @@
 #include "rotq/Materialize/Materialize.h"
 #include "rotq/Pipelines/Pipelines.h"
 #include "rotq/Transforms/Passes.h"
+#include "rotq/Runner/Evaluate.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Support/Npy.h"
 #include "rotq/Support/SameFile.h"
@@ -226,44 +227,10 @@ Expected<Model> transformed(mlir::DialectRegistry &registry,
   return std::move(m);
 }
 
-/// Logits [S, V] of `m` on `tokens`, in float64.
-Expected<std::vector<double>> logits(Model &m, const std::vector<int64_t> &tokens,
-                                     int64_t &vocab) {
-  auto in = prepareInput(m.sig, 0, npy::fromInt64(tokens), m.file);
-  if (!in)
-    return in.takeError();
-  auto out = m.compiled->run({*in});
-  if (!out)
-    return out.takeError();
-  const npy::Array &r = (*out)[0].array;
-  if (!r.isFloat())
-    return createStringError(inconvertibleErrorCode(),
-                             m.file + ": logits must be f16, f32 or f64");
-  vocab = r.shape[1];
-  std::vector<double> v(r.numElements());
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = r.getDouble(i);
-  return v;
+/// Logits [S, V] of `m` on `tokens`.
+Expected<npy::Array> logitsOf(Model &m, const std::vector<int64_t> &tokens) {
+  return eval::logits(*m.compiled, m.sig, tokens, m.file);
 }
-
-/// log softmax of one row.
-void logSoftmax(const double *x, int64_t n, std::vector<double> &out) {
-  double mx = -INFINITY;
-  for (int64_t i = 0; i < n; ++i)
-    mx = std::max(mx, x[i]);
-  double s = 0;
-  for (int64_t i = 0; i < n; ++i)
-    s += std::exp(x[i] - mx);
-  double lse = mx + std::log(s);
-  out.resize(n);
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = x[i] - lse;
-}
-
-struct Metrics {
-  double errSq = 0, refSq = 0, kl = 0, nll = 0;
-  int64_t positions = 0, agree = 0, predicted = 0;
-};
 } // namespace
 
 int main(int argc, char **argv) {
@@ -316,27 +283,46 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   registerDialects(registry);
-  std::vector<Model> models;
-  for (const std::string &f : files) {
-    auto m = load(registry, f);
-    if (!m)
-      return fail(toString(m.takeError()));
-    models.push_back(std::move(*m));
-  }
+  // The models after the reference, in table order: files, then the
+  // pipeline's seeds. Each is built, run on every sequence and released
+  // before the next, so memory holds the reference, its logits and one
+  // model whatever the number of models.
+  struct Spec {
+    std::string file, passes, name;
+  };
+  std::vector<Spec> specs;
+  for (size_t i = 1; i < files.size(); ++i)
+    specs.push_back({files[i], "", sys::path::filename(files[i]).str()});
   for (int64_t s = 1; !pipeline.empty() && s <= seeds; ++s) {
     std::string passes = pipeline;
     for (size_t at; (at = passes.find("{seed}")) != std::string::npos;)
       passes.replace(at, 6, std::to_string(s));
-    auto m = transformed(registry, files[0], passes);
-    if (!m)
-      return fail(toString(m.takeError()));
-    m->name = pipeline.find("{seed}") == std::string::npos
-                  ? "pipeline"
-                  : "pipeline, seed " + std::to_string(s);
-    models.push_back(std::move(*m));
+    specs.push_back({"", passes,
+                     pipeline.find("{seed}") == std::string::npos
+                         ? "pipeline"
+                         : "pipeline, seed " + std::to_string(s)});
   }
-  bool summarize = (summary || seeds > 1) && models.size() > 1;
+  // A typo in the pipeline shows before the reference runs.
+  if (!pipeline.empty()) {
+    mlir::MLIRContext ctx(registry);
+    mlir::PassManager pm(&ctx);
+    std::string err;
+    raw_string_ostream es(err);
+    if (mlir::failed(mlir::parsePassPipeline(specs.back().passes, pm, es)))
+      return fail("--pipeline '" + specs.back().passes + "': " + err);
+  }
+  std::vector<std::string> names{sys::path::filename(files[0]).str()};
+  std::vector<std::string> labels{files[0]}; // "file" in the JSON
+  for (const Spec &s : specs) {
+    names.push_back(s.name);
+    labels.push_back(s.file.empty() ? s.passes : s.file);
+  }
+  size_t numModels = names.size();
+  bool summarize = (summary || seeds > 1) && numModels > 1;
 
+  auto reference = load(registry, files[0]);
+  if (!reference)
+    return fail(toString(reference.takeError()));
   std::vector<std::vector<int64_t>> seqs;
   int64_t vocab = 0;
   if (sample > 0) {
@@ -344,10 +330,12 @@ int main(int argc, char **argv) {
     std::vector<int64_t> t{bos};
     std::vector<double> lp;
     while (int64_t(t.size()) < sample) {
-      auto l = logits(models[0], t, vocab);
+      auto l = logitsOf(*reference, t);
       if (!l)
         return fail(toString(l.takeError()));
-      logSoftmax(&(*l)[(t.size() - 1) * vocab], vocab, lp);
+      vocab = l->shape[1];
+      std::vector<double> last = eval::toDoubles(*l);
+      eval::logSoftmax(&last[(t.size() - 1) * vocab], vocab, lp);
       double u = rng.uniform(), c = 0;
       int64_t next = vocab - 1;
       for (int64_t i = 0; i < vocab; ++i)
@@ -376,7 +364,7 @@ int main(int argc, char **argv) {
     }
     // All ids are checked before any model runs (imported models would
     // clamp an out-of-range id silently).
-    auto results = models[0].sig.results;
+    auto results = reference->sig.results;
     int64_t v = results.empty() ? 0 : results[0].getShape().back();
     if (Error e = npy::checkTokenRange(
             seqs, mlir::ShapedType::isDynamic(v) ? 0 : v,
@@ -384,78 +372,61 @@ int main(int argc, char **argv) {
       return fail(toString(std::move(e)));
   }
 
-  std::vector<Metrics> metrics(models.size());
-  std::vector<double> lpRef, lp;
+  // The reference's logits on every sequence, as it returns them.
+  std::vector<npy::Array> refLogits;
+  std::vector<eval::Metrics> metrics(numModels);
   for (const std::vector<int64_t> &t : seqs) {
-    std::vector<std::vector<double>> l;
-    for (Model &m : models) {
-      int64_t v = 0;
-      auto r = logits(m, t, v);
-      if (!r)
-        return fail(toString(r.takeError()));
-      if (vocab && v != vocab)
-        return fail(m.file + ": " + Twine(v) + " logits per token, the "
-                    "reference has " + Twine(vocab));
-      vocab = v;
-      l.push_back(std::move(*r));
-    }
-    int64_t n = int64_t(t.size());
-    for (int64_t p = 0; p < n; ++p) {
-      const double *ref = &l[0][p * vocab];
-      logSoftmax(ref, vocab, lpRef);
-      int64_t topRef = std::max_element(ref, ref + vocab) - ref;
-      for (size_t m = 0; m < models.size(); ++m) {
-        Metrics &mt = metrics[m];
-        const double *x = &l[m][p * vocab];
-        logSoftmax(x, vocab, lp);
-        double kl = 0;
-        for (int64_t i = 0; i < vocab; ++i) {
-          mt.errSq += (x[i] - ref[i]) * (x[i] - ref[i]);
-          mt.refSq += ref[i] * ref[i];
-          kl += std::exp(lpRef[i]) * (lpRef[i] - lp[i]);
-        }
-        mt.kl += kl;
-        mt.positions += 1;
-        mt.agree += (std::max_element(x, x + vocab) - x) == topRef;
-        if (p + 1 < n) {
-          int64_t next = t[p + 1];
-          if (next < 0 || next >= vocab)
-            return fail("token id " + Twine(next) + " is outside the " +
-                        Twine(vocab) + "-token vocabulary");
-          mt.nll -= lp[next];
-          mt.predicted += 1;
-        }
-      }
+    auto l = logitsOf(*reference, t);
+    if (!l)
+      return fail(toString(l.takeError()));
+    vocab = l->shape[1];
+    std::vector<double> r = eval::toDoubles(*l);
+    if (Error e = metrics[0].add(t, r, r, vocab))
+      return fail(toString(std::move(e)));
+    refLogits.push_back(std::move(*l));
+  }
+  for (size_t m = 1; m < numModels; ++m) {
+    const Spec &spec = specs[m - 1];
+    auto model = spec.file.empty() ? transformed(registry, files[0], spec.passes)
+                                   : load(registry, spec.file);
+    if (!model)
+      return fail(toString(model.takeError()));
+    for (size_t s = 0; s < seqs.size(); ++s) {
+      auto l = logitsOf(*model, seqs[s]);
+      if (!l)
+        return fail(toString(l.takeError()));
+      if (l->shape[1] != vocab)
+        return fail(model->file + ": " + Twine(l->shape[1]) +
+                    " logits per token, the reference has " + Twine(vocab));
+      if (Error e = metrics[m].add(seqs[s], eval::toDoubles(refLogits[s]),
+                                   eval::toDoubles(*l), vocab))
+        return fail(toString(std::move(e)));
     }
   }
 
-  auto ppl = [](const Metrics &m) {
-    return m.predicted ? std::exp(m.nll / double(m.predicted)) : NAN;
-  };
+  auto ppl = [](const eval::Metrics &m) { return m.perplexity(); };
   // Per model (reference excluded): rel. logit error, KL, top-1, perplexity.
   auto values = [&](size_t m) {
-    const Metrics &mt = metrics[m];
-    return std::array<double, 4>{std::sqrt(mt.errSq / mt.refSq),
-                                 mt.kl / double(mt.positions),
-                                 double(mt.agree) / double(mt.positions),
-                                 ppl(mt)};
+    const eval::Metrics &mt = metrics[m];
+    return std::array<double, 4>{mt.relLogitError(), mt.meanKL(),
+                                 mt.top1Agreement(), mt.perplexity()};
   };
   std::array<double, 4> mean{}, lo, hi;
   lo.fill(INFINITY);
   hi.fill(-INFINITY);
-  for (size_t m = 1; m < models.size(); ++m)
+  for (size_t m = 1; m < numModels; ++m)
     for (int k = 0; k < 4; ++k) {
       double v = values(m)[k];
-      mean[k] += v / double(models.size() - 1);
+      mean[k] += v / double(numModels - 1);
       lo[k] = std::min(lo[k], v);
       hi[k] = std::max(hi[k], v);
     }
   if (asJson) {
     json::Array rows;
     json::Value reference = nullptr;
-    for (size_t m = 0; m < models.size(); ++m) {
-      const Metrics &mt = metrics[m];
-      json::Object row{{"file", models[m].file},
+    for (size_t m = 0; m < numModels; ++m) {
+      const eval::Metrics &mt = metrics[m];
+      json::Object row{{"file", labels[m]},
                        {"perplexity", ppl(mt)}};
       if (m > 0) {
         row["rel_logit_error"] = std::sqrt(mt.errSq / mt.refSq);
@@ -473,7 +444,7 @@ int main(int argc, char **argv) {
     if (summarize) {
       const char *names[] = {"rel_logit_error", "kl", "top1_agreement",
                              "perplexity"};
-      json::Object sum{{"models", int64_t(models.size() - 1)}};
+      json::Object sum{{"models", int64_t(numModels - 1)}};
       for (int k = 0; k < 4; ++k)
         sum[names[k]] = json::Object{
             {"mean", mean[k]}, {"min", lo[k]}, {"max", hi[k]}};
@@ -483,8 +454,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   size_t width = 10;
-  for (const Model &m : models)
-    width = std::max(width, m.name.size());
+  for (const std::string &n : names)
+    width = std::max(width, n.size());
   outs() << metrics[0].positions << " positions in " << seqs.size()
          << " sequence(s)"
          << (sample > 0 ? ", sampled from the reference"
@@ -495,9 +466,9 @@ int main(int argc, char **argv) {
          << "\n";
   outs() << format("%-*s %14s %12s %8s %12s\n", int(width), "model",
                    "rel. logit err", "KL(ref||q)", "top-1", "perplexity");
-  for (size_t m = 0; m < models.size(); ++m) {
-    const Metrics &mt = metrics[m];
-    const std::string &name = models[m].name;
+  for (size_t m = 0; m < numModels; ++m) {
+    const eval::Metrics &mt = metrics[m];
+    const std::string &name = names[m];
     if (m == 0)
       outs() << format("%-*s %14s %12s %8s %12.3f\n", int(width), name.c_str(),
                        "(reference)", "", "", ppl(mt));
@@ -513,7 +484,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < 3; ++r) {
       const std::array<double, 4> &v = r == 0 ? mean : r == 1 ? lo : hi;
       std::string name = std::string(rows[r]) + " of " +
-                         std::to_string(models.size() - 1);
+                         std::to_string(numModels - 1);
       outs() << format("%-*s %14.4f %12.5f %7.1f%% %12.3f\n", int(width),
                        name.c_str(), v[0], v[1], 100.0 * v[2], v[3]);
     }

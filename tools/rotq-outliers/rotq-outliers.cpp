@@ -14,11 +14,9 @@
 // sharing an input are one row.
 //
 //===----------------------------------------------------------------------===//
-#include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Materialize/Materialize.h"
+#include "rotq/Runner/Outliers.h"
 #include "rotq/Runner/Runner.h"
-#include "rotq/Support/DuQuant.h"
-#include "rotq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -56,71 +54,10 @@ static cl::opt<bool> asJson("json", cl::desc("Print JSON instead of a table"),
                           cl::cat(cat));
 
 namespace {
-struct Stats {
+/// A named row of the table.
+struct Stats : outliers::Stats {
   std::string name;
-  double maxAbs = 0, median = 0, kurtosis = 0;
-  int64_t block = 0;      // 0: no block size divides the channels
-  double blockVar = 0;    // variance of the per-block mean |x|
-  double blockVarRel = 0; // ... over the squared mean of those means
-  double ratio() const { return median > 0 ? maxAbs / median : INFINITY; }
 };
-
-Stats measure(const npy::Array &a) {
-  Stats s;
-  int64_t n = a.numElements();
-  std::vector<double> v(n), mag(n);
-  double mean = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    v[i] = a.getDouble(i);
-    mag[i] = std::fabs(v[i]);
-    s.maxAbs = std::max(s.maxAbs, mag[i]);
-    mean += v[i];
-  }
-  mean /= double(std::max<int64_t>(n, 1));
-  // The usual median: the mean of the two middle values when n is even.
-  if (n) {
-    std::nth_element(mag.begin(), mag.begin() + n / 2, mag.end());
-    s.median = mag[n / 2];
-    if (n % 2 == 0)
-      s.median = 0.5 * (s.median +
-                        *std::max_element(mag.begin(), mag.begin() + n / 2));
-  }
-  double m2 = 0, m4 = 0;
-  for (double x : v) {
-    double d = (x - mean) * (x - mean);
-    m2 += d;
-    m4 += d * d;
-  }
-  m2 /= double(std::max<int64_t>(n, 1));
-  m4 /= double(std::max<int64_t>(n, 1));
-  s.kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0;
-  int64_t c = a.shape.empty() ? 0 : a.shape.back();
-  s.block = c > 0 ? duquant::chooseBlockSize(c, blockSize, nullptr) : 0;
-  if (s.block) {
-    // From v: the median's nth_element has reordered mag.
-    std::vector<double> colMean = duquant::columnAbsMean(v, c);
-    s.blockVar = duquant::blockMeanVariance(colMean, s.block);
-    double mean = 0;
-    for (double m : colMean)
-      mean += m / double(c);
-    s.blockVarRel = mean > 0 ? s.blockVar / (mean * mean) : 0;
-  }
-  return s;
-}
-
-/// "model.layers.0.self_attn.q_proj" + "...k_proj" -> "...q_proj,k_proj".
-std::string joinNames(const std::vector<std::string> &names) {
-  std::string out = names.front();
-  for (size_t i = 1; i < names.size(); ++i)
-    out += "," + names[i].substr(names[i].rfind('.') + 1);
-  return out;
-}
-
-std::string nameOf(mlir::Operation *op) {
-  if (auto n = dyn_cast<mlir::NameLoc>(op->getLoc()))
-    return n.getName().str();
-  return "";
-}
 
 int fail(const Twine &msg) {
   WithColor::error(errs(), "rotq-outliers") << msg << "\n";
@@ -134,67 +71,18 @@ Expected<std::vector<Stats>> profile(mlir::MLIRContext &ctx,
   auto module = loadModule(ctx, file, entry, sig);
   if (!module)
     return module.takeError();
-  mlir::PassManager pm(&ctx);
-  pm.addNestedPass<mlir::func::FuncOp>(mlir::rotq::createRaiseModel());
-  if (failed(pm.run(**module)))
-    return createStringError(inconvertibleErrorCode(),
-                             file + ": raising the model failed");
-  auto func = (*module)->lookupSymbol<mlir::func::FuncOp>(entry);
-  // Distinct inputs of linears, with the names of the linears reading them.
-  std::vector<mlir::Value> values;
-  std::vector<std::vector<std::string>> names;
-  int index = 0;
-  func.walk([&](mlir::rotq::LinearOp lin) {
-    std::string name = nameOf(lin);
-    if (name.empty())
-      name = "linear#" + std::to_string(index);
-    ++index;
-    auto it = std::find(values.begin(), values.end(), lin.getInput());
-    if (it != values.end()) {
-      names[it - values.begin()].push_back(name);
-      return;
-    }
-    values.push_back(lin.getInput());
-    names.push_back({name});
-  });
-  if (values.empty())
-    return createStringError(inconvertibleErrorCode(),
-                             file + ": no linear layers found in @" + entry);
-  auto ret = cast<mlir::func::ReturnOp>(func.getBody().front().getTerminator());
-  SmallVector<mlir::Value> results(ret.getOperands());
-  results.append(values.begin(), values.end());
-  ret->setOperands(results);
-  func.setFunctionType(mlir::FunctionType::get(
-      &ctx, func.getArgumentTypes(), mlir::ValueRange(results).getTypes()));
-  sig.results.clear();
-  for (mlir::Value v : results)
-    sig.results.push_back(cast<mlir::RankedTensorType>(v.getType()));
-
   auto tokens = npy::read(input);
   if (!tokens)
     return tokens.takeError();
-  if (auto seqs = npy::readTokenSequences(input)) {
-    int64_t vocab = 0;
-    if (!sig.results.empty() && sig.results[0].getRank() > 0 &&
-        !sig.results[0].isDynamicDim(sig.results[0].getRank() - 1))
-      vocab = sig.results[0].getShape().back();
-    if (llvm::Error e = npy::checkTokenRange(*seqs, vocab, input))
-      return std::move(e);
-  } else {
-    return seqs.takeError();
-  }
-  auto host = prepareInput(sig, 0, *tokens, input);
-  if (!host)
-    return host.takeError();
-  RunOptions opts;
-  opts.paramDir = ::rotq::materialize::directoryOf(file);
-  auto out = runFunction(**module, entry, sig, {*host}, opts);
-  if (!out)
-    return out.takeError();
+  auto inputs = outliers::captureLinearInputs(
+      **module, entry, *tokens, ::rotq::materialize::directoryOf(file), file);
+  if (!inputs)
+    return inputs.takeError();
   std::vector<Stats> stats;
-  for (size_t i = 0; i < values.size(); ++i) {
-    Stats s = measure((*out)[i + 1].array);
-    s.name = joinNames(names[i]);
+  for (const outliers::LinearInput &in : *inputs) {
+    Stats s;
+    static_cast<outliers::Stats &>(s) = outliers::measure(in.values, blockSize);
+    s.name = in.name;
     stats.push_back(s);
   }
   return stats;
