@@ -82,7 +82,7 @@ std::string nameOf(mlir::Operation *op) {
 Expected<std::vector<LinearInput>>
 captureLinearInputs(mlir::ModuleOp original, const std::string &entry,
                     const npy::Array &tokens, const std::string &paramDir,
-                    const std::string &name) {
+                    const std::string &name, const std::string &tokensName) {
   mlir::OwningOpRef<mlir::ModuleOp> module(original.clone());
   mlir::MLIRContext &ctx = *module->getContext();
   auto func = module->lookupSymbol<mlir::func::FuncOp>(entry);
@@ -132,9 +132,9 @@ captureLinearInputs(mlir::ModuleOp original, const std::string &entry,
   if (!sig.results.empty() && sig.results[0].getRank() > 0 &&
       !sig.results[0].isDynamicDim(sig.results[0].getRank() - 1))
     vocab = sig.results[0].getShape().back();
-  if (Error e = npy::checkTokenRange(seqs, vocab, name))
+  if (Error e = npy::checkTokenRange(seqs, vocab, tokensName))
     return std::move(e);
-  auto host = run::prepareInput(sig, 0, tokens, name);
+  auto host = run::prepareInput(sig, 0, tokens, tokensName);
   if (!host)
     return host.takeError();
   run::RunOptions opts;

@@ -75,7 +75,7 @@ Expected<std::vector<Stats>> profile(mlir::MLIRContext &ctx,
   if (!tokens)
     return tokens.takeError();
   auto inputs = outliers::captureLinearInputs(
-      **module, entry, *tokens, ::rotq::materialize::directoryOf(file), file);
+      **module, entry, *tokens, ::rotq::materialize::directoryOf(file), file, input);
   if (!inputs)
     return inputs.takeError();
   std::vector<Stats> stats;

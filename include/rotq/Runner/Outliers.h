@@ -43,11 +43,12 @@ struct LinearInput {
 /// Runs @func (token ids -> ...) of a copy of `module` on `tokens` ([S],
 /// ids checked against the vocabulary) and returns the input of every
 /// distinct linear, in program order. `paramDir`: what relative parameter
-/// files are relative to; `name` is used in messages.
+/// files are relative to; `name` and `tokensName` (the model and the
+/// tokens) are used in messages.
 llvm::Expected<std::vector<LinearInput>>
 captureLinearInputs(mlir::ModuleOp module, const std::string &func,
                     const npy::Array &tokens, const std::string &paramDir,
-                    const std::string &name);
+                    const std::string &name, const std::string &tokensName);
 
 } // namespace rotq::outliers
 
