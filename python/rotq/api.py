@@ -51,7 +51,8 @@ def load(path, *, weights=None, progress=None):
             weights = tempfile.mktemp(suffix=".safetensors", dir=_scratch_dir())
         with _progress.bar(f"importing {os.path.basename(path)}",
                            enabled=progress):
-            return Module.import_checkpoint(path, os.fspath(weights or ""))
+            return Module.import_checkpoint(
+                path, os.fspath(weights) if weights else None)
     if not os.path.exists(path):
         raise RotqError(f"{path}: no such file or directory")
     with _progress.bar(f"parsing {os.path.basename(path)}", enabled=progress):

@@ -45,6 +45,7 @@
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/function.h>
 #include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
@@ -54,6 +55,7 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -303,7 +305,8 @@ public:
     return std::make_shared<mlir::MLIRContext>(registry());
   }
 
-  static std::shared_ptr<Module> parseFile(const std::string &path) {
+  static std::shared_ptr<Module> parseFile(const std::filesystem::path &p) {
+    std::string path = p.string();
     auto ctx = newContext();
     std::string diagText;
     llvm::raw_string_ostream os(diagText);
@@ -341,8 +344,10 @@ public:
 
   /// A Hugging Face checkpoint directory, or a GGUF file whose tensors are
   /// dequantized into `weights` (float32 safetensors).
-  static std::shared_ptr<Module> importCheckpoint(const std::string &path,
-                                                  const std::string &weights) {
+  static std::shared_ptr<Module>
+  importCheckpoint(const std::filesystem::path &p,
+                   const std::optional<std::filesystem::path> &w) {
+    std::string path = p.string(), weights = w ? w->string() : "";
     std::optional<rotq::ModelConfig> config;
     std::string ckptPath = path;
     {
@@ -460,7 +465,8 @@ public:
 
   /// Writes the module's text (with locations) to `path`, never over a file
   /// it reads.
-  void save(const std::string &path) const {
+  void save(const std::filesystem::path &p) const {
+    std::string path = p.string();
     std::vector<std::string> inputs = parameterFiles();
     if (source != "<string>")
       inputs.push_back(source);
@@ -474,8 +480,9 @@ public:
   /// Evaluates every weight chain into OUTDIR/`fileName` and rewrites the
   /// module to read it (as rotq-materialize does); the module text goes to
   /// OUTDIR/model.mlir.
-  std::map<std::string, int64_t> materialize(const std::string &outDir,
+  std::map<std::string, int64_t> materialize(const std::filesystem::path &o,
                                              bool progress) {
+    std::string outDir = o.string();
     if (llvm::sys::fs::exists(outDir) && !llvm::sys::fs::is_directory(outDir))
       throw RotqError(outDir + " exists and is not a directory");
     if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
@@ -661,8 +668,8 @@ std::map<std::string, double> outlierStats(const AnyArray &a,
 }
 
 struct Tokenizer {
-  explicit Tokenizer(const std::string &path)
-      : path(path), tk(unwrap(rotq::tok::BpeTokenizer::load(path))) {}
+  explicit Tokenizer(const std::filesystem::path &p)
+      : path(p.string()), tk(unwrap(rotq::tok::BpeTokenizer::load(path))) {}
   nb::object encode(const std::string &text) {
     std::vector<int64_t> ids;
     {
@@ -710,7 +717,7 @@ NB_MODULE(_rotq, m) {
                   "Parses module text; relative parameter files are "
                   "relative to base_dir")
       .def_static("import_checkpoint", &Module::importCheckpoint, "path"_a,
-                  "weights"_a = "",
+                  "weights"_a = nb::none(),
                   "Imports a Hugging Face checkpoint directory, or a GGUF "
                   "file whose tensors are dequantized into `weights`")
       .def("clone", &Module::clone)
@@ -764,7 +771,7 @@ NB_MODULE(_rotq, m) {
   nb::class_<Tokenizer>(m, "Tokenizer",
                         "A byte-level BPE tokenizer from tokenizer.json, a "
                         "checkpoint directory or a GGUF file")
-      .def(nb::init<const std::string &>(), "path"_a)
+      .def(nb::init<const std::filesystem::path &>(), "path"_a)
       .def("encode", &Tokenizer::encode, "text"_a)
       .def_prop_ro("bos_id",
                    [](const Tokenizer &t) { return t.tk.bosId(); })
@@ -774,8 +781,8 @@ NB_MODULE(_rotq, m) {
                    [](const Tokenizer &t) { return t.tk.unclassifiedChars(); })
       .def_ro("path", &Tokenizer::path);
 
-  m.def("read_text", [](const std::string &path) {
-    return unwrap(rotq::tok::readUtf8Text(path));
+  m.def("read_text", [](const std::filesystem::path &path) {
+    return unwrap(rotq::tok::readUtf8Text(path.string()));
   }, "path"_a, "A UTF-8 text file (an error names the first bad byte)");
   m.def(
       "to_sequences",
@@ -791,12 +798,12 @@ NB_MODULE(_rotq, m) {
   m.def("outlier_stats", &outlierStats, "values"_a, "block_size"_a = 128);
   m.def(
       "synthesize",
-      [](const std::string &config, uint64_t seed, bool outliers,
-         const std::string &outDir) {
+      [](const std::filesystem::path &config, uint64_t seed, bool outliers,
+         const std::filesystem::path &outDir) {
         unwrap(rotq::synthesizeCheckpoint(
-            config, seed,
+            config.string(), seed,
             outliers ? rotq::Outliers::Realistic : rotq::Outliers::None,
-            outDir));
+            outDir.string()));
       },
       "config"_a, "seed"_a, "outliers"_a, "out_dir"_a,
       "Writes a random checkpoint for a config.json");

@@ -1,0 +1,149 @@
+"""Modules, pass pipelines, diagnostics and the runner, against
+independent routes (NumPy, the module text, transformers)."""
+import os
+
+import numpy as np
+import pytest
+
+import rotq
+
+MATMUL = """
+func.func @f(%a: tensor<3x4xf32>, %b: tensor<4x2xf32>) -> tensor<3x2xf32> {
+  %z = tensor.empty() : tensor<3x2xf32>
+  %c = arith.constant 0.0 : f32
+  %i = linalg.fill ins(%c : f32) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x4xf32>, tensor<4x2xf32>)
+                     outs(%i : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %r : tensor<3x2xf32>
+}
+"""
+
+
+def test_run_matches_numpy():
+    m = rotq.Module.parse(MATMUL)
+    f = m.compile("f")
+    assert f.arg_types == ["tensor<3x4xf32>", "tensor<4x2xf32>"]
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    b = rng.standard_normal((4, 2)).astype(np.float32)
+    (r,) = f(a, b)
+    np.testing.assert_allclose(r, a.astype(np.float64) @ b, rtol=1e-5,
+                               atol=1e-6)
+    # Non-contiguous and float64 inputs are converted.
+    (r2,) = f(np.asfortranarray(a), b.astype(np.float64))
+    np.testing.assert_array_equal(r, r2)
+
+
+def test_run_errors():
+    f = rotq.Module.parse(MATMUL).compile("f")
+    with pytest.raises(rotq.RotqError, match="takes 2 arguments"):
+        f(np.zeros((3, 4), np.float32))
+    with pytest.raises(rotq.RotqError):
+        f(np.zeros((3, 5), np.float32), np.zeros((4, 2), np.float32))
+    with pytest.raises(rotq.RotqError, match="no function @g"):
+        rotq.Module.parse(MATMUL).compile("g")
+    with pytest.raises(rotq.RotqError, match="device must be"):
+        rotq.Module.parse(MATMUL).compile("f", device="tpu")
+
+
+def test_parse_errors(tmp_path):
+    with pytest.raises(rotq.RotqError, match="unregistered dialect"):
+        rotq.Module.parse('"nope.op"() : () -> ()')
+    with pytest.raises(rotq.RotqError, match="no such file"):
+        rotq.load(tmp_path / "missing.mlir")
+
+
+def test_torch_tensors_through_dlpack():
+    torch = pytest.importorskip("torch")
+    f = rotq.Module.parse(MATMUL).compile("f")
+    a, b = torch.randn(3, 4), torch.randn(4, 2)
+    (r,) = f(a, b)
+    np.testing.assert_allclose(r, (a.double() @ b.double()).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_operations_and_functions(checkpoint):
+    m = rotq.load(checkpoint)
+    assert m.functions() == ["forward"]
+    ops = m.operations()
+    # 2 layers x 7 projections + the LM head.
+    assert ops["rotq.linear"] == 15
+    assert ops["rotq.param"] >= 15
+    assert str(m).count("rotq.linear") == 15
+
+
+def test_pipeline_diagnostics_and_progress(checkpoint):
+    m = rotq.load(checkpoint)
+    steps = []
+    diags = rotq.apply(m, "quarot", seed=1, report=True,
+                       progress=False)
+    assert all(isinstance(d, rotq.Diagnostic) for d in diags)
+    fused = [d for d in diags if "fused the norm weight" in d.message]
+    assert len(fused) == 5  # 2 layers x (attention, MLP) norms + final
+    assert fused[0].severity == "remark"
+    assert fused[0].location == "model.layers.0.input_layernorm"
+    assert m.diagnostics[0].message == diags[0].message
+    m2 = rotq.load(checkpoint)
+    m2.run_passes("rotq-quarot{seed=1}",
+                  progress=lambda arg, op: steps.append((arg, op)))
+    assert ("rotq-rotate-residual", "func.func") in steps
+    assert str(m) == str(m2)  # the same seed, the same rotation
+
+
+def test_pipeline_errors(checkpoint):
+    m = rotq.load(checkpoint)
+    with pytest.raises(rotq.RotqError, match="nope"):
+        m.run_passes("rotq-quarot,nope")
+    with pytest.raises(rotq.RotqError, match="put them in it"):
+        rotq.apply(m, "rotq-quarot", seed=1)
+    with pytest.raises(rotq.RotqError, match="w-bits"):
+        rotq.apply(m, "quantize", w_bits=1)
+    # A failing callback stops nothing inside but is raised after the run.
+    with pytest.raises(rotq.RotqError, match="progress callback failed"):
+        m.run_passes("canonicalize", progress=lambda a, o: 1 / 0)
+
+
+def test_pipeline_text():
+    assert rotq.pipeline_text("quarot", seed=3, fuse_norm_scales=False) == \
+        "rotq-quarot{seed=3 fuse-norm-scales=false}"
+    assert rotq.pipeline_text("canonicalize,cse") == "canonicalize,cse"
+    assert rotq.pipeline_text("quantize") == "rotq-quantize"
+
+
+def test_save_never_overwrites_inputs(checkpoint, tmp_path):
+    m = rotq.load(checkpoint)
+    weights = m.parameter_files()
+    assert weights and all(w.startswith(checkpoint) for w in weights)
+    before = open(weights[0], "rb").read()
+    with pytest.raises(rotq.RotqError):
+        m.save(weights[0])
+    assert open(weights[0], "rb").read() == before
+    m.save(tmp_path / "m.mlir")
+    again = rotq.load(tmp_path / "m.mlir")
+    assert str(again) == str(m)
+
+
+def test_forward_matches_transformers(checkpoint, tokens):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    hf = transformers.AutoModelForCausalLM.from_pretrained(
+        checkpoint, torch_dtype=torch.float32)
+    with torch.no_grad():
+        ref = hf(input_ids=torch.from_numpy(tokens[:1])).logits[0].numpy()
+    got = rotq.load(checkpoint).compile().logits(tokens[0])
+    err = np.linalg.norm(got - ref) / np.linalg.norm(ref)
+    assert err < 1e-5, err
+
+
+def test_quarot_is_exact_and_quantization_is_not(checkpoint, tokens):
+    ref = rotq.load(checkpoint)
+    rot = ref.clone()
+    rotq.apply(rot, "quarot", seed=2)
+    q = rot.clone()
+    rotq.apply(q, "quantize", w_bits=4, a_bits=4, kv_bits=4,
+               calibration=tokens)
+    r, rows = rotq.evaluate(ref, [rot, q], tokens)
+    assert rows[0]["rel_logit_error"] < 1e-5
+    assert rows[0]["top1_agreement"] == 1.0
+    assert rows[1]["rel_logit_error"] > 1e-3
+    assert r["positions"] == tokens.size
