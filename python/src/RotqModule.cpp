@@ -55,6 +55,7 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -457,10 +458,14 @@ public:
     return o;
   }
 
-  /// The files the module reads (its parameters).
+  /// The files the module reads (its parameters), each once.
   std::vector<std::string> parameterFiles() const {
-    return rotq::materialize::parameterFiles(*module,
-                                             materializeOptions(false));
+    std::vector<std::string> files;
+    for (std::string &f : rotq::materialize::parameterFiles(
+             *module, materializeOptions(false)))
+      if (std::find(files.begin(), files.end(), f) == files.end())
+        files.push_back(std::move(f));
+    return files;
   }
 
   /// Writes the module's text (with locations) to `path`, never over a file

@@ -147,3 +147,25 @@ def test_quarot_is_exact_and_quantization_is_not(checkpoint, tokens):
     assert rows[0]["top1_agreement"] == 1.0
     assert rows[1]["rel_logit_error"] > 1e-3
     assert r["positions"] == tokens.size
+
+
+def test_gguf_load_matches_checkpoint(tmp_path):
+    """A GGUF written by the `gguf` package loads (dequantized into a
+    temporary file) to the same model as its Hugging Face twin."""
+    pytest.importorskip("gguf")
+    pytest.importorskip("safetensors")
+    import subprocess
+    import sys
+    from conftest import REPO
+    r = subprocess.run([sys.executable,
+                        os.path.join(REPO, "test", "Inputs", "gguf_make.py"),
+                        "llama", str(tmp_path)], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    g = rotq.load(tmp_path / "model.gguf")
+    (w,) = g.parameter_files()
+    assert os.path.dirname(w) != str(tmp_path)  # not beside the input
+    h = rotq.load(tmp_path / "hf")
+    t = np.arange(1, 17, dtype=np.int64)
+    a, b = g.compile().logits(t), h.compile().logits(t)
+    assert np.linalg.norm(a - b) / np.linalg.norm(b) < 1e-6
