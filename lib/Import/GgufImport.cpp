@@ -13,6 +13,7 @@
 #include "rotq/Support/Safetensors.h"
 
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -205,6 +206,7 @@ rotq::convertGguf(const std::string &ggufPath, const std::string &weightsPath,
     return config.takeError();
   GgufImportSummary summary;
   summary.config = *config;
+  summary.configJson = llvm::formatv("{0:2}", json).str();
   bool llama = config->architecture == "LlamaForCausalLM";
 
   // Every tensor of the file is one the model reads: anything else would

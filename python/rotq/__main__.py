@@ -6,6 +6,7 @@
     python -m rotq eval MODEL --pipeline 'rotq-quarot{seed={seed}},...' \\
         --seeds 3 --text TEXT
     python -m rotq plot MODEL [OUT] --text TEXT --linear NAME -o FIG.png
+    python -m rotq export MODEL --method quarot -o HF_DIR
 
 MODEL: a Hugging Face checkpoint directory (config.json, *.safetensors,
 tokenizer.json) or a GGUF file; OUT: the directory `quantize` writes
@@ -106,6 +107,9 @@ def cmd_quantize(args):
     for d in diags:
         if d.severity == "warning":
             _say(f"warning: {d.location}: {d.message}")
+    # What a runtime must apply besides the weights (the export's sidecar).
+    with open(os.path.join(args.output, "online.json"), "w") as f:
+        f.write(module.online_report() + "\n")
     t0 = time.perf_counter()
     summary = module.materialize(args.output)
     t_mat = time.perf_counter() - t0
@@ -211,6 +215,21 @@ def cmd_eval(args):
     return 0
 
 
+def cmd_export(args):
+    module = api.load(args.model)
+    if args.method == "quarot":
+        api.apply(module, "quarot", seed=args.seed, online_ffn=False,
+                  online_attn_output=False, online_qk=False)
+    config = None
+    if args.config:
+        with open(args.config) as f:
+            config = f.read()
+    s = module.export_hf(args.output, config=config)
+    print(f"{args.output}: config.json + model.safetensors ({s['tensors']} "
+          f"tensors, {s['bytes'] / 1e6:.1f} MB, float32)")
+    return 0
+
+
 def cmd_plot(args):
     from . import plot
     tokenizer = args.tokenizer or _tokenizer_of(args.model)
@@ -277,6 +296,18 @@ def main(argv=None):
     e.add_argument("--seeds", type=int, default=1)
     e.add_argument("--json", action="store_true")
     e.set_defaults(fn=cmd_eval)
+
+    x = sub.add_parser("export", help="a Hugging Face checkpoint of the "
+                                      "model with its rotation fused")
+    x.add_argument("model", help="HF checkpoint directory, GGUF or .mlir")
+    x.add_argument("-o", "--output", required=True, help="output directory")
+    x.add_argument("--method", choices=["none", "quarot"], default="quarot",
+                   help="quarot: the residual and head-wise V/O rotations "
+                        "and the norm scales fused, no online transform")
+    x.add_argument("--seed", type=int, default=1)
+    x.add_argument("--config", help="the config.json to start from "
+                                    "(default: the model's)")
+    x.set_defaults(fn=cmd_export)
 
     g = sub.add_parser("plot", help="per-channel max|x| of a linear's input "
                                     "before and after the transforms (PNG)")

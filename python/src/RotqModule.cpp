@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Calibration/Passes.h"
 #include "rotq/Conversion/Passes.h"
+#include "rotq/Export/Export.h"
 #include "rotq/Import/GgufImport.h"
 #include "rotq/Import/ModelImporter.h"
 #include "rotq/Materialize/Materialize.h"
@@ -39,6 +40,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
@@ -350,7 +354,7 @@ public:
                    const std::optional<std::filesystem::path> &w) {
     std::string path = p.string(), weights = w ? w->string() : "";
     std::optional<rotq::ModelConfig> config;
-    std::string ckptPath = path;
+    std::string ckptPath = path, configJson;
     {
       nb::gil_scoped_release release;
       if (rotq::isGgufFile(path)) {
@@ -361,6 +365,7 @@ public:
         if (!s)
           raise(s.takeError());
         config = s->config;
+        configJson = s->configJson;
         ckptPath = weights;
       } else if (!llvm::sys::fs::is_directory(path)) {
         throw RotqError(path + ": neither a checkpoint directory "
@@ -373,6 +378,8 @@ public:
         if (!c)
           raise(c.takeError());
         config = *c;
+        if (auto buf = llvm::MemoryBuffer::getFile(cfg))
+          configJson = (*buf)->getBuffer().str();
       }
     }
     auto ckpt = unwrap(rotq::safetensors::Checkpoint::open(ckptPath));
@@ -383,13 +390,63 @@ public:
       throw RotqError(llvm::toString(m.takeError()) + diags.errors());
     auto mod = std::make_shared<Module>(ctx, std::move(*m), "", path);
     mod->lastDiagnostics = diags.take();
+    mod->configJson = configJson;
     return mod;
   }
 
   std::shared_ptr<Module> clone() const {
-    return std::make_shared<Module>(
+    auto m = std::make_shared<Module>(
         ctx, mlir::OwningOpRef<mlir::ModuleOp>(module->clone()), baseDir,
         source);
+    m->configJson = configJson;
+    return m;
+  }
+
+  /// The operations a runtime must apply beyond a Hugging Face model's.
+  std::vector<std::map<std::string, std::string>>
+  onlineOperations(const std::string &func) const {
+    std::vector<std::map<std::string, std::string>> out;
+    for (const rotq::exporting::OnlineOp &o :
+         unwrap(rotq::exporting::onlineOperations(*module, func)))
+      out.push_back({{"op", o.name},
+                     {"location", o.location},
+                     {"input_of", o.consumer},
+                     {"ir", o.text}});
+    return out;
+  }
+
+  /// onlineOperations as the JSON sidecar's text.
+  std::string onlineReport(const std::string &func) const {
+    auto ops = unwrap(rotq::exporting::onlineOperations(*module, func));
+    return llvm::formatv("{0:2}", rotq::exporting::onlineReport(ops)).str();
+  }
+
+  /// A Hugging Face checkpoint (config.json + model.safetensors) of a model
+  /// whose transforms are all fused; `config`: the source's config.json
+  /// text (default: the one it was imported with).
+  std::map<std::string, int64_t>
+  exportHuggingFace(const std::filesystem::path &out,
+                    const std::optional<std::string> &config,
+                    const std::string &func, bool progress) {
+    std::string text = config ? *config : configJson;
+    if (text.empty())
+      throw RotqError("no config.json known for this module (it was not "
+                      "imported from a checkpoint): pass config=");
+    auto parsed = llvm::json::parse(text);
+    if (!parsed)
+      raise(parsed.takeError());
+    if (!parsed->getAsObject())
+      throw RotqError("the config is not a JSON object");
+    rotq::exporting::ExportSummary summary;
+    llvm::json::Object cfg = *parsed->getAsObject();
+    {
+      nb::gil_scoped_release release;
+      check(rotq::exporting::exportHuggingFace(*module, func, cfg,
+                                               out.string(),
+                                               materializeOptions(progress),
+                                               &summary));
+    }
+    return {{"tensors", summary.tensors}, {"bytes", int64_t(summary.bytes)}};
   }
 
   std::string str(bool debugInfo) const {
@@ -541,6 +598,8 @@ public:
   /// The file the module was read from ("<string>" if none).
   std::string source;
   std::vector<Diagnostic> lastDiagnostics;
+  /// The source checkpoint's config.json text (empty if unknown).
+  std::string configJson;
 };
 
 //===----------------------------------------------------------------------===//
@@ -744,6 +803,17 @@ NB_MODULE(_rotq, m) {
            "device"_a = "cpu", "opt_level"_a = 2, "chip"_a = "")
       .def("linear_inputs", &Module::linearInputs, "tokens"_a,
            "func"_a = "forward")
+      .def("online_operations", &Module::onlineOperations,
+           "func"_a = "forward",
+           "The operations a runtime must apply that a Hugging Face model "
+           "does not have (online Hadamards, quantization, ...)")
+      .def("online_report", &Module::onlineReport, "func"_a = "forward",
+           "online_operations as JSON text (the export's sidecar)")
+      .def("export_hf", &Module::exportHuggingFace, "out_dir"_a,
+           "config"_a = nb::none(), "func"_a = "forward", "progress"_a = true,
+           "Writes config.json + model.safetensors when every transform is "
+           "fused; raises, naming them, when online operations remain")
+      .def_ro("config", &Module::configJson)
       .def_ro("source", &Module::source)
       .def_ro("base_dir", &Module::baseDir);
 

@@ -169,3 +169,51 @@ def test_gguf_load_matches_checkpoint(tmp_path):
     t = np.arange(1, 17, dtype=np.int64)
     a, b = g.compile().logits(t), h.compile().logits(t)
     assert np.linalg.norm(a - b) / np.linalg.norm(b) < 1e-6
+
+
+def test_export_fused_rotation_loads_in_transformers(checkpoint, tokens,
+                                                     tmp_path):
+    """QuaRot with every transform fused exports as a plain Hugging Face
+    checkpoint: transformers' logits on it equal rotq's and the original
+    model's."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    ref = rotq.load(checkpoint)
+    m = ref.clone()
+    rotq.apply(m, "quarot", seed=4, online_ffn=False,
+               online_attn_output=False, online_qk=False)
+    assert m.online_operations() == []
+    s = m.export_hf(tmp_path / "hf", progress=False)
+    assert s["tensors"] == 2 * 9 + 3  # per layer 7 linears + 2 norms
+    hf = transformers.AutoModelForCausalLM.from_pretrained(
+        str(tmp_path / "hf"), torch_dtype=torch.float32)
+    with torch.no_grad():
+        got = hf(input_ids=torch.from_numpy(tokens[:1])).logits[0].numpy()
+    want = m.compile().logits(tokens[0])
+    orig = ref.compile().logits(tokens[0])
+    assert np.linalg.norm(got - want) / np.linalg.norm(want) < 1e-5
+    assert np.linalg.norm(got - orig) / np.linalg.norm(orig) < 1e-5
+    # The weights really are rotated.
+    from safetensors.numpy import load_file
+    a = load_file(str(tmp_path / "hf" / "model.safetensors"))
+    b = load_file(os.path.join(checkpoint, "model.safetensors"))
+    k = "model.layers.0.mlp.down_proj.weight"
+    assert not np.allclose(a[k], b[k].astype(np.float32), atol=1e-3)
+
+
+def test_export_refuses_online_operations(checkpoint, tmp_path):
+    m = rotq.load(checkpoint)
+    rotq.apply(m, "quarot", seed=1)  # online Hadamards by default
+    ops = m.online_operations()
+    assert ops and all(o["op"] == "rotq.hadamard" for o in ops)
+    assert any(o["input_of"].endswith("mlp.down_proj") for o in ops)
+    with pytest.raises(rotq.RotqError, match="online operation"):
+        m.export_hf(tmp_path / "hf", progress=False)
+    assert not (tmp_path / "hf" / "config.json").exists()
+    q = rotq.load(checkpoint)
+    rotq.apply(q, "quantize", w_bits=4, a_bits=4, kv_bits=4)
+    kinds = {o["op"] for o in q.online_operations()}
+    assert "rotq.qmatmul" in kinds or "rotq.quantize" in kinds
+    import json
+    rep = json.loads(q.online_report())
+    assert rep["count"] == len(q.online_operations())

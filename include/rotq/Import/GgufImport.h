@@ -25,6 +25,8 @@ namespace rotq {
 
 struct GgufImportSummary {
   ModelConfig config;
+  /// The config.json (Hugging Face keys) the metadata describes.
+  std::string configJson;
   std::map<std::string, int64_t> tensorsByType; // "Q4_1" -> count
   uint64_t bytesWritten = 0;
 };
