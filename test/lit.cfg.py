@@ -16,7 +16,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.rotq_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["rotq-opt", "rotq-run", "rotq-compile", "rotq-hadamard", "rotq-import", "rotq-outliers", "rotq-eval", "rotq-materialize", "rotq-test-duquant"], [config.rotq_tools_dir])
+    ["rotq-opt", "rotq-run", "rotq-compile", "rotq-hadamard", "rotq-import", "rotq-outliers", "rotq-eval", "rotq-materialize", "rotq-tokenize", "rotq-export", "rotq-test-duquant"], [config.rotq_tools_dir])
 # Ahead of lit's own %python (the interpreter lit runs under): the tests
 # need the one CMake found with NumPy.
 config.substitutions.insert(0, ("%python", config.rotq_python))
