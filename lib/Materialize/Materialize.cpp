@@ -29,6 +29,16 @@ using namespace mlir;
 using namespace ::rotq::materialize;
 namespace safetensors = ::rotq::safetensors;
 
+/// The process-wide fallback of setDefaultBaseDir.
+static std::string &defaultBaseDir() {
+  static std::string dir;
+  return dir;
+}
+
+void ::rotq::materialize::setDefaultBaseDir(const std::string &dir) {
+  defaultBaseDir() = dir;
+}
+
 auto ::rotq::materialize::directoryOf(const std::string &file) -> std::string {
   if (file.empty() || file == "-")
     return "";
@@ -353,14 +363,14 @@ void eraseDead(ModuleOp module, const Plan &p) {
 }
 
 /// Where relative parameter files are: the given directory, else that of
-/// the file the module was parsed from (its location), else the current
-/// directory.
+/// the file the module was parsed from (its location), else the tool's
+/// default (setDefaultBaseDir), else the current directory.
 std::string baseDirOf(ModuleOp module, const Options &options) {
   if (!options.baseDir.empty())
     return options.baseDir;
   if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
     return ::rotq::materialize::directoryOf(file.getFilename().str());
-  return "";
+  return defaultBaseDir();
 }
 
 /// CSE first, so that a chain written twice (a tied embedding read by the

@@ -477,6 +477,9 @@ public:
       pm.addInstrumentation(
           std::make_unique<ProgressInstrumentation>(*progress, &callbackError));
     Collector diags(*ctx);
+    // Passes reading parameters (calibration) resolve relative files as
+    // the module's own directory says.
+    rotq::materialize::setDefaultBaseDir(baseDir);
     mlir::LogicalResult result = mlir::success();
     {
       nb::gil_scoped_release release;

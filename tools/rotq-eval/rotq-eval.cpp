@@ -202,6 +202,7 @@ Expected<Model> transformed(mlir::DialectRegistry &registry,
     return mod.takeError();
   m.module = std::move(*mod);
   mlir::PassManager pm(m.ctx.get());
+  ::rotq::materialize::setDefaultBaseDir(::rotq::materialize::directoryOf(ref));
   std::string err;
   llvm::raw_string_ostream es(err);
   if (mlir::failed(mlir::parsePassPipeline(passes,

@@ -2,6 +2,7 @@
 #include "rotq/Calibration/Passes.h"
 #include "rotq/Conversion/Passes.h"
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
+#include "rotq/Materialize/Materialize.h"
 #include "rotq/Pipelines/Pipelines.h"
 #include "rotq/Support/OutputFile.h"
 #include "rotq/Transforms/Passes.h"
@@ -28,6 +29,9 @@ int main(int argc, char **argv) {
   registry.insert<mlir::rotq::RotqDialect>();
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "rotq optimizer driver\n", registry);
+  // Passes that read parameters (calibration) find relative files beside
+  // the input, wherever rotq-opt runs.
+  rotq::materialize::setDefaultBaseDir(rotq::materialize::directoryOf(input));
   // The output goes to a temporary file renamed into place: writing the
   // input's path directly would truncate a file the parser still maps
   // (SIGBUS, and the input lost).

@@ -125,6 +125,13 @@ std::unique_ptr<mlir::Pass> createInlineParametersPass();
 /// The directory of `file` ("" for standard input), for Options::baseDir.
 std::string directoryOf(const std::string &file);
 
+/// Where relative parameter files are when neither Options::baseDir nor
+/// the module's location says (a module printed with its locations keeps
+/// loc(unknown), not the file it is read from): tools that read one module
+/// file set its directory here, so that passes reading parameters (the
+/// calibration) find them whatever the current directory.
+void setDefaultBaseDir(const std::string &dir);
+
 } // namespace rotq::materialize
 
 #endif
