@@ -20,7 +20,8 @@ configure: $(BUILD_DIR)/build.ninja
 build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-demo: build
+demo: build peers
+	@bash scripts/python-package.sh $(BUILD_DIR)
 	@bash scripts/demo.sh $(BUILD_DIR)
 
 # The Python peers the comparison tests run against (transformers,

