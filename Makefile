@@ -21,7 +21,7 @@ build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 demo: build peers
-	@bash scripts/python-package.sh $(BUILD_DIR)
+	-@bash scripts/python-package.sh $(BUILD_DIR)
 	@bash scripts/demo.sh $(BUILD_DIR)
 
 # The Python peers the comparison tests run against (transformers,

@@ -3,8 +3,10 @@
 
 #include "rotq/Dialect/Rotq/IR/RotqDialect.h"
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
+#include "rotq/Support/ModelConfig.h"
 #include "rotq/Support/OutputFile.h"
 #include "rotq/Support/Safetensors.h"
+#include "rotq/Transforms/ModelUtils.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseSet.h"
@@ -25,14 +27,7 @@ static Error err(const Twine &msg) {
 
 /// The module name the importer put on `op` (empty if none).
 static std::string moduleName(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto f = dyn_cast<FusedLoc>(loc))
-    for (Location l : f.getLocations())
-      if (auto n = dyn_cast<NameLoc>(l))
-        return n.getName().str();
-  if (auto n = dyn_cast<NameLoc>(loc))
-    return n.getName().str();
-  return "";
+  return mlir::rotq::model::nameOf(op);
 }
 
 /// The model ops a Hugging Face Llama-family model has.
@@ -183,12 +178,40 @@ Error exportHuggingFace(ModuleOp module, llvm::StringRef func,
     if (!w.type.hasStaticShape())
       return err(w.name + " has a dynamic shape");
 
+  // Every tensor a model of this config reads is written, with its shape
+  // (transformers would initialize a missing one at random, with a
+  // warning only).
+  auto cfgModel = ModelConfig::fromJSON(llvm::json::Value(llvm::json::Object(
+                                            config)),
+                                        "the config");
+  if (!cfgModel)
+    return cfgModel.takeError();
+  for (const ModelConfig::Tensor &t : cfgModel->tensors()) {
+    auto it = llvm::find_if(weights,
+                            [&](const Weight &w) { return w.name == t.name; });
+    if (it == weights.end())
+      return err("the model has no weight " + t.name +
+                 " that its config describes");
+    if (it->type.getShape() != llvm::ArrayRef<int64_t>(t.shape))
+      return err(t.name + " has another shape than its config describes");
+  }
+
   if (llvm::sys::fs::exists(outDir) && !llvm::sys::fs::is_directory(outDir))
     return err(outDir + " exists and is not a directory");
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return err(outDir + ": cannot create directory: " + ec.message());
   std::vector<std::string> inputs =
       materialize::parameterFiles(module, options);
+  // Not into a directory the model reads from: its config.json and other
+  // shards would be mixed with (or replaced by) the export's.
+  for (const std::string &in : inputs) {
+    llvm::SmallString<256> dir(llvm::sys::path::parent_path(in));
+    if (dir.empty())
+      dir = ".";
+    if (llvm::sys::fs::equivalent(dir, outDir))
+      return err("refusing to export into " + outDir +
+                 ", which holds the model's input " + in);
+  }
   llvm::SmallString<256> stPath(outDir), cfgPath(outDir);
   llvm::sys::path::append(stPath, "model.safetensors");
   llvm::sys::path::append(cfgPath, "config.json");

@@ -75,6 +75,12 @@ double Metrics::perplexity() const {
 Expected<npy::Array> logits(run::Compiled &model, const run::Signature &sig,
                             const std::vector<int64_t> &tokens,
                             const std::string &name) {
+  // An imported model clamps an id outside its vocabulary: never run one.
+  if (!sig.results.empty() && sig.results[0].getRank() == 2 &&
+      !sig.results[0].isDynamicDim(1))
+    if (Error e = npy::checkTokenRange({tokens}, sig.results[0].getDimSize(1),
+                                       "tokens"))
+      return std::move(e);
   auto in = run::prepareInput(sig, 0, npy::fromInt64(tokens), name);
   if (!in)
     return in.takeError();

@@ -4,6 +4,7 @@
 #include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Runner/Runner.h"
 #include "rotq/Support/DuQuant.h"
+#include "rotq/Transforms/ModelUtils.h"
 #include "rotq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -72,11 +73,6 @@ std::string joinNames(const std::vector<std::string> &names) {
   return out;
 }
 
-std::string nameOf(mlir::Operation *op) {
-  if (auto n = dyn_cast<mlir::NameLoc>(op->getLoc()))
-    return n.getName().str();
-  return "";
-}
 } // namespace
 
 Expected<std::vector<LinearInput>>
@@ -97,7 +93,7 @@ captureLinearInputs(mlir::ModuleOp original, const std::string &entry,
   std::vector<std::vector<std::string>> names;
   int index = 0;
   func.walk([&](mlir::rotq::LinearOp lin) {
-    std::string n = nameOf(lin);
+    std::string n = mlir::rotq::model::nameOf(lin);
     if (n.empty())
       n = "linear#" + std::to_string(index);
     ++index;

@@ -54,6 +54,16 @@ def _model_file(out):
     return out
 
 
+def _check_output_dir(out, model):
+    """OUT must not be (or hold) the model it is made from."""
+    src = os.path.abspath(model)
+    src_dir = src if os.path.isdir(src) else os.path.dirname(src)
+    if os.path.abspath(out) == src_dir or (
+            os.path.exists(out) and os.path.samefile(out, src_dir)):
+        raise RotqError(f"refusing to write into {out}, which holds the "
+                        f"model {model}")
+
+
 def _quantize_pipeline(args, calibration):
     parts = []
     if args.method == "quarot":
@@ -79,6 +89,7 @@ def cmd_quantize(args):
     tokenizer = args.tokenizer or _tokenizer_of(model)
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise RotqError(f"{args.output} exists and is not a directory")
+    _check_output_dir(args.output, model)
     os.makedirs(args.output, exist_ok=True)
     calibration = None
     if args.calibration:
@@ -182,9 +193,11 @@ def cmd_eval(args):
                 f"of {args.text}")
     reference = api.load(args.model)
     names, models = [], []
+    files = []
     for out in args.outputs:
         f = _model_file(out)
         names.append(os.path.basename(os.path.normpath(out)))
+        files.append(f)
         models.append(lambda f=f: api.load(f))
     for s in range(1, args.seeds + 1) if args.pipeline else []:
         text = args.pipeline.replace("{seed}", str(s))
@@ -195,6 +208,7 @@ def cmd_eval(args):
             return m
         names.append("pipeline" if "{seed}" not in args.pipeline
                      else f"pipeline, seed {s}")
+        files.append(text)
         models.append(transformed)
     if not models:
         raise RotqError("nothing to compare: give OUT directories or "
@@ -205,7 +219,8 @@ def cmd_eval(args):
         out = {"positions": ref["positions"],
                "reference": {"file": args.model,
                              "perplexity": ref["perplexity"]},
-               "models": [dict(r, file=n) for n, r in zip(names, rows)]}
+               "models": [dict(r, file=f, name=n)
+                          for f, n, r in zip(files, names, rows)]}
         if summary:
             out["summary"] = dict(summary, models=len(rows))
         print(json.dumps(out, indent=2))
@@ -216,8 +231,15 @@ def cmd_eval(args):
 
 
 def cmd_export(args):
+    _check_output_dir(args.output, args.model)
+    method = args.method
+    if method is None:  # an .mlir may be rotated already
+        method = "none" if args.model.endswith(".mlir") else "quarot"
     module = api.load(args.model)
-    if args.method == "quarot":
+    if not module.config and not args.config:
+        raise RotqError(f"{args.model}: no config.json known for an .mlir "
+                        "file; give --config")
+    if method == "quarot":
         api.apply(module, "quarot", seed=args.seed, online_ffn=False,
                   online_attn_output=False, online_qk=False)
     config = None
@@ -301,9 +323,10 @@ def main(argv=None):
                                       "model with its rotation fused")
     x.add_argument("model", help="HF checkpoint directory, GGUF or .mlir")
     x.add_argument("-o", "--output", required=True, help="output directory")
-    x.add_argument("--method", choices=["none", "quarot"], default="quarot",
+    x.add_argument("--method", choices=["none", "quarot"], default=None,
                    help="quarot: the residual and head-wise V/O rotations "
-                        "and the norm scales fused, no online transform")
+                        "and the norm scales fused, no online transform "
+                        "(default for checkpoints; none for .mlir files)")
     x.add_argument("--seed", type=int, default=1)
     x.add_argument("--config", help="the config.json to start from "
                                     "(default: the model's)")

@@ -22,16 +22,25 @@ class _Quiet:
         return False
 
 
-def bar(desc, total=None, unit="it", enabled=None):
-    """A tqdm bar, or a silent stand-in when progress is off: `enabled`
-    None means on when stderr is a terminal and tqdm is installed."""
+def active(enabled=None):
+    """Whether bars show: `enabled`, where None means when stderr is a
+    terminal; never without tqdm."""
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
-        return _Quiet()
+        return False
     try:
-        from tqdm import tqdm
+        import tqdm  # noqa: F401
     except ImportError:
+        return False
+    return True
+
+
+def bar(desc, total=None, unit="it", enabled=None):
+    """A tqdm bar, or a silent stand-in when progress is off (see
+    active)."""
+    if not active(enabled):
         return _Quiet()
+    from tqdm import tqdm
     return tqdm(desc=desc, total=total, unit=unit, leave=False,
                 file=sys.stderr, dynamic_ncols=True)

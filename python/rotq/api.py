@@ -96,16 +96,18 @@ def pipeline_text(pipeline, **options):
     return f"{name}{{{opts}}}" if opts else name
 
 
-def apply(module, pipeline, *, progress=None, threads=True, **options):
+def apply(module, pipeline, *, progress=None, **options):
     """Runs a named pipeline ('quarot', 'duquant', 'quantize') with options,
     or any textual pass pipeline, on `module` in place. Returns the
     diagnostics (the passes' remarks with report=True)."""
     text = pipeline_text(pipeline, **options)
-    with _progress.bar(f"{pipeline}", unit="pass", enabled=progress) as b:
+    if not _progress.active(progress):
+        return module.run_passes(text)
+    with _progress.bar(f"{pipeline}", unit="pass", enabled=True) as b:
         def step(arg, op):
             b.update(1)
             b.set_postfix_str(arg)
-        return module.run_passes(text, progress=step, threads=threads)
+        return module.run_passes(text, progress=step)
 
 
 def load_tokenizer(path):
@@ -160,14 +162,21 @@ def evaluate(reference, models, sequences, *, progress=None):
     seqs = seqs.astype(np.int64)
     ref = _compiled(reference)
     ref_metrics = Metrics()
+    # The reference's logits go to files (they grow with the text) and are
+    # read back, memory-mapped, once per model.
+    spill = tempfile.mkdtemp(prefix="ref-", dir=_scratch_dir())
     ref_logits = []
     with _progress.bar("reference", total=len(seqs), unit="seq",
                        enabled=progress) as b:
-        for s in seqs:
+        for i, s in enumerate(seqs):
             logits = ref.logits(s)
             ref_metrics.add(s, logits, logits)
-            ref_logits.append(logits)
+            path = os.path.join(spill, f"{i}.npy")
+            np.save(path, logits)
+            ref_logits.append(path)
+            del logits
             b.update()
+    del ref
     rows = []
     for i, model in enumerate(models):
         start = time.perf_counter()
@@ -177,7 +186,8 @@ def evaluate(reference, models, sequences, *, progress=None):
         m = Metrics()
         with _progress.bar(f"model {i + 1}/{len(models)}", total=len(seqs),
                            unit="seq", enabled=progress) as b:
-            for s, rl in zip(seqs, ref_logits):
+            for s, path in zip(seqs, ref_logits):
+                rl = np.load(path, mmap_mode="r")
                 logits = compiled.logits(s)
                 if logits.shape != rl.shape:
                     raise RotqError(f"model {i + 1}: logits {logits.shape}, "
@@ -188,6 +198,7 @@ def evaluate(reference, models, sequences, *, progress=None):
         row["seconds"] = time.perf_counter() - start
         rows.append(row)
         del compiled, model
+    shutil.rmtree(spill, True)
     ref_row = {"perplexity": ref_metrics.perplexity,
                "positions": ref_metrics.positions}
     return ref_row, rows
@@ -208,7 +219,10 @@ def linear_inputs(module, tokens, func="forward"):
     """[(linears, values)]: the input of every distinct linear layer on
     `tokens` (a 1-D array of ids), in program order, as rotq-outliers
     captures it; `linears` names the linears reading it."""
-    return module.linear_inputs(np.asarray(tokens, dtype=np.int64), func)
+    t = np.asarray(tokens)
+    if t.dtype.kind not in "iu":
+        raise RotqError("tokens must be integer ids")
+    return module.linear_inputs(t.astype(np.int64), func)
 
 
 def outliers(module, tokens, block_size=128, func="forward"):

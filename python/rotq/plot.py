@@ -28,9 +28,9 @@ def channel_max(before, after, tokens, linear, path):
     of `after` (matched by position among the distinct linear inputs).
     Returns `path`."""
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        # A Figure of its own: no pyplot state, no change of the backend.
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
     except ImportError as e:
         raise RotqError("plots need matplotlib (pip install matplotlib): "
                         f"{e}") from None
@@ -43,9 +43,13 @@ def channel_max(before, after, tokens, linear, path):
             raise RotqError(f"the models have {len(ins_b)} and {len(ins_a)} "
                             "distinct linear inputs (compare float models: "
                             "quantized linears are not captured)")
+        if ins_a[i][0] != ins_b[i][0]:
+            raise RotqError(f"the models' inputs differ: {ins_b[i][0]} and "
+                            f"{ins_a[i][0]}")
         panels.append(("after", ins_a[i]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 3.6),
-                             squeeze=False)
+    fig = Figure(figsize=(6 * len(panels), 3.6))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, (label, (name, values)) in zip(axes[0], panels):
         v = np.abs(values.reshape(-1, values.shape[-1])).max(axis=0)
         # A line, not bars: at figure resolution thin bars alias away the
@@ -59,5 +63,4 @@ def channel_max(before, after, tokens, linear, path):
     fig.suptitle(f"input of {ins_b[i][0]}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

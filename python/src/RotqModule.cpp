@@ -18,6 +18,7 @@
 #include "rotq/Export/Export.h"
 #include "rotq/Import/GgufImport.h"
 #include "rotq/Import/ModelImporter.h"
+#include "rotq/Dialect/Rotq/IR/RotqOps.h"
 #include "rotq/Materialize/Materialize.h"
 #include "rotq/Pipelines/Pipelines.h"
 #include "rotq/Runner/Evaluate.h"
@@ -281,8 +282,9 @@ private:
     // Pass managers that only nest others (no argument) are not progress.
     if (pass->getArgument().empty())
       return;
+    // The GIL serializes the callbacks of passes running on several
+    // threads (a second lock taken under it could deadlock).
     nb::gil_scoped_acquire gil;
-    std::lock_guard<std::mutex> lock(mutex);
     if (!error->empty())
       return;
     try {
@@ -293,7 +295,6 @@ private:
   }
   ProgressFn fn;
   std::string *error;
-  std::mutex mutex;
 };
 
 class Compiled;
@@ -462,16 +463,12 @@ public:
   /// Runs a textual pass pipeline on the module, in place. Returns the
   /// diagnostics (remarks, warnings); raises with the errors on failure.
   std::vector<Diagnostic> runPasses(const std::string &pipeline,
-                                    std::optional<ProgressFn> progress,
-                                    bool threads) {
+                                    std::optional<ProgressFn> progress) {
     mlir::PassManager pm(ctx.get(), mlir::ModuleOp::getOperationName());
     std::string err;
     llvm::raw_string_ostream es(err);
     if (failed(mlir::parsePassPipeline(pipeline, pm, es)))
       throw RotqError("pipeline '" + pipeline + "': " + err);
-    bool wasThreaded = ctx->isMultithreadingEnabled();
-    if (!threads)
-      ctx->disableMultithreading();
     std::string callbackError;
     if (progress)
       pm.addInstrumentation(
@@ -485,8 +482,6 @@ public:
       nb::gil_scoped_release release;
       result = pm.run(*module);
     }
-    if (!threads && wasThreaded)
-      ctx->enableMultithreading();
     if (!callbackError.empty())
       throw RotqError("the progress callback failed: " + callbackError);
     if (failed(result))
@@ -536,8 +531,20 @@ public:
     if (source != "<string>")
       inputs.push_back(source);
     auto out = unwrap(rotq::OutputFile::prepare(path, inputs));
+    // Relative parameter files are relative to this module's directory:
+    // the saved copy names them absolutely, wherever it is written.
+    mlir::OwningOpRef<mlir::ModuleOp> copy(module->clone());
+    copy->walk([&](mlir::rotq::ParamOp p) {
+      llvm::SmallString<256> f(p.getFile());
+      if (llvm::sys::path::is_absolute(f))
+        return;
+      llvm::SmallString<256> abs(baseDir);
+      llvm::sys::path::append(abs, f);
+      llvm::sys::fs::make_absolute(abs);
+      p.setFile(abs);
+    });
     check(out.write([&](llvm::raw_ostream &os) {
-      module->print(os, mlir::OpPrintingFlags().enableDebugInfo());
+      copy->print(os, mlir::OpPrintingFlags().enableDebugInfo());
       os << "\n";
     }));
   }
@@ -565,11 +572,12 @@ public:
           *module, outDir, "model.safetensors", materializeOptions(progress),
           &summary));
     }
+    // The module now reads OUTDIR/model.safetensors, whatever follows.
+    baseDir = outDir;
     check(out.write([&](llvm::raw_ostream &os) {
       module->print(os, mlir::OpPrintingFlags().enableDebugInfo());
       os << "\n";
     }));
-    baseDir = outDir;
     source = std::string(mlirPath);
     return {{"tensors", summary.tensors},
             {"evaluated", summary.evaluated},
@@ -714,7 +722,6 @@ void addToMetrics(rotq::eval::Metrics &m, const AnyArray &tokens,
       l.shape != r.shape || r.shape[0] != int64_t(ids.size()))
     throw RotqError("expected float logits [tokens, vocab] of the same shape "
                     "for the reference and the model, one row per token");
-  nb::gil_scoped_release release;
   check(m.add(ids, rotq::eval::toDoubles(r), rotq::eval::toDoubles(l),
               r.shape[1]));
 }
@@ -738,12 +745,8 @@ struct Tokenizer {
   explicit Tokenizer(const std::filesystem::path &p)
       : path(p.string()), tk(unwrap(rotq::tok::BpeTokenizer::load(path))) {}
   nb::object encode(const std::string &text) {
-    std::vector<int64_t> ids;
-    {
-      nb::gil_scoped_release release;
-      ids = tk.encode(text);
-    }
-    return toNumpy(rotq::npy::fromInt64(ids));
+    // With the GIL held: encode() fills the tokenizer's cache.
+    return toNumpy(rotq::npy::fromInt64(tk.encode(text)));
   }
   std::string path;
   rotq::tok::BpeTokenizer tk;
@@ -791,10 +794,12 @@ NB_MODULE(_rotq, m) {
       .def("to_string", &Module::str, "debug_info"_a = false)
       .def("__str__", [](const Module &mod) { return mod.str(false); })
       .def("run_passes", &Module::runPasses, "pipeline"_a,
-           "progress"_a = nb::none(), "threads"_a = true,
+           "progress"_a = nb::none(),
            "Runs a textual pass pipeline in place; returns the diagnostics")
-      .def_ro("diagnostics", &Module::lastDiagnostics,
-              "The diagnostics of the last import or pass run")
+      .def_prop_ro(
+          "diagnostics",
+          [](const Module &mod) { return mod.lastDiagnostics; },
+          "The diagnostics of the last import or pass run (a copy)")
       .def("operations", &Module::operations,
            "Op name -> count, over the whole module")
       .def("functions", &Module::functions)

@@ -217,3 +217,54 @@ def test_export_refuses_online_operations(checkpoint, tmp_path):
     import json
     rep = json.loads(q.online_report())
     assert rep["count"] == len(q.online_operations())
+
+
+def test_materialized_module_saved_elsewhere(checkpoint, tokens, tmp_path):
+    """A materialized module reads model.safetensors beside it; a copy
+    saved in another directory names it absolutely and still runs."""
+    m = rotq.load(checkpoint)
+    rotq.apply(m, "quarot", seed=1)
+    want = m.compile().logits(tokens[0])
+    m.materialize(tmp_path / "mat", progress=False)
+    # Passes that read the weights (calibration) find them, too.
+    q = rotq.load(tmp_path / "mat" / "model.mlir")
+    rotq.apply(q, "quantize", w_bits=8, a_bits=8, calibration=tokens)
+    (tmp_path / "other").mkdir()
+    m2 = rotq.load(tmp_path / "mat" / "model.mlir")
+    m2.save(tmp_path / "other" / "copy.mlir")
+    got = rotq.load(tmp_path / "other" / "copy.mlir").compile().logits(
+        tokens[0])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_token_ids_out_of_range(checkpoint):
+    f = rotq.load(checkpoint).compile()
+    with pytest.raises(rotq.RotqError, match="outside the vocabulary"):
+        f.logits(np.array([1, 256], np.int64))
+    with pytest.raises(rotq.RotqError, match="integer"):
+        rotq.linear_inputs(rotq.load(checkpoint), np.array([1.5, 2.0]))
+
+
+def test_diagnostics_are_copies(checkpoint):
+    m = rotq.load(checkpoint)
+    rotq.apply(m, "quarot", seed=1, report=True, progress=False)
+    d = m.diagnostics
+    first = d[0].message
+    m.run_passes("canonicalize")
+    assert d[0].message == first
+
+
+def test_export_never_into_the_source(checkpoint, tmp_path):
+    m = rotq.load(checkpoint)
+    rotq.apply(m, "quarot", seed=1, online_ffn=False,
+               online_attn_output=False, online_qk=False)
+    before = open(os.path.join(checkpoint, "config.json")).read()
+    with pytest.raises(rotq.RotqError, match="refusing to export"):
+        m.export_hf(checkpoint, progress=False)
+    assert open(os.path.join(checkpoint, "config.json")).read() == before
+    # A config that describes other tensors than the model has.
+    import json
+    cfg = json.loads(before)
+    cfg["num_hidden_layers"] = 3
+    with pytest.raises(rotq.RotqError, match="no weight model.layers.2"):
+        m.export_hf(tmp_path / "hf", config=json.dumps(cfg), progress=False)

@@ -45,6 +45,9 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 
@@ -321,6 +324,10 @@ int main(int argc, char **argv) {
   size_t numModels = names.size();
   bool summarize = (summary || seeds > 1) && numModels > 1;
 
+  // Model files are checked before anything runs.
+  for (const std::string &f : files)
+    if (!sys::fs::exists(f))
+      return fail(f + ": no such file");
   auto reference = load(registry, files[0]);
   if (!reference)
     return fail(toString(reference.takeError()));
@@ -373,19 +380,55 @@ int main(int argc, char **argv) {
       return fail(toString(std::move(e)));
   }
 
-  // The reference's logits on every sequence, as it returns them.
-  std::vector<npy::Array> refLogits;
+  // The reference's logits on every sequence, as it returns them, spilled
+  // to a temporary file: they grow with the text (32 x 512 tokens of a
+  // 49152-token vocabulary are 3.2 GB) and are read once per model.
+  SmallString<128> spillPath;
+  int spillFd;
+  if (std::error_code ec =
+          sys::fs::createTemporaryFile("rotq-eval-ref", "bin", spillFd,
+                                       spillPath))
+    return fail("cannot create a temporary file: " + ec.message());
+  FileRemover removeSpill(spillPath);
+  struct Spilled {
+    npy::DType dtype;
+    std::vector<int64_t> shape;
+    uint64_t offset, size;
+  };
+  std::vector<Spilled> refLogits;
   std::vector<eval::Metrics> metrics(numModels);
-  for (const std::vector<int64_t> &t : seqs) {
-    auto l = logitsOf(*reference, t);
-    if (!l)
-      return fail(toString(l.takeError()));
-    vocab = l->shape[1];
-    std::vector<double> r = eval::toDoubles(*l);
-    if (Error e = metrics[0].add(t, r, r, vocab))
-      return fail(toString(std::move(e)));
-    refLogits.push_back(std::move(*l));
+  {
+    raw_fd_ostream spill(spillFd, /*shouldClose=*/true);
+    uint64_t offset = 0;
+    for (const std::vector<int64_t> &t : seqs) {
+      auto l = logitsOf(*reference, t);
+      if (!l)
+        return fail(toString(l.takeError()));
+      vocab = l->shape[1];
+      std::vector<double> r = eval::toDoubles(*l);
+      if (Error e = metrics[0].add(t, r, r, vocab))
+        return fail(toString(std::move(e)));
+      spill.write(l->data.data(), l->data.size());
+      refLogits.push_back({l->dtype, l->shape, offset, l->data.size()});
+      offset += l->data.size();
+    }
+    spill.close();
+    if (spill.has_error())
+      return fail("writing " + spillPath + ": " + spill.error().message());
   }
+  auto spilled = MemoryBuffer::getFile(spillPath, /*IsText=*/false,
+                                       /*RequiresNullTerminator=*/false);
+  if (!spilled)
+    return fail("reading " + spillPath + ": " + spilled.getError().message());
+  auto refOf = [&](size_t s) {
+    const Spilled &sp = refLogits[s];
+    npy::Array a;
+    a.dtype = sp.dtype;
+    a.shape = sp.shape;
+    const char *p = (*spilled)->getBufferStart() + sp.offset;
+    a.data.assign(p, p + sp.size);
+    return eval::toDoubles(a);
+  };
   for (size_t m = 1; m < numModels; ++m) {
     const Spec &spec = specs[m - 1];
     auto model = spec.file.empty() ? transformed(registry, files[0], spec.passes)
@@ -399,8 +442,8 @@ int main(int argc, char **argv) {
       if (l->shape[1] != vocab)
         return fail(model->file + ": " + Twine(l->shape[1]) +
                     " logits per token, the reference has " + Twine(vocab));
-      if (Error e = metrics[m].add(seqs[s], eval::toDoubles(refLogits[s]),
-                                   eval::toDoubles(*l), vocab))
+      if (Error e = metrics[m].add(seqs[s], refOf(s), eval::toDoubles(*l),
+                                   vocab))
         return fail(toString(std::move(e)));
     }
   }

@@ -44,7 +44,7 @@ struct Metrics {
 
 /// Runs a compiled @forward (token ids [S] -> logits [S, V]) on `tokens`
 /// and returns its logits as the function returns them (f16, f32 or f64,
-/// [S, V]). `name` is used in messages.
+/// [S, V]); an error for an id outside [0, V). `name` is used in messages.
 llvm::Expected<npy::Array> logits(run::Compiled &model,
                                   const run::Signature &sig,
                                   const std::vector<int64_t> &tokens,
