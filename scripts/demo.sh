@@ -125,5 +125,5 @@ elif ! "$VPY" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("llm_smo
 else
   echo "(one rotation draw; each row: rotq-quantize on the rotated model, JIT-compiled for the CPU, perplexity over the text's own tokens; about 4 min per row on 2 cores; DEMO_CONFIGS, DEMO_ROTATIONS and DEMO_METHODS="rtn gptq" (GPTQ: 20-30 min per row) change the table)"
   WORK=${DEMO_WORK:-.demo-real}
-  "$VPY" scripts/demo_real.py "$WORK"
+  "$VPY" -u scripts/demo_real.py "$WORK"
 fi
