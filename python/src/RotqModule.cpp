@@ -110,31 +110,39 @@ mlir::DialectRegistry &registry() {
 
 using AnyArray = nb::ndarray<nb::device::cpu, nb::c_contig, nb::ro>;
 
+/// The element types an array may have: rotq's .npy types and their DLPack
+/// codes (one table for both directions).
+struct DTypePair {
+  rotq::npy::DType npy;
+  nb::dlpack::dtype_code code;
+  uint8_t bits;
+};
+constexpr DTypePair dtypes[] = {
+    {rotq::npy::DType::F16, nb::dlpack::dtype_code::Float, 16},
+    {rotq::npy::DType::F32, nb::dlpack::dtype_code::Float, 32},
+    {rotq::npy::DType::F64, nb::dlpack::dtype_code::Float, 64},
+    {rotq::npy::DType::I8, nb::dlpack::dtype_code::Int, 8},
+    {rotq::npy::DType::I16, nb::dlpack::dtype_code::Int, 16},
+    {rotq::npy::DType::I32, nb::dlpack::dtype_code::Int, 32},
+    {rotq::npy::DType::I64, nb::dlpack::dtype_code::Int, 64},
+    {rotq::npy::DType::U8, nb::dlpack::dtype_code::UInt, 8},
+    {rotq::npy::DType::Bool, nb::dlpack::dtype_code::Bool, 8},
+};
+
 rotq::npy::DType dtypeOf(nb::dlpack::dtype t) {
-  using C = nb::dlpack::dtype_code;
-  if (t.lanes == 1) {
-    if (t.code == uint8_t(C::Float) && t.bits == 16)
-      return rotq::npy::DType::F16;
-    if (t.code == uint8_t(C::Float) && t.bits == 32)
-      return rotq::npy::DType::F32;
-    if (t.code == uint8_t(C::Float) && t.bits == 64)
-      return rotq::npy::DType::F64;
-    if (t.code == uint8_t(C::Int) && t.bits == 8)
-      return rotq::npy::DType::I8;
-    if (t.code == uint8_t(C::Int) && t.bits == 16)
-      return rotq::npy::DType::I16;
-    if (t.code == uint8_t(C::Int) && t.bits == 32)
-      return rotq::npy::DType::I32;
-    if (t.code == uint8_t(C::Int) && t.bits == 64)
-      return rotq::npy::DType::I64;
-    if (t.code == uint8_t(C::UInt) && t.bits == 8)
-      return rotq::npy::DType::U8;
-    if (t.code == uint8_t(C::Bool) && t.bits == 8)
-      return rotq::npy::DType::Bool;
-  }
+  for (const DTypePair &d : dtypes)
+    if (t.lanes == 1 && t.code == uint8_t(d.code) && t.bits == d.bits)
+      return d.npy;
   throw RotqError("unsupported array element type (code " +
                   std::to_string(t.code) + ", " + std::to_string(t.bits) +
                   " bits): use float16/32/64, int8/16/32/64, uint8 or bool");
+}
+
+nb::dlpack::dtype dlpackOf(rotq::npy::DType t) {
+  for (const DTypePair &d : dtypes)
+    if (d.npy == t)
+      return nb::dlpack::dtype{uint8_t(d.code), d.bits, 1};
+  throw RotqError("no DLPack type for this array");
 }
 
 rotq::npy::Array toNpy(const AnyArray &a) {
@@ -145,31 +153,6 @@ rotq::npy::Array toNpy(const AnyArray &a) {
   const char *p = static_cast<const char *>(a.data());
   out.data.assign(p, p + a.nbytes());
   return out;
-}
-
-nb::dlpack::dtype dlpackOf(rotq::npy::DType t) {
-  using D = rotq::npy::DType;
-  switch (t) {
-  case D::F16:
-    return nb::dlpack::dtype{uint8_t(nb::dlpack::dtype_code::Float), 16, 1};
-  case D::F32:
-    return nb::dtype<float>();
-  case D::F64:
-    return nb::dtype<double>();
-  case D::I8:
-    return nb::dtype<int8_t>();
-  case D::I16:
-    return nb::dtype<int16_t>();
-  case D::I32:
-    return nb::dtype<int32_t>();
-  case D::I64:
-    return nb::dtype<int64_t>();
-  case D::U8:
-    return nb::dtype<uint8_t>();
-  case D::Bool:
-    return nb::dtype<bool>();
-  }
-  return nb::dtype<float>();
 }
 
 /// A NumPy array that owns the data of `a`.
@@ -311,41 +294,44 @@ public:
     return std::make_shared<mlir::MLIRContext>(registry());
   }
 
-  static std::shared_ptr<Module> parseFile(const std::filesystem::path &p) {
-    std::string path = p.string();
+  /// Parses and verifies a module; the parser's diagnostics become the
+  /// error. `source` names the buffer (a file path or "<string>").
+  static std::shared_ptr<Module>
+  parseBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer, std::string baseDir,
+              std::string source) {
     auto ctx = newContext();
     std::string diagText;
     llvm::raw_string_ostream os(diagText);
     llvm::SourceMgr sm;
+    sm.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
     mlir::SourceMgrDiagnosticHandler handler(sm, ctx.get(), os);
     mlir::OwningOpRef<mlir::ModuleOp> m;
     {
       nb::gil_scoped_release release;
-      m = mlir::parseSourceFile<mlir::ModuleOp>(path, sm, ctx.get());
+      m = mlir::parseSourceFile<mlir::ModuleOp>(sm,
+                                                mlir::ParserConfig(ctx.get()));
       if (m && failed(mlir::verify(*m)))
         m = {};
     }
     if (!m)
-      throw RotqError(diagText.empty() ? "cannot parse " + path : diagText);
-    return std::make_shared<Module>(ctx, std::move(m),
-                                    rotq::materialize::directoryOf(path), path);
+      throw RotqError(diagText.empty() ? "cannot parse " + source : diagText);
+    return std::make_shared<Module>(ctx, std::move(m), std::move(baseDir),
+                                    std::move(source));
+  }
+
+  static std::shared_ptr<Module> parseFile(const std::filesystem::path &p) {
+    std::string path = p.string();
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer)
+      throw RotqError(path + ": " + buffer.getError().message());
+    return parseBuffer(std::move(*buffer), rotq::materialize::directoryOf(path),
+                       path);
   }
 
   static std::shared_ptr<Module> parseText(const std::string &text,
                                            const std::string &baseDir) {
-    auto ctx = newContext();
-    std::string diagText;
-    llvm::raw_string_ostream os(diagText);
-    llvm::SourceMgr sm;
-    mlir::SourceMgrDiagnosticHandler handler(sm, ctx.get(), os);
-    mlir::ParserConfig config(ctx.get());
-    auto m = mlir::parseSourceString<mlir::ModuleOp>(text, config, "<string>");
-    if (m && failed(mlir::verify(*m)))
-      m = {};
-    if (!m)
-      throw RotqError(diagText.empty() ? "cannot parse the module text"
-                                       : diagText);
-    return std::make_shared<Module>(ctx, std::move(m), baseDir, "<string>");
+    return parseBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, "<string>"),
+                       baseDir, "<string>");
   }
 
   /// A Hugging Face checkpoint directory, or a GGUF file whose tensors are
