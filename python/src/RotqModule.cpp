@@ -340,35 +340,12 @@ public:
   importCheckpoint(const std::filesystem::path &p,
                    const std::optional<std::filesystem::path> &w) {
     std::string path = p.string(), weights = w ? w->string() : "";
-    std::optional<rotq::ModelConfig> config;
-    std::string ckptPath = path, configJson;
-    {
-      nb::gil_scoped_release release;
-      if (rotq::isGgufFile(path)) {
-        if (weights.empty())
-          throw RotqError(path + ": a GGUF import needs a path for the "
-                                 "dequantized weights");
-        auto s = rotq::convertGguf(path, weights, {path});
-        if (!s)
-          raise(s.takeError());
-        config = s->config;
-        configJson = s->configJson;
-        ckptPath = weights;
-      } else if (!llvm::sys::fs::is_directory(path)) {
-        throw RotqError(path + ": neither a checkpoint directory "
-                               "(config.json and *.safetensors) nor a GGUF "
-                               "file");
-      } else {
-        llvm::SmallString<256> cfg(path);
-        llvm::sys::path::append(cfg, "config.json");
-        auto c = rotq::ModelConfig::load(std::string(cfg));
-        if (!c)
-          raise(c.takeError());
-        config = *c;
-        if (auto buf = llvm::MemoryBuffer::getFile(cfg))
-          configJson = (*buf)->getBuffer().str();
-      }
-    }
+    auto src = withoutGil(
+        [&] { return rotq::openModelSource(path, weights, {path}); });
+    if (!src)
+      raise(src.takeError());
+    std::optional<rotq::ModelConfig> config = src->config;
+    std::string ckptPath = src->checkpointPath, configJson = src->configJson;
     auto ckpt = unwrap(rotq::safetensors::Checkpoint::open(ckptPath));
     auto ctx = newContext();
     Collector diags(*ctx);

@@ -88,12 +88,10 @@ int main(int argc, char **argv) {
   // MLIR text under a .safetensors name would read as a corrupt shard.
   if (llvm::StringRef(outputPath).ends_with(".safetensors"))
     return error("refusing to write MLIR to " + outputPath);
-  std::optional<rotq::ModelConfig> config;
-  std::vector<std::string> inputs;
-  std::string ckptPath = dir;
+  std::string weights;
   if (rotq::isGgufFile(dir)) {
     // The GGUF's tensors, dequantized, become a checkpoint beside the IR.
-    std::string weights = weightsPath;
+    weights = weightsPath;
     if (weights.empty()) {
       if (outputPath == "-")
         return error("give --weights for the dequantized tensors when "
@@ -104,35 +102,25 @@ int main(int argc, char **argv) {
     }
     if (weights == outputPath)
       return error("--weights and -o name the same file");
-    llvm::Expected<rotq::GgufImportSummary> s =
-        rotq::convertGguf(dir, weights, {outputPath});
-    if (!s)
-      return error(llvm::toString(s.takeError()));
+  }
+  llvm::Expected<rotq::ModelSource> src =
+      rotq::openModelSource(dir, weights, {outputPath});
+  if (!src)
+    return error(llvm::toString(src.takeError()));
+  if (src->gguf) {
     llvm::errs() << "rotq-import: " << dir << ": ";
     bool first = true;
-    for (auto &[type, n] : s->tensorsByType) {
+    for (auto &[type, n] : src->gguf->tensorsByType) {
       llvm::errs() << (first ? "" : ", ") << n << " " << type;
       first = false;
     }
     llvm::errs() << " tensors dequantized into " << weights << " ("
-                 << llvm::format("%.1f", s->bytesWritten / 1048576.0)
+                 << llvm::format("%.1f", src->gguf->bytesWritten / 1048576.0)
                  << " MB, float32)\n";
-    config = s->config;
-    ckptPath = weights;
-    inputs.push_back(dir);
-  } else if (!llvm::sys::fs::is_directory(dir)) {
-    return error(dir + ": neither a checkpoint directory (config.json and "
-                       "*.safetensors) nor a GGUF file");
-  } else {
-    llvm::SmallString<256> cfgPath(dir);
-    llvm::sys::path::append(cfgPath, "config.json");
-    llvm::Expected<rotq::ModelConfig> c =
-        rotq::ModelConfig::load(std::string(cfgPath));
-    if (!c)
-      return error(llvm::toString(c.takeError()));
-    config = *c;
-    inputs.push_back(std::string(cfgPath));
   }
+  std::optional<rotq::ModelConfig> config = src->config;
+  std::vector<std::string> inputs{src->configFile};
+  std::string ckptPath = src->checkpointPath;
   llvm::Expected<rotq::safetensors::Checkpoint> ckpt =
       rotq::safetensors::Checkpoint::open(ckptPath);
   if (!ckpt)
