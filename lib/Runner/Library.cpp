@@ -94,6 +94,7 @@ llvm::Error compileLibrary(ModuleOp module, const std::string &func,
   if (llvm::Error e = lower(module, func, opts, /*needDevice=*/false))
     return e;
 
+  configureCodeGeneration();
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, llvmCtx);
   if (!m)

@@ -27,6 +27,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
@@ -320,6 +321,7 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
         const RunOptions &opts) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  configureCodeGeneration();
   bool onGpu = opts.device == "cuda";
   // Weights as run-time arguments: compile time and code size no longer
   // grow with the model.
@@ -376,6 +378,19 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
   }
   return std::unique_ptr<Compiled>(
       new Compiled(std::move(*engine), func, full, onGpu, std::move(bound)));
+}
+
+void configureCodeGeneration() {
+  static bool once = [] {
+    // A 135M-parameter model's rotq-run on 256 tokens: 28.6 s -> 7.7 s,
+    // bit-identical logits.
+    auto &opts = llvm::cl::getRegisteredOptions();
+    auto it = opts.find("combiner-store-merging");
+    if (it != opts.end() && it->second->getNumOccurrences() == 0)
+      (void)it->second->addOccurrence(0, it->first, "false");
+    return true;
+  }();
+  (void)once;
 }
 
 bool cudaAvailable(std::string *why) {

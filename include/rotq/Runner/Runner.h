@@ -117,6 +117,13 @@ private:
   std::unique_ptr<::rotq::materialize::BoundParameters> bound;
 };
 
+/// Sets LLVM code generation options that lowered models need, once per
+/// process and only where the command line left them alone: SelectionDAG's
+/// store merging compares every store of a block with every other, and a
+/// lowered model's straight-line blocks hold thousands (memref descriptors
+/// for each microkernel call), so it is turned off.
+void configureCodeGeneration();
+
 /// Lowers the module in place for opts.device (after loading its parameters
 /// and evaluating pending weight chains; rotq-lower-to-llvm, or
 /// rotq-lower-to-nvvm for opts.chip, else the GPU's own chip when
