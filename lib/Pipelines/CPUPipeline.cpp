@@ -38,7 +38,8 @@ void mlir::rotq::buildTensorToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
-void mlir::rotq::buildLowerToLLVMPipeline(OpPassManager &pm, bool ukernels) {
+void mlir::rotq::buildLowerToLLVMPipeline(OpPassManager &pm, bool ukernels,
+                                          int64_t outlineOps) {
   pm.addPass(::rotq::materialize::createInlineParametersPass());
   if (ukernels)
     pm.addPass(createConvertAttentionToUkernel());
@@ -47,6 +48,12 @@ void mlir::rotq::buildLowerToLLVMPipeline(OpPassManager &pm, bool ukernels) {
   // threaded library kernels rather than scalar loops (as IREE's ukernels).
   if (ukernels)
     pm.addPass(createConvertLinalgToUkernels());
+  // Peak memory one layer's activations rather than the whole model's.
+  pm.addPass(createRotqDeallocateEarly());
+  // LLVM's cost grows faster than a function's size: many small functions.
+  RotqOutlineSegmentsOptions outline;
+  outline.maxOps = outlineOps;
+  pm.addPass(createRotqOutlineSegments(outline));
 
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -75,22 +82,30 @@ void mlir::rotq::registerLowerToLLVMPipeline() {
   registerPassPipeline(
       "rotq-lower-to-llvm",
       "Lower rotq and upstream tensor IR to the LLVM dialect (CPU); "
-      "ukernels=true (default) calls librotq_cpu_runtime for matmuls",
+      "ukernels=true (default) calls librotq_cpu_runtime for matmuls; "
+      "outline-ops=N (default 200, 0: off) splits long functions",
       [](OpPassManager &pm, StringRef options,
          function_ref<LogicalResult(const Twine &)> error) {
         bool ukernels = true;
+        int64_t outlineOps = 200;
         for (StringRef opt : llvm::split(options.trim(), ' ')) {
           if (opt.empty())
             continue;
+          if (opt.consume_front("outline-ops=")) {
+            if (opt.getAsInteger(10, outlineOps) || outlineOps < 0)
+              return error("rotq-lower-to-llvm: outline-ops takes an "
+                           "integer >= 0, got '" + opt + "'");
+            continue;
+          }
           if (opt == "ukernels=true" || opt == "ukernels=1" || opt == "ukernels")
             ukernels = true;
           else if (opt == "ukernels=false" || opt == "ukernels=0")
             ukernels = false;
           else
             return error("rotq-lower-to-llvm: unknown option '" + opt +
-                         "' (it takes ukernels=true|false)");
+                         "' (it takes ukernels=true|false, outline-ops=N)");
         }
-        buildLowerToLLVMPipeline(pm, ukernels);
+        buildLowerToLLVMPipeline(pm, ukernels, outlineOps);
         return success();
       },
       [](function_ref<void(const detail::PassOptions &)>) {});

@@ -306,7 +306,7 @@ lower(ModuleOp module, const std::string &func, const RunOptions &opts,
   if (onGpu)
     mlir::rotq::buildLowerToNVVMPipeline(pm, target);
   else
-    mlir::rotq::buildLowerToLLVMPipeline(pm, opts.ukernels);
+    mlir::rotq::buildLowerToLLVMPipeline(pm, opts.ukernels, opts.outlineOps);
   if (failed(pm.run(module)))
     return err(std::string(onGpu ? "lowering for the GPU (" + target.chip + ")"
                                  : "lowering to LLVM") +

@@ -5,7 +5,7 @@
 // RUN: not rotq-opt %s --rotq-lower-to-nvvm="chip=sm_80a" 2>&1 | FileCheck %s --check-prefix=CHIPA
 // CHIPA: unknown chip 'sm_80a'
 // RUN: not rotq-opt %s --rotq-lower-to-llvm="foo=1" 2>&1 | FileCheck %s --check-prefix=LLVM
-// LLVM: rotq-lower-to-llvm: unknown option 'foo=1' (it takes ukernels=true|false)
+// LLVM: rotq-lower-to-llvm: unknown option 'foo=1' (it takes ukernels=true|false, outline-ops=N)
 // RUN: not rotq-run %s -e f --random-inputs --random-int-max 0 2>&1 | FileCheck %s --check-prefix=INTMAX
 // INTMAX: --random-int-max must be at least 1, got 0
 // RUN: not rotq-run %s -e f --random-inputs --dynamic-size 1000000000000 2>&1 | FileCheck %s --check-prefix=DYN

@@ -116,6 +116,12 @@ static cl::opt<bool> ukernels(
     cl::desc("CPU: call rotq's microkernels for matmuls (default true; false "
              "lowers them to loops like everything else)"),
     cl::init(true), cl::cat(cat));
+static cl::opt<int64_t> outlineOps(
+    "outline-ops",
+    cl::desc("CPU: split the lowered function into functions of about N "
+             "operations, which LLVM compiles much faster than one (default "
+             "200; 0 keeps it whole)"),
+    cl::init(200), cl::value_desc("N"), cl::cat(cat));
 
 static cl::opt<bool> inlineParams(
     "inline-params",
@@ -182,6 +188,9 @@ int main(int argc, char **argv) {
   opts.gpuMma = gpuMma;
   opts.gpuKernels = gpuKernels;
   opts.ukernels = ukernels;
+  if (outlineOps < 0)
+    return fail("--outline-ops must be >= 0");
+  opts.outlineOps = outlineOps;
   opts.runtimeParams = !inlineParams;
 
   std::vector<std::vector<HostTensor>> allResults;

@@ -104,6 +104,46 @@ def ConvertLinalgToUkernels : Pass<"rotq-linalg-to-ukernels", "::mlir::ModuleOp"
   ];
 }
 
+def RotqDeallocateEarly : Pass<"rotq-deallocate-early", "::mlir::ModuleOp"> {
+  let summary = "Free each buffer right after its last use in the block";
+  let description = [{
+    Buffer deallocation frees a block's buffers at the block's end, so a
+    lowered model would hold every layer's activations until it returns.
+    This pass moves each `memref.dealloc` of a `memref.alloc` of the same
+    block to just after the last operation of that block that reads the
+    buffer or a value that may alias it (conservatively: any memref an
+    operation makes from an alias). Buffers that escape the block or reach
+    another dealloc stay where they are. For host code only: a GPU kernel
+    may still run after its launch has returned.
+  }];
+}
+
+def RotqOutlineSegments : Pass<"rotq-outline-segments", "::mlir::ModuleOp"> {
+  let summary = "Split long function bodies into private, never-inlined functions";
+  let description = [{
+    A lowered model is one function of tens of thousands of operations, and
+    parts of LLVM's optimizer and code generator cost more than linearly in
+    a function's size (dominator-tree updates, the machine scheduler): on a
+    135M-parameter model they took most of the JIT's time. This pass cuts
+    each function whose single block holds more than `max-ops` operations
+    (counting nested ones) into consecutive segments of about `max-ops`,
+    moves each into a private function marked `noinline`, and calls them
+    in order. A segment's arguments are the values it reads from before
+    it, its results the values read after it; constants are cloned rather
+    than passed. No cut lets a stack buffer (`memref.alloca` or a view of
+    one) outlive its segment. Functions with several blocks are left
+    alone. Runs on buffers, after deallocation (so every buffer's owner is
+    explicit), before lowering to loops; `max-ops=0` disables it.
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "int64_t", /*default=*/"200",
+           "Operations per segment (0: do not outline)">,
+  ];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+  ];
+}
+
 def ConvertRotqToGPU : Pass<"convert-rotq-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower row-wise rotq ops to hand-scheduled GPU kernels";
   let description = [{
@@ -198,7 +238,7 @@ def RotqGpuMapParallelLoops : Pass<"rotq-gpu-map-parallel-loops", "::mlir::func:
     contraction of a model runs with one GPU thread per output element.
   }];
   let options = [
-    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"200",
            "Threads per block">,
   ];
   let dependentDialects = [

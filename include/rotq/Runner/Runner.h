@@ -77,6 +77,9 @@ struct RunOptions {
   bool gpuKernels = true;
   /// CPU: matmuls call librotq_cpu_runtime's microkernels (else loops).
   bool ukernels = true;
+  /// CPU: operations per outlined function (rotq-outline-segments; 0: the
+  /// function stays whole).
+  int64_t outlineOps = 200;
   /// CPU: weights are run-time arguments (mapped checkpoint tensors,
   /// chains evaluated once into buffers) rather than constants compiled
   /// into the program, when only the function run reads them.
