@@ -10,6 +10,7 @@
 #include "rotq/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -73,8 +74,10 @@ struct DeallocateEarly
             escapes = true;
           if (position[top] > position[last])
             last = top;
+          // A raw address taken from a buffer reads it later, too.
+          bool address = isa<memref::ExtractAlignedPointerAsIndexOp>(top);
           for (Value r : top->getResults())
-            if (isa<BaseMemRefType>(r.getType()))
+            if (address || isa<BaseMemRefType, LLVM::LLVMPointerType>(r.getType()))
               aliases.insert(r);
         }
       if (escapes || position[last] >= position[d])

@@ -61,3 +61,23 @@ func.func @kept(%x: f32, %arg: memref<4xf32>) -> memref<4xf32> {
   memref.dealloc %arg : memref<4xf32>
   return %a : memref<4xf32>
 }
+
+// -----
+
+// An address taken from the buffer keeps it alive until its last reader.
+// CHECK-LABEL: func.func @address
+// CHECK: %[[A:.*]] = memref.alloc
+// CHECK: %[[P:.*]] = memref.extract_aligned_pointer_as_index %[[A]]
+// CHECK: arith.addi %[[P]]
+// CHECK-NEXT: memref.dealloc %[[A]]
+// CHECK: return
+func.func @address(%x: f32) -> index {
+  %c0 = arith.constant 0 : index
+  %a = memref.alloc() : memref<4xf32>
+  memref.store %x, %a[%c0] : memref<4xf32>
+  %p = memref.extract_aligned_pointer_as_index %a : memref<4xf32> -> index
+  %y = arith.mulf %x, %x : f32
+  %q = arith.addi %p, %c0 : index
+  memref.dealloc %a : memref<4xf32>
+  return %q : index
+}
