@@ -160,8 +160,8 @@ struct OutlineSegments
     OpBuilder b(f.getContext());
     int64_t part = 0;
     for (auto [begin, end] : segments) {
-      // Live sets are computed before anything moves (positions index the
-      // original block).
+      // Live sets over the block as it is now: earlier segments are calls
+      // standing at their first position (seg.index).
       SmallVector<Value> outs = seg.liveOut(begin, end);
       SmallVector<Value> ins;
       SmallVector<Value> constants;
