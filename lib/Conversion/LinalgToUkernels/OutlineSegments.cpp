@@ -44,20 +44,14 @@ struct Segmenter {
   SmallVector<Operation *> ops;
   DenseMap<Operation *, int64_t> index;
 
-  /// Constants come first and belong to no segment (position -1):
-  /// segments clone the ones they read.
+  /// Constants belong to no segment (position -1, as if first): they stay
+  /// in the function, and segments clone the ones they read.
   explicit Segmenter(Block &block) : block(block) {
-    SmallVector<Operation *> constants;
-    for (Operation &op : block.without_terminator())
-      if (op.hasTrait<OpTrait::ConstantLike>())
-        constants.push_back(&op);
-    for (Operation *op : llvm::reverse(constants)) {
-      op->moveBefore(&block, block.begin());
-      index[op] = -1;
-    }
     for (Operation &op : block.without_terminator()) {
-      if (index.count(&op))
+      if (op.hasTrait<OpTrait::ConstantLike>()) {
+        index[&op] = -1;
         continue;
+      }
       index[&op] = int64_t(ops.size());
       ops.push_back(&op);
     }
