@@ -87,7 +87,7 @@ void mlir::rotq::registerLowerToLLVMPipeline() {
       [](OpPassManager &pm, StringRef options,
          function_ref<LogicalResult(const Twine &)> error) {
         bool ukernels = true;
-        int64_t outlineOps = 200;
+        int64_t outlineOps = kDefaultOutlineOps;
         for (StringRef opt : llvm::split(options.trim(), ' ')) {
           if (opt.empty())
             continue;

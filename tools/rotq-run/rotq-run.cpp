@@ -121,7 +121,8 @@ static cl::opt<int64_t> outlineOps(
     cl::desc("CPU: split the lowered function into functions of about N "
              "operations, which LLVM compiles much faster than one (default "
              "200; 0 keeps it whole)"),
-    cl::init(200), cl::value_desc("N"), cl::cat(cat));
+    cl::init(mlir::rotq::kDefaultOutlineOps), cl::value_desc("N"),
+    cl::cat(cat));
 
 static cl::opt<bool> inlineParams(
     "inline-params",

@@ -18,9 +18,12 @@ void buildTensorToBuffersPipeline(OpPassManager &pm);
 /// function boundaries), buffer deallocation, matmuls to CPU microkernel
 /// calls (`ukernels`; the code then needs librotq_cpu_runtime), loops, and
 /// LLVM conversion.
+/// Operations per function rotq-outline-segments makes in the CPU lowering.
+constexpr int64_t kDefaultOutlineOps = 200;
+
 /// `outlineOps`: rotq-outline-segments' segment size (0: one function).
 void buildLowerToLLVMPipeline(OpPassManager &pm, bool ukernels = true,
-                              int64_t outlineOps = 200);
+                              int64_t outlineOps = kDefaultOutlineOps);
 
 /// Registers `rotq-lower-to-llvm` (library RotqCPUPipeline, which the JIT
 /// runner uses; the other pipelines are in RotqPipelines).

@@ -3,6 +3,7 @@
 #define ROTQ_RUNNER_RUNNER_H
 
 #include "rotq/Materialize/Materialize.h"
+#include "rotq/Pipelines/Pipelines.h"
 #include "rotq/Support/Npy.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -79,7 +80,7 @@ struct RunOptions {
   bool ukernels = true;
   /// CPU: operations per outlined function (rotq-outline-segments; 0: the
   /// function stays whole).
-  int64_t outlineOps = 200;
+  int64_t outlineOps = mlir::rotq::kDefaultOutlineOps;
   /// CPU: weights are run-time arguments (mapped checkpoint tensors,
   /// chains evaluated once into buffers) rather than constants compiled
   /// into the program, when only the function run reads them.
