@@ -12,6 +12,9 @@
 #include "rotq/Support/Gptq.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <chrono>
 #include "rotq/Materialize/Materialize.h"
 #include "rotq/Calibration/Passes.h"
 
@@ -94,16 +97,34 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       auto tokens = calib::loadTokens(func, co);
       if (failed(tokens))
         return signalPassFailure();
-      // One compilation; each step runs it with the weights quantized so far.
-      auto program = calib::Program::build(func);
+      // One compilation; each step runs what changed with the weights
+      // quantized so far.
+      auto program = calib::Program::build(
+          func, layerWise ? ArrayRef<std::vector<LinearOp>>(groups)
+                          : ArrayRef<std::vector<LinearOp>>());
       if (failed(program))
         return signalPassFailure();
-      for (const std::vector<LinearOp> &group : groups) {
+      // A progress line where stderr is a terminal (SmolLM2: 120 steps).
+      bool progress = llvm::errs().is_displayed();
+      auto start = std::chrono::steady_clock::now();
+      for (auto [step, group] : llvm::enumerate(groups)) {
         auto lins = targets(group);
         if (failed(lins))
           return signalPassFailure();
         if (lins->empty())
           continue;
+        if (progress) {
+          double secs = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+          double eta = step ? secs / double(step) *
+                                  double(groups.size() - step)
+                            : 0.0;
+          llvm::errs() << llvm::formatv("\r[{0}/{1}] GPTQ {2}, ETA {3:F0} s",
+                                        step + 1, groups.size(),
+                                        model::describe(lins->front()), eta)
+                       << "\x1b[K";
+        }
         auto stats = (*program)->collect(*lins, *tokens, /*hessian=*/true);
         if (failed(stats))
           return signalPassFailure();
@@ -111,6 +132,14 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
           if (failed(quantizeOne(lin, *s, go)))
             return signalPassFailure();
       }
+      if (progress)
+        llvm::errs() << "\r\x1b[K";
+      if (report)
+        // At the function's location, without printing the function.
+        mlir::emitRemark(func.getLoc(), "GPTQ calibration: ")
+            << (*program)->numSegments() << " segment(s), "
+            << (*program)->segmentRuns() << " segment runs over "
+            << tokens->size() << " sequences";
     }
   }
 

@@ -12,6 +12,13 @@
 // RUN: rotq-opt %t/rot.mlir --rotq-gptq="report=true calibration-samples=4 calibration-length=64" -mlir-print-debuginfo -o %t/w4.mlir 2> %t/r1.txt
 // RUN: %python %S/Inputs/check_gptq_report.py %t/r1.txt 14
 // RUN: FileCheck %s --input-file=%t/r1.txt
+// Layer-wise (the default: 2 layers x 4 groups, cut into 9 segments, each
+// step reruns one segment) and the whole model at every step give the same
+// model, byte for byte.
+// RUN: FileCheck %s --check-prefix=SEGMENTS --input-file=%t/r1.txt
+// RUN: rotq-opt %t/rot.mlir --rotq-gptq="report=true calibration-samples=4 calibration-length=64 layer-wise=false" -mlir-print-debuginfo -o %t/w4-whole.mlir 2> %t/r0.txt
+// RUN: FileCheck %s --check-prefix=WHOLE --input-file=%t/r0.txt
+// RUN: cmp %t/w4.mlir %t/w4-whole.mlir
 // RUN: rotq-opt %t/rot.mlir --rotq-gptq="report=true group-size=32 act-order=true asymmetric=true calibration-samples=4 calibration-length=64" -o /dev/null 2> %t/r2.txt
 // RUN: %python %S/Inputs/check_gptq_report.py %t/r2.txt 14
 // RUN: rotq-opt %t/model.mlir --rotq-raise-model --rotq-gptq="report=true bits=3 calibration-samples=4 calibration-length=64" -o /dev/null 2> %t/r3.txt
@@ -29,6 +36,8 @@
 // IR-NOT: rotq.dequantize
 // IR: rotq.linear %{{.*}}, %cst{{.*}} : tensor<?x64xf32>, tensor<256x64xf32> -> tensor<?x256xf32>
 // FILE: on 48 calibration tokens
+// SEGMENTS: remark: GPTQ calibration: 9 segment(s), 32 segment runs over 4 sequences
+// WHOLE: remark: GPTQ calibration: 1 segment(s), 32 segment runs over 4 sequences
 //
 // RUN: not rotq-opt %t/rot.mlir --rotq-gptq="group-size=5" 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: group-size 5 does not divide the 64 input channels

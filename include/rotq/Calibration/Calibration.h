@@ -26,11 +26,6 @@
 #include <string>
 #include <vector>
 
-namespace rotq::run {
-class Compiled;
-struct Signature;
-} // namespace rotq::run
-
 namespace mlir::rotq::calib {
 
 struct Options {
@@ -67,34 +62,43 @@ struct Stats {
   int64_t nonFinite = 0;
 };
 
-/// `func` compiled once for calibration (in a clone of its module, which
-/// is left untouched).
+/// `func` compiled once for calibration (from a clone of its module, which
+/// is left untouched). Given calibration groups, the model is cut before
+/// the first linear of each group into segments, each compiled as its own
+/// function of the values it reads (tokens, weights, activations of earlier
+/// segments); a collection then runs only the segments whose weights or
+/// inputs changed since they last ran, from cached activations. GPTQ's step
+/// k thus runs one segment instead of the whole model. Without groups the
+/// whole model is one segment, run anew for every collection.
 class Program {
 public:
-  static FailureOr<std::unique_ptr<Program>> build(func::FuncOp func);
+  static FailureOr<std::unique_ptr<Program>>
+  build(func::FuncOp func, ArrayRef<std::vector<LinearOp>> groups = {});
   ~Program();
 
   /// Runs the program over `tokens` and returns the statistics of the
   /// input of each of `linears` (ops in `func`'s body), in order; linears
   /// that read the same value (q/k/v, gate/up) share one Stats, measured
   /// once. The weights are those the linears read now (constants, or
-  /// chains evaluated in float64).
+  /// chains evaluated in float64). Activations cached for later runs are
+  /// those read by segments at or after the first segment holding one of
+  /// `linears` (calibration proceeds forward; an activation dropped and
+  /// needed again is recomputed).
   FailureOr<std::vector<std::shared_ptr<const Stats>>>
   collect(ArrayRef<LinearOp> linears,
           const std::vector<std::vector<int64_t>> &tokens, bool hessian,
           bool sampleMean = false);
 
+  /// Number of compiled segments.
+  size_t numSegments() const;
+  /// Segment runs (one per sequence) since the program was built.
+  int64_t segmentRuns() const;
+
+  struct Impl;
+
 private:
-  Program() = default;
-  func::FuncOp func;
-  OwningOpRef<ModuleOp> clone;
-  std::unique_ptr<::rotq::run::Signature> sig;
-  std::unique_ptr<::rotq::run::Compiled> compiled;
-  /// Linears of `func` whose weight is argument 1 + i of the program.
-  SmallVector<LinearOp> weightArgs;
-  /// Values of `func` the program returns, from result `first` on.
-  SmallVector<Value> returned;
-  size_t first = 0;
+  Program();
+  std::unique_ptr<Impl> impl;
 };
 
 /// The output-error metric (quant::OutputMetric) of the second moments

@@ -85,8 +85,11 @@ def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
     gate/up, then down_proj, then the next layer's q/k/v, ...) and each
     group's Hessians are measured on the model in which all earlier groups
     are already quantized. The model is compiled once, with the linear
-    weights as run-time arguments; each group costs one run over the
-    calibration tokens with the weights quantized so far.
+    weights as run-time arguments, cut before each group into segments
+    that run from cached activations: each group costs one segment's run
+    over the calibration tokens with the weights quantized so far (with
+    `layer-wise=false`, the whole model's; same statistics, for checking).
+    A remark on the function says how many segments ran.
 
     `mode`, `skip-lm-head` as in `rotq-quantize-weights`. With `report`,
     each linear gets a remark with its relative output error
@@ -119,6 +122,9 @@ def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
            "Leave the linear that produces the function result in float">,
     Option<"report", "report", "bool", "false",
            "Emit a remark with GPTQ's and RTN's output error per linear">,
+    Option<"layerWise", "layer-wise", "bool", "true",
+           "Run one group's segment of the model per step from cached "
+           "activations (false: the whole model for every group)">,
   ]);
   let dependentDialects = ["::mlir::rotq::RotqDialect",
                            "::mlir::arith::ArithDialect"];
