@@ -1,6 +1,8 @@
 //===- Gptq.cpp - GPTQ weight quantization --------------------------------===//
 #include "rotq/Support/Gptq.h"
 
+#include "llvm/Support/Parallel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -9,6 +11,25 @@ using namespace rotq;
 using namespace rotq::gptq;
 
 namespace {
+/// fn(i) for i in [begin, end), on several threads when there is enough
+/// work (`cost` operations per i); each i is computed exactly as serially.
+template <typename Fn>
+void forRows(int64_t begin, int64_t end, int64_t cost, Fn fn) {
+  constexpr int64_t kSerial = 1 << 16;
+  if ((end - begin) * std::max<int64_t>(cost, 1) < kSerial) {
+    for (int64_t i = begin; i < end; ++i)
+      fn(i);
+    return;
+  }
+  int64_t chunks = std::min<int64_t>(end - begin, 64);
+  llvm::parallelFor(0, chunks, [&](size_t c) {
+    int64_t lo = begin + (end - begin) * int64_t(c) / chunks;
+    int64_t hi = begin + (end - begin) * (int64_t(c) + 1) / chunks;
+    for (int64_t i = lo; i < hi; ++i)
+      fn(i);
+  });
+}
+
 /// In-place lower Cholesky factor of the n x n matrix `a` (upper part left
 /// as garbage); false when `a` is not positive definite.
 bool cholesky(std::vector<double> &a, int64_t n) {
@@ -21,13 +42,14 @@ bool cholesky(std::vector<double> &a, int64_t n) {
       return false;
     d = std::sqrt(d);
     rj[j] = d;
-    for (int64_t i = j + 1; i < n; ++i) {
+    // Rows below j are independent (each sums in the same order either way).
+    forRows(j + 1, n, j, [&](int64_t i) {
       double *ri = &a[i * n];
       double s = ri[j];
       for (int64_t k = 0; k < j; ++k)
         s -= ri[k] * rj[k];
       ri[j] = s / d;
-    }
+    });
   }
   return true;
 }
@@ -40,7 +62,7 @@ bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
     return false;
   // Linv = L^-1, lower triangular, by forward substitution per column.
   std::vector<double> linv(n * n, 0.0);
-  for (int64_t c = 0; c < n; ++c) {
+  forRows(0, n, n * n / 2, [&](int64_t c) {
     linv[c * n + c] = 1.0 / h[c * n + c];
     for (int64_t i = c + 1; i < n; ++i) {
       double s = 0;
@@ -48,20 +70,21 @@ bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
         s += h[i * n + k] * linv[k * n + c];
       linv[i * n + c] = -s / h[i * n + i];
     }
-  }
-  // H^-1 = Linv^T Linv; only its lower triangle is needed.
+  });
+  // H^-1 = Linv^T Linv; only its lower triangle is needed. Row i of it sums
+  // over k >= i (Linv is lower triangular), in increasing k.
   std::vector<double> hinv(n * n, 0.0);
-  for (int64_t k = 0; k < n; ++k) {
-    const double *rk = &linv[k * n];
-    for (int64_t i = 0; i <= k; ++i) {
+  forRows(0, n, n * n / 2, [&](int64_t i) {
+    double *out = &hinv[i * n];
+    for (int64_t k = i; k < n; ++k) {
+      const double *rk = &linv[k * n];
       double a = rk[i];
       if (a == 0)
         continue;
-      double *out = &hinv[i * n];
       for (int64_t j = 0; j <= i; ++j)
         out[j] += a * rk[j];
     }
-  }
+  });
   if (!cholesky(hinv, n))
     return false;
   u.assign(n * n, 0.0);
@@ -69,6 +92,16 @@ bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
     for (int64_t j = 0; j <= i; ++j)
       u[j * n + i] = hinv[i * n + j];
   return true;
+}
+
+/// y[j] += a * x[j] (a = -e: the same rounding as y[j] -= e * x[j]).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void axpy(double *__restrict y, const double *__restrict x, double a,
+          int64_t n) {
+  for (int64_t j = 0; j < n; ++j)
+    y[j] += a * x[j];
 }
 
 /// The scale of the `n` weights at `x`, columns [begin, begin + n) (one
@@ -106,9 +139,10 @@ bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
   std::vector<quant::Scale> scales(rows * groups);
   bool dynamicGroups = o.params.groupSize > 0 && !o.actOrder;
   if (!dynamicGroups)
-    for (int64_t r = 0; r < rows; ++r)
+    forRows(0, rows, cols * 100, [&](int64_t r) {
       for (int64_t k = 0; k < groups; ++k)
         scales[r * groups + k] = scaleOf(&w0[r * cols + k * g], g, k * g, o);
+    });
 
   // Permuted working copies; a column no input ever reaches (H_ii = 0)
   // gets H_ii = 1 and weight 0, as in GPTQ.
@@ -156,48 +190,41 @@ bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
   if (!o.params.symmetric)
     q.zeroPoints.assign(rows * groups, 0);
 
+  // Rows are independent given U: each is quantized column by column on
+  // its own (the same operations in the same order as all rows together).
   const int64_t bs = std::max<int64_t>(o.blockSize, 1);
-  std::vector<double> err(rows * bs), cur(g);
-  for (int64_t i1 = 0; i1 < n; i1 += bs) {
-    int64_t i2 = std::min(i1 + bs, n);
-    // Errors of block columns [pending, i) are not yet applied to the
-    // columns after the block.
-    int64_t pending = i1;
-    auto flush = [&](int64_t upTo) {
-      for (int64_t r = 0; r < rows; ++r) {
-        double *wr = &w[r * n];
-        for (int64_t k = pending; k < upTo; ++k) {
-          double e = err[r * bs + (k - i1)];
-          const double *uk = &u[k * n];
-          for (int64_t j = i2; j < n; ++j)
-            wr[j] -= e * uk[j];
+  forRows(0, rows, n * n, [&](int64_t r) {
+    double *wr = &w[r * n];
+    std::vector<double> err(bs);
+    for (int64_t i1 = 0; i1 < n; i1 += bs) {
+      int64_t i2 = std::min(i1 + bs, n);
+      // Errors of block columns [pending, i) are not yet applied to the
+      // columns after the block.
+      int64_t pending = i1;
+      auto flush = [&](int64_t upTo) {
+        for (int64_t k = pending; k < upTo; ++k)
+          axpy(&wr[i2], &u[k * n + i2], -err[k - i1], n - i2);
+        pending = upTo;
+      };
+      for (int64_t i = i1; i < i2; ++i) {
+        if (dynamicGroups && i % g == 0) {
+          // A group starts: its scale comes from the weights as updated so
+          // far.
+          flush(i);
+          scales[r * groups + i / g] = scaleOf(&wr[i], g, i, o);
         }
-      }
-      pending = upTo;
-    };
-    for (int64_t i = i1; i < i2; ++i) {
-      if (dynamicGroups && i % g == 0) {
-        // A group starts: its scale comes from the weights as updated so far.
-        flush(i);
-        for (int64_t r = 0; r < rows; ++r)
-          scales[r * groups + i / g] = scaleOf(&w[r * n + i], g, i, o);
-      }
-      double d = u[i * n + i];
-      for (int64_t r = 0; r < rows; ++r) {
+        double d = u[i * n + i];
         int64_t col = perm[i];
-        quant::Scale s = scales[r * groups + col / g];
-        double *wr = &w[r * n];
-        int8_t c = quant::quantizeValue(wr[i], s, bits);
+        quant::Scale sc = scales[r * groups + col / g];
+        int8_t c = quant::quantizeValue(wr[i], sc, bits);
         q.codes[r * cols + col] = c;
-        double e = (wr[i] - quant::dequantizeValue(c, s)) / d;
-        err[r * bs + (i - i1)] = e;
-        const double *ui = &u[i * n];
-        for (int64_t j = i + 1; j < i2; ++j)
-          wr[j] -= e * ui[j];
+        double e = (wr[i] - quant::dequantizeValue(c, sc)) / d;
+        err[i - i1] = e;
+        axpy(&wr[i + 1], &u[i * n + i + 1], -e, i2 - i - 1);
       }
+      flush(i2);
     }
-    flush(i2);
-  }
+  });
   for (int64_t k = 0; k < rows * groups; ++k) {
     q.scales[k] = scales[k].scale;
     if (!o.params.symmetric)
