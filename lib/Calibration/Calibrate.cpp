@@ -12,6 +12,9 @@
 #include "rotq/Transforms/ModelUtils.h"
 
 #include "mlir/IR/AsmState.h"
+#include "llvm/Support/Parallel.h"
+
+#include <optional>
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
@@ -81,7 +84,37 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
                        ArrayRef<std::shared_ptr<const calib::Stats>> stats) {
     Builder b(&getContext());
     std::string base = "rotq.calibration";
+    // The metrics of the distinct inputs (eigendirections of each second
+    // moment matrix: most of the pass's time), on all threads.
     DenseMap<const calib::Stats *, ElementsAttr> metrics;
+    if (metricRank >= 0) {
+      SmallVector<std::pair<LinearOp, const calib::Stats *>> distinct;
+      for (auto [lin, stat] : llvm::zip_equal(linears, stats)) {
+        if (llvm::any_of(distinct,
+                         [&](auto &d) { return d.second == stat.get(); }))
+          continue;
+        // Errors (non-finite inputs) are reported here, not on a thread.
+        if (stat->nonFinite)
+          return calib::outputMetric(lin, *stat, metricRank);
+        distinct.push_back({lin, stat.get()});
+      }
+      std::vector<std::optional<::rotq::quant::OutputMetric>> computed(
+          distinct.size());
+      llvm::parallelFor(0, distinct.size(), [&](size_t i) {
+        auto m = calib::outputMetric(distinct[i].first, *distinct[i].second,
+                                     metricRank);
+        if (succeeded(m))
+          computed[i] = std::move(*m);
+      });
+      for (auto [d, m] : llvm::zip_equal(distinct, computed)) {
+        if (!m)
+          return failure();
+        metrics[d.second] = model::dataAttr<double>(
+            RankedTensorType::get({1 + m->rank, d.second->channels},
+                                  b.getF64Type()),
+            m->toRows(), base + ".output_metric");
+      }
+    }
     for (auto [l, stat] : llvm::zip_equal(linears, stats)) {
       LinearOp lin = l;
       const calib::Stats &s = *stat;
@@ -97,18 +130,8 @@ struct CalibratePass : mlir::rotq::impl::CalibrateBase<CalibratePass> {
                          RankedTensorType::get({s.channels, s.channels},
                                                b.getF64Type()),
                          s.hessian, base + ".hessian"));
-      if (metricRank < 0)
-        continue;
-      ElementsAttr &metric = metrics[stat.get()];
-      if (!metric) {
-        auto m = calib::outputMetric(lin, s, metricRank);
-        if (failed(m))
-          return failure();
-        metric = model::dataAttr<double>(
-            RankedTensorType::get({1 + m->rank, s.channels}, b.getF64Type()),
-            m->toRows(), base + ".output_metric");
-      }
-      lin->setAttr(base + ".output_metric", metric);
+      if (metricRank >= 0)
+        lin->setAttr(base + ".output_metric", metrics.lookup(stat.get()));
     }
     return success();
   }

@@ -207,6 +207,13 @@ llvm::Expected<HostTensor> prepareInput(const Signature &sig,
   int64_t n = a.numElements();
   h.array.data.resize(n * npy::elementSize(h.array.dtype));
   bool toFloat = h.elementType[0] == 'f' || h.elementType == "bf16";
+  // Same width and kind (bf16 is carried as i16 bits, and i16 data are
+  // values to convert): the bytes as they are.
+  if (a.dtype == h.array.dtype && h.elementType != "bf16" &&
+      a.data.size() == h.array.data.size()) {
+    std::memcpy(h.array.data.data(), a.data.data(), a.data.size());
+    return h;
+  }
   if (!toFloat && a.isFloat())
     return err(name + ": argument " + llvm::Twine(index) + " is " +
                typeStr(t) + " but the array holds floating-point values");

@@ -96,6 +96,16 @@ void orthonormalize(std::vector<double> &q, int64_t m, int64_t n,
   }
 }
 
+/// y[c] += s * x[c] for c < n.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void axpy(double *__restrict y, const double *__restrict x, double s,
+          int64_t n) {
+  for (int64_t c = 0; c < n; ++c)
+    y[c] += s * x[c];
+}
+
 /// y = q a (a symmetric): m rows of length n.
 void multiply(const std::vector<double> &a, const std::vector<double> &q,
               std::vector<double> &y, int64_t m, int64_t n) {
@@ -105,10 +115,7 @@ void multiply(const std::vector<double> &a, const std::vector<double> &q,
       double s = q[i * n + r];
       if (s == 0)
         continue;
-      const double *ar = &a[r * n];
-      double *yi = &y[i * n];
-      for (int64_t c = 0; c < n; ++c)
-        yi[c] += s * ar[c];
+      axpy(&y[i * n], &a[r * n], s, n);
     }
 }
 } // namespace
