@@ -31,18 +31,20 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+static cl::OptionCategory toolOptions("rotq-export options");
+
+static cl::opt<std::string> inputPath(cl::cat(toolOptions), cl::Positional, cl::Required,
                                       cl::desc("<module.mlir>"));
-static cl::opt<std::string> outputPath(
+static cl::opt<std::string> outputPath(cl::cat(toolOptions), 
     "o", cl::desc("output directory (--online: output .json, default stdout)"),
     cl::value_desc("path"));
 static cl::opt<std::string>
-    configPath("config",
+    configPath(cl::cat(toolOptions), "config",
                cl::desc("the source model's config.json (Hugging Face)"),
                cl::value_desc("config.json"));
-static cl::opt<bool> online("online",
+static cl::opt<bool> online(cl::cat(toolOptions), "online",
                             cl::desc("list the online operations as JSON"));
-static cl::opt<std::string> entry("e", cl::desc("Function to export"),
+static cl::opt<std::string> entry(cl::cat(toolOptions), "e", cl::desc("Function to export"),
                                   cl::init("forward"));
 
 static int error(const llvm::Twine &msg) {
@@ -52,6 +54,7 @@ static int error(const llvm::Twine &msg) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv,
                               "rotq-export: a model whose transforms are all "
                               "fused, as a Hugging Face checkpoint\n");

@@ -20,16 +20,19 @@
 using namespace llvm;
 using namespace rotq;
 
-static cl::opt<std::string> orderArg(cl::Positional, cl::desc("<order N>"),
+static cl::OptionCategory toolOptions("rotq-hadamard options");
+
+static cl::opt<std::string> orderArg(cl::cat(toolOptions), cl::Positional, cl::desc("<order N>"),
                                      cl::Required);
 static cl::opt<std::string>
-    emitPath("emit", cl::desc("Write the normalized N x N matrix (float64 .npy)"),
+    emitPath(cl::cat(toolOptions), "emit", cl::desc("Write the normalized N x N matrix (float64 .npy)"),
              cl::value_desc("file.npy"));
-static cl::opt<bool> transposeOpt(
+static cl::opt<bool> transposeOpt(cl::cat(toolOptions), 
     "transpose", cl::desc("With --emit, write the transpose (the inverse)"));
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "rotq-hadamard: Hadamard matrices of any order the rotq library builds\n\n"

@@ -25,24 +25,26 @@
 
 namespace cl = llvm::cl;
 
+static cl::OptionCategory toolOptions("rotq-import options");
+
 static cl::opt<std::string>
-    inputPath(cl::Positional,
+    inputPath(cl::cat(toolOptions), cl::Positional,
               cl::desc("<checkpoint directory or GGUF file>"));
-static cl::opt<std::string> weightsPath(
+static cl::opt<std::string> weightsPath(cl::cat(toolOptions), 
     "weights",
     cl::desc("GGUF import: where the dequantized float32 tensors go "
              "(default: the output's name with .safetensors)"),
     cl::value_desc("path"));
-static cl::opt<std::string> outputPath("o", cl::desc("output file (import) or "
+static cl::opt<std::string> outputPath(cl::cat(toolOptions), "o", cl::desc("output file (import) or "
                                                      "directory (--synthesize)"),
                                        cl::value_desc("path"), cl::Required);
 static cl::opt<std::string>
-    synthesize("synthesize",
+    synthesize(cl::cat(toolOptions), "synthesize",
                cl::desc("write a random checkpoint for this config.json"),
                cl::value_desc("config.json"));
-static cl::opt<uint64_t> seed("seed", cl::desc("seed of --synthesize"),
+static cl::opt<uint64_t> seed(cl::cat(toolOptions), "seed", cl::desc("seed of --synthesize"),
                               cl::init(0));
-static cl::opt<rotq::Outliers> outliers(
+static cl::opt<rotq::Outliers> outliers(cl::cat(toolOptions), 
     "outliers", cl::desc("outliers planted by --synthesize"),
     cl::values(clEnumValN(rotq::Outliers::None, "none", "plain random weights"),
                clEnumValN(rotq::Outliers::Realistic, "realistic",
@@ -56,6 +58,7 @@ static int error(const llvm::Twine &msg) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "rotq-import: Hugging Face Llama/Mistral/Qwen2 checkpoints and llama.cpp "

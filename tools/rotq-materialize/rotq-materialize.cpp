@@ -35,16 +35,18 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+static cl::OptionCategory toolOptions("rotq-materialize options");
+
+static cl::opt<std::string> inputPath(cl::cat(toolOptions), cl::Positional, cl::Required,
                                       cl::desc("<module.mlir>"));
-static cl::opt<std::string> outputDir(
+static cl::opt<std::string> outputDir(cl::cat(toolOptions), 
     "o", cl::Required,
     cl::desc("output directory (with --inline: output .mlir file)"),
     cl::value_desc("path"));
-static cl::opt<bool> inlineWeights(
+static cl::opt<bool> inlineWeights(cl::cat(toolOptions), 
     "inline", cl::desc("write one .mlir with the weights as constants"),
     cl::init(false));
-static cl::opt<bool> quiet("quiet", cl::desc("no progress or summary"),
+static cl::opt<bool> quiet(cl::cat(toolOptions), "quiet", cl::desc("no progress or summary"),
                            cl::init(false));
 
 static int error(const llvm::Twine &msg) {
@@ -115,6 +117,7 @@ static int materializeInline(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "rotq-materialize: evaluate a module's weight chains into a new "

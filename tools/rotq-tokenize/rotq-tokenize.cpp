@@ -21,25 +21,27 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> tokenizerPath(cl::Positional, cl::Required,
+static cl::OptionCategory toolOptions("rotq-tokenize options");
+
+static cl::opt<std::string> tokenizerPath(cl::cat(toolOptions), cl::Positional, cl::Required,
                                           cl::desc("<tokenizer.json | GGUF>"));
-static cl::opt<std::string> textPath(cl::Positional, cl::Required,
+static cl::opt<std::string> textPath(cl::cat(toolOptions), cl::Positional, cl::Required,
                                      cl::desc("<text file>"));
-static cl::opt<std::string> outputPath("o", cl::Required,
+static cl::opt<std::string> outputPath(cl::cat(toolOptions), "o", cl::Required,
                                        cl::desc("token ids (.npy)"),
                                        cl::value_desc("path"));
-static cl::opt<int64_t> seqLen("seq-len",
+static cl::opt<int64_t> seqLen(cl::cat(toolOptions), "seq-len",
                                cl::desc("Tokens per sequence (0: one sequence "
                                         "of the whole text)"),
                                cl::init(0));
-static cl::opt<int64_t> maxSequences("max-sequences",
+static cl::opt<int64_t> maxSequences(cl::cat(toolOptions), "max-sequences",
                                      cl::desc("At most this many sequences "
                                               "(0: all)"),
                                      cl::init(0));
-static cl::opt<bool> bos("bos", cl::desc("Start each sequence with the "
+static cl::opt<bool> bos(cl::cat(toolOptions), "bos", cl::desc("Start each sequence with the "
                                          "tokenizer's BOS token"),
                          cl::init(false));
-static cl::opt<int64_t> bosId("bos-id",
+static cl::opt<int64_t> bosId(cl::cat(toolOptions), "bos-id",
                               cl::desc("Start each sequence with this id"),
                               cl::init(-1));
 
@@ -50,6 +52,7 @@ static int error(const llvm::Twine &msg) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(argc, argv,
                               "rotq-tokenize: text to token ids with a "
                               "model's byte-level BPE tokenizer\n");
