@@ -1,5 +1,5 @@
 // Each tool's --help lists its own options, not every LLVM library option
-// linked into it (those stay accepted, as hidden options).
+// linked into it (those stay accepted).
 // RUN: rotq-import --help | FileCheck %s --check-prefixes=COMMON,IMPORT
 // RUN: rotq-materialize --help | FileCheck %s --check-prefixes=COMMON,MATERIALIZE
 // RUN: rotq-tokenize --help | FileCheck %s --check-prefixes=COMMON,TOKENIZE
