@@ -24,14 +24,15 @@
 
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 using namespace mlir;
 using namespace ::rotq::materialize;
 namespace safetensors = ::rotq::safetensors;
 
 /// The process-wide fallback of setDefaultBaseDir.
-static std::string &defaultBaseDir() {
-  static std::string dir;
+static std::optional<std::string> &defaultBaseDir() {
+  static std::optional<std::string> dir;
   return dir;
 }
 
@@ -368,9 +369,13 @@ void eraseDead(ModuleOp module, const Plan &p) {
 std::string baseDirOf(ModuleOp module, const Options &options) {
   if (!options.baseDir.empty())
     return options.baseDir;
+  // The file the tool read beats the module's location, which may name the
+  // file the module was printed from (rotq-materialize keeps locations).
+  if (defaultBaseDir())
+    return *defaultBaseDir();
   if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
     return ::rotq::materialize::directoryOf(file.getFilename().str());
-  return defaultBaseDir();
+  return "";
 }
 
 /// CSE first, so that a chain written twice (a tied embedding read by the

@@ -19,6 +19,10 @@
 // RUN: rotq-opt %t/rot.mlir --rotq-gptq="report=true calibration-samples=4 calibration-length=64 layer-wise=false" -mlir-print-debuginfo -o %t/w4-whole.mlir 2> %t/r0.txt
 // RUN: FileCheck %s --check-prefix=WHOLE --input-file=%t/r0.txt
 // RUN: cmp %t/w4.mlir %t/w4-whole.mlir
+// A materialized model (relative parameter file, locations naming the file
+// it was printed from) is calibrated from any directory.
+// RUN: rotq-materialize %t/rot.mlir -o %t/mat --quiet
+// RUN: cd / && rotq-opt %t/mat/model.mlir --rotq-gptq="calibration-samples=2 calibration-length=8 mode=fake" -o /dev/null
 // RUN: rotq-opt %t/rot.mlir --rotq-gptq="report=true group-size=32 act-order=true asymmetric=true calibration-samples=4 calibration-length=64" -o /dev/null 2> %t/r2.txt
 // RUN: %python %S/Inputs/check_gptq_report.py %t/r2.txt 14
 // RUN: rotq-opt %t/model.mlir --rotq-raise-model --rotq-gptq="report=true bits=3 calibration-samples=4 calibration-length=64" -o /dev/null 2> %t/r3.txt

@@ -125,11 +125,13 @@ std::unique_ptr<mlir::Pass> createInlineParametersPass();
 /// The directory of `file` ("" for standard input), for Options::baseDir.
 std::string directoryOf(const std::string &file);
 
-/// Where relative parameter files are when neither Options::baseDir nor
-/// the module's location says (a module printed with its locations keeps
-/// loc(unknown), not the file it is read from): tools that read one module
-/// file set its directory here, so that passes reading parameters (the
-/// calibration) find them whatever the current directory.
+/// Where relative parameter files are when Options::baseDir does not say:
+/// tools that read one module file set its directory here, so that passes
+/// reading parameters (the calibration) find them whatever the current
+/// directory. It takes precedence over the module's location, which names
+/// the file the module was first printed from when it kept its locations
+/// (rotq-materialize's output), or is loc(unknown); without it, that
+/// location's directory, else the current directory.
 void setDefaultBaseDir(const std::string &dir);
 
 } // namespace rotq::materialize
