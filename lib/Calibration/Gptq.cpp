@@ -29,6 +29,12 @@ namespace quant = ::rotq::quant;
 namespace gptq = ::rotq::gptq;
 
 namespace {
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+
 struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
   using GptqBase::GptqBase;
 
@@ -97,6 +103,7 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       auto tokens = calib::loadTokens(func, co);
       if (failed(tokens))
         return signalPassFailure();
+      auto start = std::chrono::steady_clock::now();
       // One compilation; each step runs what changed with the weights
       // quantized so far.
       auto program = calib::Program::build(
@@ -106,7 +113,7 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
         return signalPassFailure();
       // A progress line where stderr is a terminal (SmolLM2: 120 steps).
       bool progress = llvm::errs().is_displayed();
-      auto start = std::chrono::steady_clock::now();
+      auto loopStart = std::chrono::steady_clock::now();
       for (auto [step, group] : llvm::enumerate(groups)) {
         auto lins = targets(group);
         if (failed(lins))
@@ -114,9 +121,7 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
         if (lins->empty())
           continue;
         if (progress) {
-          double secs = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
+          double secs = secondsSince(loopStart);
           double eta = step ? secs / double(step) *
                                   double(groups.size() - step)
                             : 0.0;
@@ -139,7 +144,12 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
         mlir::emitRemark(func.getLoc(), "GPTQ calibration: ")
             << (*program)->numSegments() << " segment(s), "
             << (*program)->segmentRuns() << " segment runs over "
-            << tokens->size() << " sequences";
+            << tokens->size() << " sequences ("
+            << llvm::formatv("{0:F1}", (*program)->compileSeconds())
+            << " s compiling, "
+            << llvm::formatv("{0:F1}", (*program)->runSeconds())
+            << " s running; "
+            << llvm::formatv("{0:F1}", secondsSince(start)) << " s in all)";
     }
   }
 

@@ -22,6 +22,9 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/Parallel.h"
 
+#include "llvm/ADT/ScopeExit.h"
+
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -214,6 +217,7 @@ struct calib::Program::Impl {
   DenseMap<Value, ValueInfo> info;
   uint64_t clock = 0;
   int64_t runs = 0;
+  double compileSeconds = 0, runSeconds = 0;
   /// The sequences the cache holds activations of, and the cache.
   std::vector<std::vector<int64_t>> tokens;
   std::vector<DenseMap<Value, run::HostTensor>> cache;
@@ -238,6 +242,16 @@ size_t calib::Program::numSegments() const {
                         [](const Impl::Segment &s) { return bool(s.compiled); });
 }
 int64_t calib::Program::segmentRuns() const { return impl->runs; }
+double calib::Program::compileSeconds() const { return impl->compileSeconds; }
+double calib::Program::runSeconds() const { return impl->runSeconds; }
+
+namespace {
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+} // namespace
 
 FailureOr<std::unique_ptr<calib::Program>>
 calib::Program::build(func::FuncOp func,
@@ -482,6 +496,9 @@ FailureOr<bool> calib::Program::Impl::split(ArrayRef<Operation *> ops,
     }
     segments.push_back(std::move(seg));
   }
+  auto start = std::chrono::steady_clock::now();
+  llvm::scope_exit timed(
+      [&] { compileSeconds += secondsSince(start); });
   for (Segment &seg : segments) {
     if (!seg.module)
       continue;
@@ -644,8 +661,11 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
         int64_t w = weightIndex(v);
         if (w == -2) {
           auto it = cache.find(v);
-          assert(it != cache.end() && "a needed input is neither cached "
-                                      "nor recomputed");
+          if (it == cache.end()) {
+            I.func.emitError("calibration: internal error: an activation "
+                             "is neither cached nor recomputed");
+            return fail();
+          }
           inputs.push_back(it->second);
           continue;
         }
@@ -659,7 +679,9 @@ calib::Program::collect(ArrayRef<LinearOp> linears,
         }
         inputs.push_back(std::move(*h));
       }
+      auto start = std::chrono::steady_clock::now();
       auto results = seg.compiled->run(inputs);
+      I.runSeconds += secondsSince(start);
       if (!results) {
         I.func.emitError("calibration: ") << toString(results.takeError());
         return fail();

@@ -93,6 +93,9 @@ public:
   size_t numSegments() const;
   /// Segment runs (one per sequence) since the program was built.
   int64_t segmentRuns() const;
+  /// Seconds spent compiling the segments, and running them.
+  double compileSeconds() const;
+  double runSeconds() const;
 
   struct Impl;
 
