@@ -12,8 +12,8 @@ took. Calibration (GPTQ, the output objective, DuQuant) uses another text,
 README recommends (output objective, 4 protected directions per linear).
 
 Environment: DEMO_CONFIGS ("W8A8=8,8,16 W4A8=4,8,16 W4A4=4,4,16
-W4A4KV4=4,4,4"), DEMO_METHODS ("rtn"; "rtn gptq" adds GPTQ, which takes
-20-30 minutes per model on 2 cores today), DEMO_ROTATIONS ("none quarot
+W4A4KV4=4,4,4"), DEMO_METHODS ("rtn"; "rtn gptq" adds GPTQ, about 3-4
+minutes per model on 2 cores), DEMO_ROTATIONS ("none quarot
 duquant"), DEMO_SEEDS ("1"; several: each rotated row is the mean, min and
 max over those rotation draws), DEMO_EVAL ("2x256": sequences x tokens).
 """
