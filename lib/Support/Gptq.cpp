@@ -1,6 +1,8 @@
 //===- Gptq.cpp - GPTQ weight quantization --------------------------------===//
 #include "rotq/Support/Gptq.h"
 
+#include "rotq/Support/Axpy.h"
+
 #include "llvm/Support/Parallel.h"
 
 #include <algorithm>
@@ -92,16 +94,6 @@ bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
     for (int64_t j = 0; j <= i; ++j)
       u[j * n + i] = hinv[i * n + j];
   return true;
-}
-
-/// y[j] += a * x[j] (a = -e: the same rounding as y[j] -= e * x[j]).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void axpy(double *__restrict y, const double *__restrict x, double a,
-          int64_t n) {
-  for (int64_t j = 0; j < n; ++j)
-    y[j] += a * x[j];
 }
 
 /// The scale of the `n` weights at `x`, columns [begin, begin + n) (one

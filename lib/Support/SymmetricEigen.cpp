@@ -1,6 +1,8 @@
 //===- SymmetricEigen.cpp - eigenpairs of symmetric matrices --------------===//
 #include "rotq/Support/SymmetricEigen.h"
 
+#include "rotq/Support/Axpy.h"
+
 #include "rotq/Support/Random.h"
 
 #include <algorithm>
@@ -94,16 +96,6 @@ void orthonormalize(std::vector<double> &q, int64_t m, int64_t n,
         qi[r] = rng.normal();
     }
   }
-}
-
-/// y[c] += s * x[c] for c < n.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void axpy(double *__restrict y, const double *__restrict x, double s,
-          int64_t n) {
-  for (int64_t c = 0; c < n; ++c)
-    y[c] += s * x[c];
 }
 
 /// y = q a (a symmetric): m rows of length n.
