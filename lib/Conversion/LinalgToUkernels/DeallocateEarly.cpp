@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Conversion/Passes.h"
 
+#include "UkernelUtils.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -44,13 +46,7 @@ struct DeallocateEarly
 
     for (memref::DeallocOp d : deallocs) {
       // The allocation the freed value views.
-      Value root = d.getMemref();
-      while (Operation *def = root.getDefiningOp()) {
-        auto view = dyn_cast<ViewLikeOpInterface>(def);
-        if (!view)
-          break;
-        root = view.getViewSource();
-      }
+      Value root = mlir::rotq::ukernels::viewRoot(d.getMemref());
       Operation *alloc = root.getDefiningOp();
       if (!alloc || !isa<memref::AllocOp>(alloc) || alloc->getBlock() != &block)
         continue;

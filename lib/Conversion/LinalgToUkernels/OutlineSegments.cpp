@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "rotq/Conversion/Passes.h"
 
+#include "UkernelUtils.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -27,15 +29,8 @@ namespace {
 
 /// Buffers on the stack of the function that defines them.
 bool isStackBuffer(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (isa<memref::AllocaOp, LLVM::AllocaOp>(def))
-      return true;
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      return false;
-    v = view.getViewSource();
-  }
-  return false;
+  return isa_and_present<memref::AllocaOp, LLVM::AllocaOp>(
+      mlir::rotq::ukernels::viewRoot(v).getDefiningOp());
 }
 
 struct Segmenter {

@@ -4,6 +4,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include "llvm/ADT/SmallVector.h"
 
@@ -17,6 +18,17 @@ inline MemRefType anyStrided(Type element, int64_t rank) {
   SmallVector<int64_t> dims(rank, d);
   return MemRefType::get(dims, element,
                          StridedLayoutAttr::get(element.getContext(), d, dims));
+}
+
+/// The buffer `v` views: `v` followed back through view-like ops.
+inline Value viewRoot(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    v = view.getViewSource();
+  }
+  return v;
 }
 
 } // namespace mlir::rotq::ukernels
