@@ -98,12 +98,14 @@ void orthonormalize(std::vector<double> &q, int64_t m, int64_t n,
   }
 }
 
-/// y = q a (a symmetric): m rows of length n.
+/// y = q a (a symmetric): m rows of length n. Row r of `a` is read once
+/// for all m rows of y (it stays in cache; `a` itself may not), and each
+/// y[i][c] still sums over r in order.
 void multiply(const std::vector<double> &a, const std::vector<double> &q,
               std::vector<double> &y, int64_t m, int64_t n) {
   y.assign(m * n, 0.0);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t r = 0; r < n; ++r) {
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t i = 0; i < m; ++i) {
       double s = q[i * n + r];
       if (s == 0)
         continue;
