@@ -32,8 +32,13 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cmath>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <tuple>
 #include <cstdlib>
 #include <cstring>
 #ifdef __GLIBC__
@@ -128,6 +133,83 @@ std::vector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
   return d;
 }
 
+} // namespace
+
+namespace {
+/// What identifies compiled code: a hash of the module as the lowering
+/// sees it (weights already bound as arguments, locations left out) and
+/// of the options that change the generated code.
+struct CodeKey {
+  uint64_t low = 0, high = 0;
+  bool operator<(const CodeKey &o) const {
+    return std::tie(low, high) < std::tie(o.low, o.high);
+  }
+};
+
+/// None when the module still reads weights from files (their contents
+/// are not in the text).
+std::optional<CodeKey> codeKey(ModuleOp module, const std::string &func,
+                               const RunOptions &opts) {
+  bool readsFiles = false;
+  module.walk([&](mlir::rotq::ParamOp) {
+    readsFiles = true;
+    return WalkResult::interrupt();
+  });
+  if (readsFiles)
+    return std::nullopt;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  OpPrintingFlags flags;
+  flags.enableDebugInfo(false);
+  module->print(os, flags);
+  os << "\n" << func << ' ' << opts.device << ' ' << opts.optLevel << ' '
+     << opts.ukernels << ' ' << opts.outlineOps;
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::arrayRefFromStringRef(text));
+  return CodeKey{h.low64, h.high64};
+}
+
+/// The process's compiled programs, most recently used first; a few are
+/// kept (a model's code is tens of MB at most, its weights are not here).
+class CodeCache {
+public:
+  std::shared_ptr<ExecutionEngine> find(const CodeKey &key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto it = entries.begin(); it != entries.end(); ++it)
+      if (!(it->first < key) && !(key < it->first)) {
+        auto engine = it->second;
+        entries.splice(entries.begin(), entries, it);
+        ++counts.reused;
+        return engine;
+      }
+    return nullptr;
+  }
+  void insert(const CodeKey &key, std::shared_ptr<ExecutionEngine> engine) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++counts.compiled;
+    entries.emplace_front(key, std::move(engine));
+    if (entries.size() > kEntries)
+      entries.pop_back();
+  }
+  void countCompiled() {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++counts.compiled;
+  }
+  CodeStats stats() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return counts;
+  }
+
+private:
+  static constexpr size_t kEntries = 16;
+  std::mutex mutex;
+  std::list<std::pair<CodeKey, std::shared_ptr<ExecutionEngine>>> entries;
+  CodeStats counts;
+};
+
+CodeCache &codeCache() {
+  static CodeCache *cache = new CodeCache(); // outlives static destructors
+  return *cache;
+}
 } // namespace
 
 namespace rotq::run {
@@ -345,6 +427,28 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
     if (llvm::Error e = signatureOf(f, full))
       return std::move(e);
   }
+  // Programs that differ only in their weights (rotation draws, RTN and
+  // GPTQ of one configuration, the identical layers of a calibration
+  // program) share one compilation.
+  // Calibration statistics left on the ops (of linears not quantized) are
+  // read by the quantization passes only; the program does not depend on
+  // them.
+  module.walk([](Operation *op) {
+    SmallVector<StringAttr> stale;
+    for (NamedAttribute a : op->getDiscardableAttrs())
+      if (a.getName().strref().starts_with("rotq.calibration."))
+        stale.push_back(a.getName());
+    for (StringAttr name : stale)
+      op->removeDiscardableAttr(name);
+  });
+  std::optional<CodeKey> key;
+  if (opts.reuseCode && !onGpu && !opts.dumpLowered)
+    key = codeKey(module, func, opts);
+  if (key)
+    if (std::shared_ptr<ExecutionEngine> engine = codeCache().find(*key))
+      return std::unique_ptr<Compiled>(
+          new Compiled(std::move(engine), func, full, onGpu, std::move(bound),
+                       /*reusedCode=*/true));
   if (llvm::Error e = lower(module, func, opts, /*needDevice=*/true))
     return std::move(e);
 
@@ -383,9 +487,16 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
     if (!loadError.empty())
       return err("loading the GPU kernels failed: " + loadError);
   }
+  std::shared_ptr<ExecutionEngine> shared = std::move(*engine);
+  if (key)
+    codeCache().insert(*key, shared);
+  else
+    codeCache().countCompiled();
   return std::unique_ptr<Compiled>(
-      new Compiled(std::move(*engine), func, full, onGpu, std::move(bound)));
+      new Compiled(std::move(shared), func, full, onGpu, std::move(bound)));
 }
+
+CodeStats codeStats() { return codeCache().stats(); }
 
 void configureCodeGeneration() {
   static bool once = [] {
@@ -404,11 +515,12 @@ bool cudaAvailable(std::string *why) {
   return ::rotq::cuda::load(why) != nullptr;
 }
 
-Compiled::Compiled(std::unique_ptr<mlir::ExecutionEngine> engine,
+Compiled::Compiled(std::shared_ptr<mlir::ExecutionEngine> engine,
                    std::string func, Signature sig, bool onGpu,
-                   std::unique_ptr<::rotq::materialize::BoundParameters> bound)
+                   std::unique_ptr<::rotq::materialize::BoundParameters> bound,
+                   bool reusedCode)
     : engine(std::move(engine)), func(std::move(func)), sig(std::move(sig)),
-      onGpu(onGpu), bound(std::move(bound)) {
+      onGpu(onGpu), bound(std::move(bound)), reused(reusedCode) {
 #ifdef __GLIBC__
   // Lowered code mallocs and frees its buffers on every call. glibc serves
   // large blocks with fresh mmaps, which the kernel zeroes page by page on

@@ -87,7 +87,17 @@ struct RunOptions {
   bool runtimeParams = true;
   /// rotq.qmatmul's tensor-core instruction: mma.sync or wgmma (sm_90a).
   std::string gpuMma = "mma.sync";
+  /// CPU: reuse the code of an identical program (the same module once its
+  /// weights are arguments) compiled earlier in this process.
+  bool reuseCode = true;
 };
+
+/// Programs this process compiled, and compilations it saved by reusing
+/// the code of an identical program (RunOptions::reuseCode).
+struct CodeStats {
+  int64_t compiled = 0, reused = 0;
+};
+CodeStats codeStats();
 
 /// Whether `rotq-run --device=cuda` can run here; `why` says why not.
 bool cudaAvailable(std::string *why);
@@ -97,10 +107,13 @@ class Compiled {
 public:
   /// `sig` is the function's full signature; its last `bound->args()`
   /// arguments are passed from `bound`, the others by the caller.
-  Compiled(std::unique_ptr<mlir::ExecutionEngine> engine, std::string func,
+  Compiled(std::shared_ptr<mlir::ExecutionEngine> engine, std::string func,
            Signature sig, bool onGpu,
-           std::unique_ptr<::rotq::materialize::BoundParameters> bound = {});
+           std::unique_ptr<::rotq::materialize::BoundParameters> bound = {},
+           bool reusedCode = false);
   ~Compiled();
+  /// Whether the code came from an identical program compiled earlier.
+  bool reusedCode() const { return reused; }
   llvm::Expected<std::vector<HostTensor>>
   run(const std::vector<HostTensor> &inputs);
 
@@ -113,12 +126,14 @@ public:
          llvm::ArrayRef<std::vector<int64_t>> shapes);
 
 private:
-  std::unique_ptr<mlir::ExecutionEngine> engine;
+  /// Shared by the Compiled programs that differ only in their weights.
+  std::shared_ptr<mlir::ExecutionEngine> engine;
   std::string func;
   Signature sig;
   /// Arguments go to (and results come from) CUDA managed memory.
   bool onGpu;
   std::unique_ptr<::rotq::materialize::BoundParameters> bound;
+  bool reused;
 };
 
 /// Sets LLVM code generation options that lowered models need, once per
