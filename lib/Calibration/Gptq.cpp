@@ -142,7 +142,9 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       if (report)
         // At the function's location, without printing the function.
         mlir::emitRemark(func.getLoc(), "GPTQ calibration: ")
-            << (*program)->numSegments() << " segment(s), "
+            << (*program)->numSegments() << " segment(s) ("
+            << (*program)->numReusedSegments()
+            << " reusing an identical one's code), "
             << (*program)->segmentRuns() << " segment runs over "
             << tokens->size() << " sequences ("
             << llvm::formatv("{0:F1}", (*program)->compileSeconds())

@@ -241,6 +241,11 @@ size_t calib::Program::numSegments() const {
   return llvm::count_if(impl->segments,
                         [](const Impl::Segment &s) { return bool(s.compiled); });
 }
+size_t calib::Program::numReusedSegments() const {
+  return llvm::count_if(impl->segments, [](const Impl::Segment &s) {
+    return s.compiled && s.compiled->reusedCode();
+  });
+}
 int64_t calib::Program::segmentRuns() const { return impl->runs; }
 double calib::Program::compileSeconds() const { return impl->compileSeconds; }
 double calib::Program::runSeconds() const { return impl->runSeconds; }
@@ -397,19 +402,48 @@ FailureOr<bool> calib::Program::Impl::split(ArrayRef<Operation *> ops,
     return positionOf(v.getDefiningOp());
   };
   // Values every segment computes for itself rather than receive: constants,
-  // parameters and weight chains (the compiler binds or folds them).
+  // parameters and weight chains (the compiler binds or folds them), and
+  // sizes and empty tensors computed from the function's arguments alone,
+  // so that the segments of identical layers are identical programs (they
+  // share their code, see run::compile) rather than each receiving the one
+  // empty tensor that the first layer made.
   DenseMap<Value, bool> cloneableCache;
-  auto cloneable = [&](Value v) {
-    auto [it, inserted] = cloneableCache.try_emplace(v, false);
-    if (!inserted)
+  auto isArgument = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && arg.getOwner() == &body;
+  };
+  std::function<bool(Value)> cloneable = [&](Value v) -> bool {
+    auto it = cloneableCache.find(v);
+    if (it != cloneableCache.end())
       return it->second;
     Operation *d = v.getDefiningOp();
-    bool c = d && ((d->getNumOperands() == 0 && d->getNumRegions() == 0 &&
-                    isMemoryEffectFree(d)) ||
-                   ::rotq::materialize::isEvaluableWeight(v));
+    bool c = false;
+    if (d && ((d->getNumOperands() == 0 && d->getNumRegions() == 0 &&
+               isMemoryEffectFree(d)) ||
+              ::rotq::materialize::isEvaluableWeight(v)))
+      c = true;
+    else if (d && d->getNumRegions() == 0 && isMemoryEffectFree(d) &&
+             (isa<tensor::EmptyOp>(d) ||
+              llvm::all_of(d->getResultTypes(),
+                           [](Type t) { return t.isIntOrIndexOrFloat(); })))
+      c = llvm::all_of(d->getOperands(), [&](Value o) {
+        return isArgument(o) || cloneable(o);
+      });
     cloneableCache[v] = c;
     return c;
   };
+  // The function arguments a cloneable value is computed from.
+  std::function<void(Value, SetVector<Value> &)> leaves =
+      [&](Value v, SetVector<Value> &out) {
+        if (isArgument(v)) {
+          out.insert(v);
+          return;
+        }
+        if (::rotq::materialize::isEvaluableWeight(v))
+          return;
+        for (Value o : v.getDefiningOp()->getOperands())
+          leaves(o, out);
+      };
 
   SmallVector<int64_t> bounds{0};
   llvm::append_range(bounds, cuts);
@@ -422,8 +456,8 @@ FailureOr<bool> calib::Program::Impl::split(ArrayRef<Operation *> ops,
     for (int64_t i = begin; i < end; ++i)
       ops[i]->walk([&](Operation *op) {
         for (Value v : op->getOperands())
-          if (definedAt(v) < begin && !cloneable(v))
-            in.insert(v);
+          if (definedAt(v) < begin)
+            cloneable(v) ? leaves(v, in) : (void)in.insert(v);
       });
     for (int64_t i = begin; i < end; ++i)
       for (Value r : ops[i]->getResults())
@@ -478,10 +512,19 @@ FailureOr<bool> calib::Program::Impl::split(ArrayRef<Operation *> ops,
         bring(o);
       b.clone(*d, m);
     };
+    // Cloneable values are made where they are first read, wherever they
+    // were defined, so that identical layers give identical segments.
+    auto topLevelCloneable = [&](Value v) {
+      return v.getParentBlock() == &body && !isArgument(v) && cloneable(v);
+    };
     for (int64_t i = begin; i < end; ++i) {
+      if (ops[i]->getNumResults() &&
+          llvm::all_of(ops[i]->getResults(), topLevelCloneable))
+        continue;
       ops[i]->walk([&](Operation *op) {
         for (Value v : op->getOperands())
-          if (definedAt(v) < begin && !m.contains(v))
+          if ((definedAt(v) < begin || topLevelCloneable(v)) &&
+              !m.contains(v))
             bring(v);
       });
       b.clone(*ops[i], m);

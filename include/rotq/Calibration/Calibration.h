@@ -89,8 +89,10 @@ public:
           const std::vector<std::vector<int64_t>> &tokens, bool hessian,
           bool sampleMean = false);
 
-  /// Number of compiled segments.
+  /// Number of compiled segments, and how many of them reuse the code of
+  /// an identical segment (the same layer structure with other weights).
   size_t numSegments() const;
+  size_t numReusedSegments() const;
   /// Segment runs (one per sequence) since the program was built.
   int64_t segmentRuns() const;
   /// Seconds spent compiling the segments, and running them.
