@@ -148,12 +148,14 @@ def _row(metrics):
             "perplexity": metrics.perplexity}
 
 
-def evaluate(reference, models, sequences, *, progress=None):
+def evaluate(reference, models, sequences, *, progress=None, on_row=None):
     """rotq-eval's metrics: each model (a Module, a Compiled model, or a
     callable returning one, built when its turn comes so that one model at
     a time is in memory) against `reference` on token `sequences` ([N, L]
     or [L]). Returns (reference row, model rows): perplexity; and for the
-    models the relative logit error, KL(p_ref || p), top-1 agreement."""
+    models the relative logit error, KL(p_ref || p), top-1 agreement.
+    `on_row(i, row, reference_row)`, if given, is called as soon as model i
+    is measured (long evaluations can report and save as they go)."""
     seqs = np.asarray(sequences)
     if seqs.ndim == 1:
         seqs = seqs[None, :]
@@ -177,6 +179,8 @@ def evaluate(reference, models, sequences, *, progress=None):
             del logits
             b.update()
     del ref
+    ref_row = {"perplexity": ref_metrics.perplexity,
+               "positions": ref_metrics.positions}
     rows = []
     for i, model in enumerate(models):
         start = time.perf_counter()
@@ -198,9 +202,9 @@ def evaluate(reference, models, sequences, *, progress=None):
         row["seconds"] = time.perf_counter() - start
         rows.append(row)
         del compiled, model
+        if on_row is not None:
+            on_row(i, row, ref_row)
     shutil.rmtree(spill, True)
-    ref_row = {"perplexity": ref_metrics.perplexity,
-               "positions": ref_metrics.positions}
     return ref_row, rows
 
 

@@ -142,7 +142,13 @@ def test_quarot_is_exact_and_quantization_is_not(checkpoint, tokens):
     q = rot.clone()
     rotq.apply(q, "quantize", w_bits=4, a_bits=4, kv_bits=4,
                calibration=tokens)
-    r, rows = rotq.evaluate(ref, [rot, q], tokens)
+    seen = []
+    r, rows = rotq.evaluate(ref, [rot, q], tokens,
+                            on_row=lambda i, row, rr: seen.append((i, row, rr)))
+    # Each row is reported once, in order, as it is measured.
+    assert [i for i, _, _ in seen] == [0, 1]
+    assert [row for _, row, _ in seen] == rows
+    assert all(rr == r for _, _, rr in seen)
     assert rows[0]["rel_logit_error"] < 1e-5
     assert rows[0]["top1_agreement"] == 1.0
     assert rows[1]["rel_logit_error"] > 1e-3
