@@ -14,8 +14,10 @@ README recommends (output objective, 4 protected directions per linear).
 Environment: DEMO_CONFIGS ("W8A8=8,8,16 W4A8=4,8,16 W4A4=4,4,16
 W4A4KV4=4,4,4"), DEMO_METHODS ("rtn"; "rtn gptq" adds GPTQ, about 3-4
 minutes per model on 2 cores), DEMO_ROTATIONS ("none quarot
-duquant"), DEMO_SEEDS ("1"; several: each rotated row is the mean, min and
-max over those rotation draws), DEMO_EVAL ("2x256": sequences x tokens).
+duquant"), DEMO_SEEDS ("1 2 3": each rotated row is the mean, min and max
+over those rotation draws; one draw is not a measurement at this size),
+DEMO_EVAL ("2x256": sequences x tokens). Each row is printed, and
+WORK_DIR/results.json rewritten, as soon as it is measured.
 """
 import importlib.util
 import json
@@ -57,7 +59,7 @@ def main():
     methods = os.environ.get("DEMO_METHODS", "rtn").split()
     rotations = os.environ.get("DEMO_ROTATIONS", "none quarot duquant").split()
     seeds = [int(s) for s in os.environ.get(
-        "DEMO_SEEDS", os.environ.get("DEMO_SEED", "1")).split()]
+        "DEMO_SEEDS", os.environ.get("DEMO_SEED", "1 2 3")).split()]
     n_seq, seq_len = (int(x) for x in
                       os.environ.get("DEMO_EVAL", "2x256").split("x"))
 
@@ -99,7 +101,7 @@ def main():
             rotated[(r, seed)] = m
             rot_time[f"{r}-{seed}"] = time.perf_counter() - t
             print(f"{r}" + (f", seed {seed}" if seed else "") +
-                  f": rotated in {time.perf_counter() - t:.1f} s")
+                  f": rotated in {time.perf_counter() - t:.1f} s", flush=True)
 
     plan = []
     for name, w, a, kv in configs:
@@ -119,19 +121,39 @@ def main():
             return q
         return make
 
-    ref, rows = rotq.evaluate(
-        float_model, [build((r, s), o) for _, r, _, s, o in plan], seqs)
     results = {"model": model_path, "text": EVAL_TEXT,
                "tokens": [int(seqs.shape[0]), int(seqs.shape[1])],
-               "float_perplexity": ref["perplexity"], "seeds": seeds,
-               "rotation_seconds": rot_time, "rows": []}
-    for (name, r, method, seed, opts), row in zip(plan, rows):
-        results["rows"].append(dict(row, config=name, rotation=r,
-                                    method=method, seed=seed,
-                                    options=rotq.pipeline_text("quantize",
-                                                               **{k: v for k, v in opts.items() if k != "calibration"})))
-    with open(os.path.join(work, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
+               "seeds": seeds, "rotation_seconds": rot_time,
+               "complete": False, "rows": []}
+    results_path = os.path.join(work, "results.json")
+
+    def save():
+        with open(results_path + ".tmp", "w") as f:
+            json.dump(results, f, indent=1)
+        os.replace(results_path + ".tmp", results_path)
+
+    # Each row is printed and saved as soon as it is measured: the table
+    # takes a long while, and an interrupted run keeps what it measured.
+    def on_row(i, row, ref_row):
+        name, r, method, seed, opts = plan[i]
+        results["float_perplexity"] = ref_row["perplexity"]
+        results["rows"].append(dict(
+            row, config=name, rotation=r, method=method, seed=seed,
+            options=rotq.pipeline_text(
+                "quantize",
+                **{k: v for k, v in opts.items() if k != "calibration"})))
+        save()
+        print(f"[{i + 1}/{len(plan)}] {name} {r}" +
+              (f" seed {seed}" if seed else "") +
+              f" {method.upper()}: perplexity {row['perplexity']:.2f}, "
+              f"KL {row['kl']:.3f}, {row['seconds']:.0f} s", flush=True)
+
+    print(f"{len(plan)} quantized models to measure", flush=True)
+    ref, rows = rotq.evaluate(
+        float_model, [build((r, s), o) for _, r, _, s, o in plan], seqs,
+        on_row=on_row)
+    results["complete"] = True
+    save()
 
     names = {"none": "none", "quarot": "QuaRot", "duquant": "DuQuant"}
     print()
