@@ -133,8 +133,10 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
         auto stats = (*program)->collect(*lins, *tokens, /*hessian=*/true);
         if (failed(stats))
           return signalPassFailure();
+        // Linears that read one input (q/k/v, gate/up) share its factor.
+        llvm::DenseMap<const calib::Stats *, gptq::Factor> factors;
         for (auto [lin, s] : llvm::zip_equal(*lins, *stats))
-          if (failed(quantizeOne(lin, *s, go)))
+          if (failed(quantizeOne(lin, *s, go, factors)))
             return signalPassFailure();
       }
       if (progress)
@@ -155,8 +157,9 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
     }
   }
 
-  LogicalResult quantizeOne(LinearOp lin, const calib::Stats &s,
-                            gptq::Options go) {
+  LogicalResult
+  quantizeOne(LinearOp lin, const calib::Stats &s, gptq::Options go,
+              llvm::DenseMap<const calib::Stats *, gptq::Factor> &factors) {
     std::vector<double> w = *model::readConstant(lin.getWeight());
     int64_t rows = lin.getWeight().getType().getDimSize(0);
     int64_t cols = lin.getWeight().getType().getDimSize(1);
@@ -169,9 +172,16 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
     }
     gptq::Result r;
     std::string error;
-    if (!gptq::quantize(w, rows, cols, s.hessian, go, r, error))
+    auto [it, inserted] = factors.try_emplace(&s);
+    if (inserted && !gptq::factor(s.hessian, cols, go, it->second, error)) {
+      factors.erase(it);
       return lin.emitError("GPTQ of ")
              << model::describe(lin) << " failed: " << error;
+    }
+    if (!gptq::quantize(w, rows, cols, it->second, go, r))
+      return lin.emitError("GPTQ of ")
+             << model::describe(lin) << ": its Hessian's factor has "
+             << it->second.cols << " columns, the weight " << cols;
     if (report) {
       std::vector<double> clips;
       if (clipSearch)

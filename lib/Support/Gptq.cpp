@@ -62,17 +62,26 @@ bool inverseCholeskyUpper(std::vector<double> h, int64_t n,
                           std::vector<double> &u) {
   if (!cholesky(h, n))
     return false;
-  // Linv = L^-1, lower triangular, by forward substitution per column.
-  std::vector<double> linv(n * n, 0.0);
+  // Linv = L^-1, lower triangular, by forward substitution per column;
+  // kept transposed (t[c][i] = Linv[i][c]) so that both substitution and
+  // the product below read rows.
+  std::vector<double> t(n * n, 0.0);
   forRows(0, n, n * n / 2, [&](int64_t c) {
-    linv[c * n + c] = 1.0 / h[c * n + c];
+    double *tc = &t[c * n];
+    tc[c] = 1.0 / h[c * n + c];
     for (int64_t i = c + 1; i < n; ++i) {
+      const double *hi = &h[i * n];
       double s = 0;
       for (int64_t k = c; k < i; ++k)
-        s += h[i * n + k] * linv[k * n + c];
-      linv[i * n + c] = -s / h[i * n + i];
+        s += hi[k] * tc[k];
+      tc[i] = -s / hi[i];
     }
   });
+  std::vector<double> linv(n * n, 0.0);
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = c; i < n; ++i)
+      linv[i * n + c] = t[c * n + i];
+  t = std::vector<double>();
   // H^-1 = Linv^T Linv; only its lower triangle is needed. Row i of it sums
   // over k >= i (Linv is lower triangular), in increasing k.
   std::vector<double> hinv(n * n, 0.0);
@@ -110,21 +119,72 @@ quant::Scale scaleOf(const double *x, int64_t n, int64_t begin,
 }
 } // namespace
 
+bool rotq::gptq::factor(const std::vector<double> &h0, int64_t cols,
+                        const Options &o, Factor &out, std::string &error) {
+  const int64_t n = cols;
+  // Column order: natural, or by decreasing H_ii (act-order).
+  out.perm.resize(n);
+  std::iota(out.perm.begin(), out.perm.end(), 0);
+  if (o.actOrder)
+    std::stable_sort(out.perm.begin(), out.perm.end(),
+                     [&](int64_t a, int64_t b) {
+                       return h0[a * n + a] > h0[b * n + b];
+                     });
+  const std::vector<int64_t> &perm = out.perm;
+  // A column no input ever reaches (H_ii = 0) gets H_ii = 1 (and weight 0,
+  // see quantize), as in GPTQ.
+  std::vector<double> h(n * n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      h[i * n + j] = h0[perm[i] * n + perm[j]];
+  out.dead.assign(n, 0);
+  double meanDiag = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (h[i * n + i] == 0) {
+      h[i * n + i] = 1;
+      out.dead[i] = 1;
+    }
+    meanDiag += h[i * n + i];
+  }
+  meanDiag /= double(n);
+
+  double damp = o.damp;
+  for (int attempt = 0;; ++attempt) {
+    std::vector<double> hd = h;
+    for (int64_t i = 0; i < n; ++i)
+      hd[i * n + i] += damp * meanDiag;
+    if (inverseCholeskyUpper(std::move(hd), n, out.u))
+      break;
+    if (attempt == 4) {
+      error = "the Hessian is not positive definite even with damping " +
+              std::to_string(damp) + " of its mean diagonal";
+      return false;
+    }
+    damp *= 10;
+  }
+  out.damp = damp;
+  out.cols = n;
+  return true;
+}
+
 bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
                           int64_t cols, const std::vector<double> &h0,
                           const Options &o, Result &out, std::string &error) {
+  Factor f;
+  return factor(h0, cols, o, f, error) && quantize(w0, rows, cols, f, o, out);
+}
+
+bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
+                          int64_t cols, const Factor &f, const Options &o,
+                          Result &out) {
   const int64_t n = cols;
+  if (f.cols != cols)
+    return false;
   const int64_t g = o.params.groupSize > 0 ? o.params.groupSize : cols;
   const int64_t groups = cols / g;
   const int bits = o.params.bits;
-
-  // Column order: natural, or by decreasing H_ii (act-order).
-  std::vector<int64_t> perm(n);
-  std::iota(perm.begin(), perm.end(), 0);
-  if (o.actOrder)
-    std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
-      return h0[a * n + a] > h0[b * n + b];
-    });
+  const std::vector<int64_t> &perm = f.perm;
+  const std::vector<double> &u = f.u;
 
   // Scales fixed up front: per row (GPTQ finds them once on the original
   // weights), or static groups under act-order.
@@ -136,42 +196,12 @@ bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
         scales[r * groups + k] = scaleOf(&w0[r * cols + k * g], g, k * g, o);
     });
 
-  // Permuted working copies; a column no input ever reaches (H_ii = 0)
-  // gets H_ii = 1 and weight 0, as in GPTQ.
-  std::vector<double> w(rows * n), h(n * n);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      h[i * n + j] = h0[perm[i] * n + perm[j]];
+  // Permuted working copy; columns no input reaches are zero.
+  std::vector<double> w(rows * n);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < n; ++j)
-      w[r * n + j] = w0[r * cols + perm[j]];
-  double meanDiag = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (h[i * n + i] == 0) {
-      h[i * n + i] = 1;
-      for (int64_t r = 0; r < rows; ++r)
-        w[r * n + i] = 0;
-    }
-    meanDiag += h[i * n + i];
-  }
-  meanDiag /= double(n);
-
-  std::vector<double> u;
-  double damp = o.damp;
-  for (int attempt = 0;; ++attempt) {
-    std::vector<double> hd = h;
-    for (int64_t i = 0; i < n; ++i)
-      hd[i * n + i] += damp * meanDiag;
-    if (inverseCholeskyUpper(std::move(hd), n, u))
-      break;
-    if (attempt == 4) {
-      error = "the Hessian is not positive definite even with damping " +
-              std::to_string(damp) + " of its mean diagonal";
-      return false;
-    }
-    damp *= 10;
-  }
-  out.damp = damp;
+      w[r * n + j] = f.dead[j] ? 0.0 : w0[r * cols + perm[j]];
+  out.damp = f.damp;
 
   quant::Quantized &q = out.q;
   q.rows = rows;

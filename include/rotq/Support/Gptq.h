@@ -51,6 +51,24 @@ bool quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
               const std::vector<double> &h, const Options &opts, Result &out,
               std::string &error);
 
+/// What GPTQ needs of the Hessian alone, shared by the linears that read
+/// the same input (q/k/v, gate/up): the column order, the columns no input
+/// reaches, and the upper triangular U with (H + damp)^-1 = U^T U. Depends
+/// on opts.actOrder and opts.damp only.
+struct Factor {
+  int64_t cols = 0;
+  std::vector<int64_t> perm;
+  std::vector<char> dead;
+  std::vector<double> u;
+  double damp = 0;
+};
+bool factor(const std::vector<double> &h, int64_t cols, const Options &opts,
+            Factor &out, std::string &error);
+/// GPTQ of `w` with a factor of its Hessian (false if `f` is for another
+/// width); the same result as quantize(w, rows, cols, h, ...).
+bool quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
+              const Factor &f, const Options &opts, Result &out);
+
 /// tr(D H D^T) / tr(W H W^T) with D = W - What: the squared output error
 /// ||X (W - What)^T||^2 relative to ||X W^T||^2 over the calibration inputs
 /// that built H.
