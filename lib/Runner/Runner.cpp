@@ -136,6 +136,13 @@ std::vector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
 } // namespace
 
 namespace {
+llvm::cl::opt<bool> reuseCodeFlag(
+    "rotq-reuse-code",
+    llvm::cl::desc("Reuse the compiled code of an identical program (the "
+                   "same module once its weights are arguments) within the "
+                   "process (default true)"),
+    llvm::cl::init(true));
+
 /// What identifies compiled code: a hash of the module as the lowering
 /// sees it (weights already bound as arguments, locations left out) and
 /// of the options that change the generated code.
@@ -442,7 +449,7 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
       op->removeDiscardableAttr(name);
   });
   std::optional<CodeKey> key;
-  if (opts.reuseCode && !onGpu && !opts.dumpLowered)
+  if (opts.reuseCode && reuseCodeFlag && !onGpu && !opts.dumpLowered)
     key = codeKey(module, func, opts);
   if (key)
     if (std::shared_ptr<ExecutionEngine> engine = codeCache().find(*key))

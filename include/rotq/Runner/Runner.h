@@ -88,7 +88,8 @@ struct RunOptions {
   /// rotq.qmatmul's tensor-core instruction: mma.sync or wgmma (sm_90a).
   std::string gpuMma = "mma.sync";
   /// CPU: reuse the code of an identical program (the same module once its
-  /// weights are arguments) compiled earlier in this process.
+  /// weights are arguments) compiled earlier in this process (the tools'
+  /// -rotq-reuse-code=false turns it off for the whole process).
   bool reuseCode = true;
 };
 
