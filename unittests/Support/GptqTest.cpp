@@ -179,6 +179,36 @@ TEST(Gptq, MatchesUnblockedObsReference) {
   }
 }
 
+TEST(Gptq, OneFactorServesTheLinearsOfOneInput) {
+  // q/k/v read one input: one factor of H for all, each weight as the
+  // unblocked reference quantizes it on its own.
+  Layer l = makeLayer(12, 64, 256, 5);
+  gptq::Options o;
+  o.params = {4, true, 0, 1.0};
+  o.clipSearch = false;
+  o.blockSize = 16;
+  gptq::Factor f;
+  std::string error;
+  ASSERT_TRUE(gptq::factor(l.h, l.cols, o, f, error)) << error;
+  Random rng(9);
+  for (int k = 0; k < 3; ++k) {
+    Layer other = l;
+    for (double &v : other.w)
+      v = rng.normal() * (k + 1);
+    gptq::Result r;
+    ASSERT_TRUE(gptq::quantize(other.w, other.rows, other.cols, f, o, r));
+    quant::Quantized ref = obsReference(other, o);
+    int64_t same = 0;
+    for (size_t i = 0; i < ref.codes.size(); ++i)
+      same += ref.codes[i] == r.q.codes[i];
+    EXPECT_GE(double(same), 0.99 * double(ref.codes.size())) << "weight " << k;
+  }
+  // A factor of another width is refused.
+  gptq::Result r;
+  EXPECT_FALSE(gptq::quantize(std::vector<double>(12 * 32, 1.0), 12, 32, f,
+                              o, r));
+}
+
 TEST(Gptq, DeadColumnsAndIndefiniteHessian) {
   Layer l = makeLayer(4, 16, 64, 2);
   // A channel no input reaches: its row and column of H are zero.
