@@ -38,7 +38,6 @@
 #include <list>
 #include <mutex>
 #include <optional>
-#include <tuple>
 #include <cstdlib>
 #include <cstring>
 #ifdef __GLIBC__
@@ -148,8 +147,8 @@ llvm::cl::opt<bool> reuseCodeFlag(
 /// of the options that change the generated code.
 struct CodeKey {
   uint64_t low = 0, high = 0;
-  bool operator<(const CodeKey &o) const {
-    return std::tie(low, high) < std::tie(o.low, o.high);
+  bool operator==(const CodeKey &o) const {
+    return low == o.low && high == o.high;
   }
 };
 
@@ -182,35 +181,22 @@ public:
   std::shared_ptr<ExecutionEngine> find(const CodeKey &key) {
     std::lock_guard<std::mutex> lock(mutex);
     for (auto it = entries.begin(); it != entries.end(); ++it)
-      if (!(it->first < key) && !(key < it->first)) {
-        auto engine = it->second;
+      if (it->first == key) {
         entries.splice(entries.begin(), entries, it);
-        ++counts.reused;
-        return engine;
+        return entries.front().second;
       }
     return nullptr;
   }
   void insert(const CodeKey &key, std::shared_ptr<ExecutionEngine> engine) {
     std::lock_guard<std::mutex> lock(mutex);
-    ++counts.compiled;
     entries.emplace_front(key, std::move(engine));
     if (entries.size() > kEntries)
       entries.pop_back();
   }
-  void countCompiled() {
-    std::lock_guard<std::mutex> lock(mutex);
-    ++counts.compiled;
-  }
-  CodeStats stats() {
-    std::lock_guard<std::mutex> lock(mutex);
-    return counts;
-  }
-
 private:
   static constexpr size_t kEntries = 16;
   std::mutex mutex;
   std::list<std::pair<CodeKey, std::shared_ptr<ExecutionEngine>>> entries;
-  CodeStats counts;
 };
 
 CodeCache &codeCache() {
@@ -434,9 +420,6 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
     if (llvm::Error e = signatureOf(f, full))
       return std::move(e);
   }
-  // Programs that differ only in their weights (rotation draws, RTN and
-  // GPTQ of one configuration, the identical layers of a calibration
-  // program) share one compilation.
   // Calibration statistics left on the ops (of linears not quantized) are
   // read by the quantization passes only; the program does not depend on
   // them.
@@ -448,6 +431,9 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
     for (StringAttr name : stale)
       op->removeDiscardableAttr(name);
   });
+  // Programs that differ only in their weights (rotation draws, RTN and
+  // GPTQ of one configuration, the identical layers of a calibration
+  // program) share one compilation.
   std::optional<CodeKey> key;
   if (opts.reuseCode && reuseCodeFlag && !onGpu && !opts.dumpLowered)
     key = codeKey(module, func, opts);
@@ -497,13 +483,9 @@ compile(ModuleOp module, const std::string &func, const Signature &sig,
   std::shared_ptr<ExecutionEngine> shared = std::move(*engine);
   if (key)
     codeCache().insert(*key, shared);
-  else
-    codeCache().countCompiled();
   return std::unique_ptr<Compiled>(
       new Compiled(std::move(shared), func, full, onGpu, std::move(bound)));
 }
-
-CodeStats codeStats() { return codeCache().stats(); }
 
 void configureCodeGeneration() {
   static bool once = [] {

@@ -93,13 +93,6 @@ struct RunOptions {
   bool reuseCode = true;
 };
 
-/// Programs this process compiled, and compilations it saved by reusing
-/// the code of an identical program (RunOptions::reuseCode).
-struct CodeStats {
-  int64_t compiled = 0, reused = 0;
-};
-CodeStats codeStats();
-
 /// Whether `rotq-run --device=cuda` can run here; `why` says why not.
 bool cudaAvailable(std::string *why);
 
