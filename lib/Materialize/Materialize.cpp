@@ -123,6 +123,27 @@ std::string nameFor(Value v, Mode mode, const Plan &plan) {
       continue;
     }
     std::string base = locName(user->getLoc());
+    // A protected linear's directions and correction: named after the
+    // linear, whose weight the chain may not start from (the directions
+    // are a literal).
+    if (auto prot = dyn_cast<mlir::rotq::ProtectOp>(user);
+        prot && suffix.empty() && (i == 2 || i == 3)) {
+      suffix = i == 2 ? ".protected_directions" : ".correction";
+      if (base.empty()) {
+        Value w;
+        Operation *lin = prot.getLinearResult().getDefiningOp();
+        if (auto l = dyn_cast_or_null<mlir::rotq::LinearOp>(lin))
+          w = l.getWeight();
+        else if (auto q = dyn_cast_or_null<mlir::rotq::QMatmulOp>(lin))
+          w = q.getRhs();
+        llvm::StringRef param;
+        std::string first = w ? firstParam(w) : "";
+        param = first;
+        param.consume_back(".weight");
+        if (!param.empty())
+          return param.str() + suffix;
+      }
+    }
     if (suffix.empty()) {
       if (auto qm = dyn_cast<mlir::rotq::QMatmulOp>(user))
         suffix = use.get() == qm.getRhs()        ? ".qweight"
