@@ -57,6 +57,9 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       return m.emitError("metric-rank must be >= 0, got ") << metricRank.getValue();
     if (clipSearch && !(clipMin > 0 && clipMin <= 1))
       return m.emitError("clip-min must be in (0, 1], got ") << clipMin.getValue();
+    if (protect < 0)
+      return m.emitError("protect-directions must be >= 0, got ")
+             << protect.getValue();
     return success();
   }
 
@@ -77,6 +80,8 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
   void runOnOperation() override {
     if (failed(checkOptions()))
       return signalPassFailure();
+    protectedLinears = 0;
+    floatBytes = quantizedBytes = 0;
     // GPTQ updates the weights column by column from measured Hessians: it
     // needs their values, so pending weight chains are evaluated first.
     ::rotq::materialize::Options mo;
@@ -133,14 +138,19 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
         auto stats = (*program)->collect(*lins, *tokens, /*hessian=*/true);
         if (failed(stats))
           return signalPassFailure();
-        // Linears that read one input (q/k/v, gate/up) share its factor.
-        llvm::DenseMap<const calib::Stats *, gptq::Factor> factors;
+        // Linears that read one input (q/k/v, gate/up) share its factor,
+        // metric and protected directions.
+        llvm::DenseMap<const calib::Stats *, Shared> shared;
         for (auto [lin, s] : llvm::zip_equal(*lins, *stats))
-          if (failed(quantizeOne(lin, *s, go, factors)))
+          if (failed(quantizeOne(lin, *s, go, shared)))
             return signalPassFailure();
       }
       if (progress)
         llvm::errs() << "\r\x1b[K";
+      if (report && protectedLinears > 0)
+        mlir::emitRemark(func.getLoc(), quantutil::protectionTotals(
+                                            protectedLinears, floatBytes,
+                                            quantizedBytes, bits));
       if (report)
         // At the function's location, without printing the function.
         mlir::emitRemark(func.getLoc(), "GPTQ calibration: ")
@@ -157,31 +167,88 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
     }
   }
 
+  /// What the linears that read one input share.
+  struct Shared {
+    gptq::Factor factor;
+    /// The clip search's metric (objective=output), without the protected
+    /// directions.
+    std::optional<quant::OutputMetric> metric;
+    /// With protect-directions: the metric with them (for the report),
+    /// their unit vectors [K, cols] and P H P.
+    quant::OutputMetric full;
+    std::vector<double> units, projected;
+  };
+
+  LogicalResult prepare(LinearOp lin, const calib::Stats &s,
+                        const gptq::Options &go, Shared &out) {
+    int64_t cols = lin.getWeight().getType().getDimSize(1);
+    int64_t k = protect;
+    bool output = objective == "output";
+    if (output || k > 0) {
+      // The protected directions come first; the search keeps
+      // metric-rank more.
+      auto m = calib::outputMetric(lin, s, (output ? metricRank : 0) + k);
+      if (failed(m))
+        return failure();
+      if (m->rank < k)
+        return lin.emitError() << "protect-directions=" << k << ": the input of "
+                               << model::describe(lin) << " has only "
+                               << m->rank
+                               << " directions with energy in calibration "
+                                  "(protect fewer; protect-directions=0 "
+                                  "turns protection off)";
+      if (output)
+        out.metric = m->withoutLeading(k);
+      if (k > 0) {
+        out.full = std::move(*m);
+        out.units = out.full.unitDirections(k);
+        out.projected = gptq::projectOut(s.hessian, cols, out.units, k);
+      }
+    }
+    std::string error;
+    if (!gptq::factor(k > 0 ? out.projected : s.hessian, cols, go, out.factor,
+                      error))
+      return lin.emitError("GPTQ of ")
+             << model::describe(lin) << " failed: " << error;
+    return success();
+  }
+
   LogicalResult
   quantizeOne(LinearOp lin, const calib::Stats &s, gptq::Options go,
-              llvm::DenseMap<const calib::Stats *, gptq::Factor> &factors) {
+              llvm::DenseMap<const calib::Stats *, Shared> &shared) {
     std::vector<double> w = *model::readConstant(lin.getWeight());
     int64_t rows = lin.getWeight().getType().getDimSize(0);
     int64_t cols = lin.getWeight().getType().getDimSize(1);
-    FailureOr<quant::OutputMetric> metric = quant::OutputMetric();
-    if (objective == "output") {
-      metric = calib::outputMetric(lin, s, metricRank);
-      if (failed(metric))
-        return failure();
-      go.metric = &*metric;
+    int64_t k = protect;
+    auto [it, inserted] = shared.try_emplace(&s);
+    if (inserted && failed(prepare(lin, s, go, it->second))) {
+      shared.erase(it);
+      return failure();
     }
+    const Shared &sh = it->second;
+    if (sh.metric)
+      go.metric = &*sh.metric;
     gptq::Result r;
-    std::string error;
-    auto [it, inserted] = factors.try_emplace(&s);
-    if (inserted && !gptq::factor(s.hessian, cols, go, it->second, error)) {
-      factors.erase(it);
-      return lin.emitError("GPTQ of ")
-             << model::describe(lin) << " failed: " << error;
-    }
-    if (!gptq::quantize(w, rows, cols, it->second, go, r))
+    if (!gptq::quantize(w, rows, cols, sh.factor, go, r))
       return lin.emitError("GPTQ of ")
              << model::describe(lin) << ": its Hessian's factor has "
-             << it->second.cols << " columns, the weight " << cols;
+             << sh.factor.cols << " columns, the weight " << cols;
+    // The error's projection on the protected directions, (W - Wq) U^T.
+    std::vector<float> correction;
+    std::vector<float> deq;
+    if (k > 0 || report)
+      deq = quant::dequantize(r.q);
+    if (k > 0) {
+      correction.resize(rows * k);
+      for (int64_t o = 0; o < rows; ++o)
+        for (int64_t d = 0; d < k; ++d) {
+          double c = 0;
+          for (int64_t j = 0; j < cols; ++j)
+            c += (w[o * cols + j] - double(deq[o * cols + j])) *
+                 sh.units[d * cols + j];
+          correction[o * k + d] = float(c);
+        }
+    }
     if (report) {
       std::vector<double> clips;
       if (clipSearch)
@@ -190,10 +257,19 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
                           : quant::searchClip(w, rows, cols, go.params, 100,
                                               clipMin);
       quant::Quantized rtn = quant::quantize(w, rows, cols, go.params, clips);
-      double eg = gptq::relativeOutputError(w, quant::dequantize(r.q), rows,
-                                            cols, s.hessian);
-      double er = gptq::relativeOutputError(w, quant::dequantize(rtn), rows,
-                                            cols, s.hessian);
+      // With protection both errors are what is left after the correction
+      // (under P H P), relative to the float output.
+      const std::vector<double> &h = k > 0 ? sh.projected : s.hessian;
+      double scale = 1;
+      if (k > 0) {
+        std::vector<float> zero(rows * cols, 0.0f);
+        double full = gptq::relativeOutputError(w, zero, rows, cols, s.hessian);
+        double left = gptq::relativeOutputError(w, zero, rows, cols, h);
+        scale = full > 0 ? left / full : 0;
+      }
+      double eg = scale * gptq::relativeOutputError(w, deq, rows, cols, h);
+      double er = scale * gptq::relativeOutputError(
+                              w, quant::dequantize(rtn), rows, cols, h);
       auto d = lin.emitRemark();
       d << "GPTQ " << bits.getValue() << "-bit " << model::describe(lin)
         << ": output error " << eg << " (RTN " << er << ") on " << s.tokens
@@ -203,9 +279,38 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
           << (go.metric ? "output" : "weight") << " error";
       if (r.damp != damp)
         d << ", damping raised to " << r.damp;
+      if (k > 0) {
+        auto [extra, quantized] = quantutil::protectionBytes(lin, k, bits);
+        d << ", " << quantutil::protectionSummary(sh.full, k, extra, quantized);
+      }
     }
     quantutil::replaceWeight(lin, r.q, bits, mode == "fake");
+    if (k > 0) {
+      OpBuilder b(lin);
+      Location loc = lin.getLoc();
+      Type et = lin.getInput().getType().getElementType();
+      std::string name = model::nameOf(lin);
+      if (name.empty())
+        name = "rotq.weight";
+      std::vector<float> units(sh.units.begin(), sh.units.end());
+      Value dirs = quantutil::blobConstant<float>(
+          b, loc, {k, cols}, b.getF32Type(), units,
+          "rotq.protected_directions");
+      Value c = quantutil::blobConstant<float>(
+          b, loc, {rows, k}, b.getF32Type(), correction, name + ".correction");
+      if (!et.isF32())
+        c = arith::TruncFOp::create(
+            b, loc, RankedTensorType::get({rows, k}, et), c);
+      quantutil::addProtection(b, lin, dirs, c);
+      auto [extra, quantized] = quantutil::protectionBytes(lin, k, bits);
+      ++protectedLinears;
+      floatBytes += extra;
+      quantizedBytes += quantized;
+    }
     return success();
   }
+
+  int64_t protectedLinears = 0;
+  double floatBytes = 0, quantizedBytes = 0;
 };
 } // namespace

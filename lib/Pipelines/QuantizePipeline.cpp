@@ -73,9 +73,11 @@ struct QuantizeOptions : PassPipelineOptions<QuantizeOptions> {
       llvm::cl::init("nearest")};
   Option<int64_t> protectDirections{
       *this, "protect-directions",
-      llvm::cl::desc("RTN with the output objective: keep each linear's "
-                     "weight error along this many leading input directions "
-                     "as a float rank-K correction (rotq.protect)"),
+      llvm::cl::desc("Keep each linear's weight error along this many "
+                     "leading input directions of its calibration as a float "
+                     "rank-K correction (rotq.protect); RTN needs the output "
+                     "objective. Default: 4 for RTN with the output "
+                     "objective at 4 or fewer weight bits, else 0"),
       llvm::cl::init(0)};
   Option<bool> actOrder{*this, "act-order",
                         llvm::cl::desc("GPTQ: decreasing Hessian diagonal "
@@ -155,9 +157,7 @@ LogicalResult checkOptions(const QuantizeOptions &o,
   if (o.protectDirections < 0)
     return error("rotq-quantize: protect-directions must be >= 0, got " +
                  Twine(o.protectDirections.getValue()));
-  if (o.protectDirections > 0 && o.wMethod == "gptq")
-    return error("rotq-quantize: protect-directions is for RTN (w-method=rtn)");
-  if (o.protectDirections > 0 &&
+  if (o.protectDirections > 0 && o.wMethod == "rtn" &&
       (o.wObjective == "weight" ||
        (o.wObjective == "auto" && o.calibration.empty())))
     return error("rotq-quantize: protect-directions takes the directions "
@@ -217,6 +217,14 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
   double clipMin = o.wClipMin.hasValue() ? double(o.wClipMin)
                    : objective == "output" ? 0.5
                                            : 0.8;
+  // At 4 bits and below, the weight error along the few input directions
+  // that carry most of the activation energy (massive channels, which
+  // fusing norm scales leaves undamped) dominates the output error; a
+  // rank-4 float correction removes it for a few percent of the weight.
+  int64_t protect = o.protectDirections;
+  if (!o.protectDirections.hasValue() && o.wMethod == "rtn" &&
+      objective == "output" && o.wBits <= 4)
+    protect = 4;
   if (o.wBits != 16) {
     if (o.wMethod == "gptq") {
       rotq::GptqOptions g;
@@ -227,6 +235,7 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
       g.clipMin = clipMin;
       g.objective = objective;
       g.metricRank = o.wMetricRank;
+      g.protect = protect;
       g.actOrder = o.actOrder;
       g.mode = o.mode;
       g.skipLmHead = !o.quantizeLmHead;
@@ -238,14 +247,14 @@ void buildQuantize(OpPassManager &pm, const QuantizeOptions &o) {
         rotq::CalibrateOptions c;
         // The protected directions come first; the search keeps
         // w-metric-rank more.
-        c.metricRank = o.wMetricRank + o.protectDirections;
+        c.metricRank = o.wMetricRank + protect;
         setCalibrationTokens(o, c);
         pm.addPass(rotq::createCalibrate(c));
       }
       rotq::QuantizeWeightsOptions w;
       w.objective = objective;
       w.rounding = o.wRounding;
-      w.protect = o.protectDirections;
+      w.protect = protect;
       w.clipMin = clipMin;
       w.bits = o.wBits;
       w.asymmetric = wAsymmetric;

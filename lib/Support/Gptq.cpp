@@ -255,6 +255,50 @@ bool rotq::gptq::quantize(const std::vector<double> &w0, int64_t rows,
   return true;
 }
 
+std::vector<double> rotq::gptq::projectOut(const std::vector<double> &h,
+                                           int64_t cols,
+                                           const std::vector<double> &units,
+                                           int64_t k) {
+  // A = H U^T [cols, k], B = U A [k, k];
+  // P H P = H - U^T A^T - A U + U^T B U.
+  std::vector<double> a(cols * k, 0.0), b(k * k, 0.0);
+  for (int64_t i = 0; i < cols; ++i)
+    for (int64_t d = 0; d < k; ++d) {
+      const double *hi = &h[i * cols], *ud = &units[d * cols];
+      double s = 0;
+      for (int64_t j = 0; j < cols; ++j)
+        s += hi[j] * ud[j];
+      a[i * k + d] = s;
+    }
+  for (int64_t d = 0; d < k; ++d)
+    for (int64_t e = 0; e < k; ++e) {
+      double s = 0;
+      for (int64_t i = 0; i < cols; ++i)
+        s += units[d * cols + i] * a[i * k + e];
+      b[d * k + e] = s;
+    }
+  // C = U^T B [cols, k], so that U^T B U = C U.
+  std::vector<double> c(cols * k, 0.0);
+  for (int64_t i = 0; i < cols; ++i)
+    for (int64_t e = 0; e < k; ++e) {
+      double s = 0;
+      for (int64_t d = 0; d < k; ++d)
+        s += units[d * cols + i] * b[d * k + e];
+      c[i * k + e] = s;
+    }
+  std::vector<double> out(h);
+  forRows(0, cols, cols * k, [&](int64_t i) {
+    double *oi = &out[i * cols];
+    for (int64_t d = 0; d < k; ++d) {
+      double ui = units[d * cols + i], ai = a[i * k + d], ci = c[i * k + d];
+      const double *ud = &units[d * cols];
+      for (int64_t j = 0; j < cols; ++j)
+        oi[j] += (ci - ai) * ud[j] - ui * a[j * k + d];
+    }
+  });
+  return out;
+}
+
 double rotq::gptq::relativeOutputError(const std::vector<double> &w,
                                        const std::vector<float> &wq,
                                        int64_t rows, int64_t cols,

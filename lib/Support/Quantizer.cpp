@@ -718,6 +718,28 @@ OutputMetric OutputMetric::fromRows(const double *rows, int64_t rank,
   return m;
 }
 
+std::vector<double> OutputMetric::unitDirections(int64_t k) const {
+  std::vector<double> u(dirs.begin(), dirs.begin() + k * cols);
+  for (int64_t d = 0; d < k; ++d) {
+    double norm = 0;
+    for (int64_t j = 0; j < cols; ++j)
+      norm += u[d * cols + j] * u[d * cols + j];
+    double inv = norm > 0 ? 1 / std::sqrt(norm) : 0;
+    for (int64_t j = 0; j < cols; ++j)
+      u[d * cols + j] *= inv;
+  }
+  return u;
+}
+
+OutputMetric OutputMetric::withoutLeading(int64_t k) const {
+  OutputMetric m;
+  m.cols = cols;
+  m.rank = rank - k;
+  m.diag = diag;
+  m.dirs.assign(dirs.begin() + k * cols, dirs.end());
+  return m;
+}
+
 std::vector<double> OutputMetric::toRows() const {
   std::vector<double> out(diag);
   out.insert(out.end(), dirs.begin(), dirs.end());

@@ -11,6 +11,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::rotq;
@@ -31,6 +32,85 @@ template Value quantutil::blobConstant<int8_t>(OpBuilder &, Location,
 template Value quantutil::blobConstant<float>(OpBuilder &, Location,
                                               ArrayRef<int64_t>, Type,
                                               ArrayRef<float>, StringRef);
+
+namespace {
+/// `v` with `digits` significant digits, as %g prints it.
+std::string shortNumber(double v, int digits = 3) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+} // namespace
+
+std::string quantutil::protectionSummary(const quant::OutputMetric &m,
+                                         int64_t k, double extraBytes,
+                                         double quantizedBytes) {
+  int64_t cols = m.cols;
+  // trace(M): the diagonal's part and every direction's.
+  double total = 0, energy = 0;
+  for (double d : m.diag)
+    total += d;
+  for (double v : m.dirs)
+    total += v * v;
+  std::string where;
+  for (int64_t d = 0; d < k; ++d) {
+    const double *v = m.dirs.data() + d * cols;
+    double norm = 0;
+    int64_t top = 0;
+    for (int64_t j = 0; j < cols; ++j) {
+      norm += v[j] * v[j];
+      if (std::abs(v[j]) > std::abs(v[top]))
+        top = j;
+    }
+    energy += norm;
+    // Where the direction sits: its largest coordinate and that
+    // coordinate's share of it (near 1 for a massive channel).
+    where += (d ? ", " : "") + std::to_string(top) + " (" +
+             shortNumber(v[top] * v[top] / std::max(norm, 1e-300), 2) + ")";
+  }
+  return std::to_string(k) + " protected input direction" +
+         (k == 1 ? "" : "s") + " holding " +
+         shortNumber(100 * energy / std::max(total, 1e-300)) +
+         " % of the input energy (largest channel and its share: " + where +
+         "), " + shortNumber(extraBytes / 1024) + " kB in float, " +
+         shortNumber(100 * extraBytes / quantizedBytes) +
+         " % of the quantized weight";
+}
+
+std::string quantutil::protectionTotals(int64_t linears, double floatBytes,
+                                        double quantizedBytes, int bits) {
+  return "protected directions: " + std::to_string(linears) +
+         (linears == 1 ? " linear, " : " linears, ") +
+         shortNumber(floatBytes / 1048576) + " MB in float, " +
+         shortNumber(100 * floatBytes / quantizedBytes) + " % of their " +
+         std::to_string(bits) + "-bit codes";
+}
+
+std::pair<double, double> quantutil::protectionBytes(LinearOp lin, int64_t k,
+                                                     int bits) {
+  int64_t out = lin.getWeight().getType().getDimSize(0);
+  int64_t cols = lin.getWeight().getType().getDimSize(1);
+  unsigned bytes =
+      lin.getInput().getType().getElementType().getIntOrFloatBitWidth() / 8;
+  return {double(k) * double(cols + out) * bytes,
+          double(out) * double(cols) * bits / 8};
+}
+
+ProtectOp quantutil::addProtection(OpBuilder &b, LinearOp lin,
+                                   Value directions, Value correction) {
+  Location loc = lin.getLoc();
+  Type et = lin.getInput().getType().getElementType();
+  auto dt = cast<RankedTensorType>(directions.getType());
+  if (dt.getElementType() != et)
+    directions =
+        arith::TruncFOp::create(b, loc, dt.clone(et), directions);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointAfter(lin);
+  auto prot = ProtectOp::create(b, loc, lin.getType(), lin.getResult(),
+                                lin.getInput(), directions, correction);
+  lin.getResult().replaceAllUsesExcept(prot, prot);
+  return prot;
+}
 
 LogicalResult quantutil::checkOptions(Operation *op, int64_t bits,
                                       std::optional<StringRef> mode,

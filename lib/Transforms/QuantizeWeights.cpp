@@ -60,7 +60,9 @@ struct QuantizeWeightsPass
                       << kOutputMetric << " of " << model::describe(lin)
                       << " holds " << rank
                       << " directions (run rotq-calibrate with metric-rank >= "
-                      << protect.getValue() << ")";
+                      << protect.getValue()
+                      << ", or protect fewer; protect-directions=0 turns "
+                         "protection off)";
       return std::nullopt;
     }
     std::optional<std::vector<double>> rows = readF64Elements(metric);
@@ -71,53 +73,17 @@ struct QuantizeWeightsPass
     }
     Protection p;
     int64_t k = protect;
-    std::vector<double> rest(rows->begin(), rows->begin() + cols);
-    rest.insert(rest.end(), rows->begin() + (1 + k) * cols, rows->end());
+    auto m = ::rotq::quant::OutputMetric::fromRows(rows->data(), rank, cols);
     p.searchMetric = model::dataAttr<double>(
         RankedTensorType::get({1 + rank - k, cols},
                               Float64Type::get(lin.getContext())),
-        rest, "rotq.protected_metric");
-    p.directions.resize(k * cols);
-    std::string where;
-    double energy = 0, total = 0;
-    // trace(M): the diagonal's part and every direction's.
-    for (int64_t j = 0; j < cols; ++j)
-      total += (*rows)[j];
-    for (int64_t j = cols; j < cols * (1 + rank); ++j)
-      total += (*rows)[j] * (*rows)[j];
-    for (int64_t d = 0; d < k; ++d) {
-      const double *v = rows->data() + (1 + d) * cols;
-      double norm = 0;
-      int64_t top = 0;
-      for (int64_t j = 0; j < cols; ++j) {
-        norm += v[j] * v[j];
-        if (std::abs(v[j]) > std::abs(v[top]))
-          top = j;
-      }
-      energy += norm;
-      double inv = norm > 0 ? 1 / std::sqrt(norm) : 0;
-      for (int64_t j = 0; j < cols; ++j)
-        p.directions[d * cols + j] = float(v[j] * inv);
-      // Where the direction sits: its largest coordinate and that
-      // coordinate's share of it (near 1 for a massive channel).
-      where += (d ? ", " : "") + std::to_string(top) + " (" +
-               shortNumber(v[top] * v[top] / std::max(norm, 1e-300), 2) +
-               ")";
-    }
-    int64_t out = lin.getWeight().getType().getDimSize(0);
-    unsigned bytes =
-        lin.getInput().getType().getElementType().getIntOrFloatBitWidth() / 8;
-    double quantBytes = double(out) * cols * bits / 8;
-    double extra = double(k) * (cols + out) * bytes;
-    p.floatBytes = extra;
-    p.quantizedBytes = quantBytes;
-    p.summary = std::to_string(k) + " protected input direction" +
-                (k == 1 ? "" : "s") + " holding " +
-                shortNumber(100 * energy / std::max(total, 1e-300), 3) +
-                " % of the input energy (largest channel and its share: " +
-                where + "), " + shortNumber(extra / 1024, 3) +
-                " kB in float, " + shortNumber(100 * extra / quantBytes, 3) +
-                " % of the quantized weight";
+        m.withoutLeading(k).toRows(), "rotq.protected_metric");
+    std::vector<double> units = m.unitDirections(k);
+    p.directions.assign(units.begin(), units.end());
+    std::tie(p.floatBytes, p.quantizedBytes) =
+        quantutil::protectionBytes(lin, k, bits);
+    p.summary = quantutil::protectionSummary(m, k, p.floatBytes,
+                                             p.quantizedBytes);
     return p;
   }
 
@@ -135,13 +101,7 @@ struct QuantizeWeightsPass
         "rotq.protected_directions");
     Value c = ErrorProjectionOp::create(
         b, loc, RankedTensorType::get({out, k}, et), w, wq, dirs);
-    if (!et.isF32())
-      dirs = arith::TruncFOp::create(
-          b, loc, RankedTensorType::get({k, cols}, et), dirs);
-    b.setInsertionPointAfter(lin);
-    auto prot = ProtectOp::create(b, loc, lin.getType(), lin.getResult(),
-                                  lin.getInput(), dirs, c);
-    lin.getResult().replaceAllUsesExcept(prot, prot);
+    quantutil::addProtection(b, lin, dirs, c);
   }
 
   void runOnOperation() override {
@@ -252,13 +212,8 @@ struct QuantizeWeightsPass
       return signalPassFailure();
     // What the corrections add to the model, for its size report.
     if (report && protectedLinears > 0)
-      func.emitRemark() << "protected directions: " << protectedLinears
-                        << (protectedLinears == 1 ? " linear, " : " linears, ")
-                        << shortNumber(floatBytes / 1048576, 3)
-                        << " MB in float, "
-                        << shortNumber(100 * floatBytes / quantizedBytes, 3)
-                        << " % of their " << bits.getValue()
-                        << "-bit codes";
+      func.emitRemark() << quantutil::protectionTotals(
+          protectedLinears, floatBytes, quantizedBytes, bits);
   }
 };
 } // namespace

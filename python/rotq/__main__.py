@@ -74,8 +74,9 @@ def _quantize_pipeline(args, calibration):
     q = {"w_bits": args.w_bits, "a_bits": args.a_bits,
          "kv_bits": args.kv_bits, "w_method": args.w_method,
          "calibration": calibration, "report": True}
-    if args.protect_directions:
-        q["protect_directions"] = args.protect_directions
+    # Always explicit (0 included), so that the printed pipeline says what
+    # runs.
+    q["protect_directions"] = args.protect_directions
     text = api.pipeline_text("quantize", **q)
     if args.quantize_options:
         text = text[:-1] + " " + args.quantize_options + "}"
@@ -104,7 +105,7 @@ def cmd_quantize(args):
     else:
         _say("no --calibration text: the passes calibrate on random tokens")
     if args.protect_directions is None:
-        # The README's recommendation for 4-bit weights with calibration.
+        # rotq-quantize's own default, written out.
         args.protect_directions = 4 if (args.w_bits <= 4 and calibration
                                         and args.w_method == "rtn") else 0
     pipeline = _quantize_pipeline(args, calibration)

@@ -36,13 +36,11 @@
 //
 // Protection needs the metric's directions:
 // RUN: not rotq-opt %s --rotq-quantize-weights="objective=output protect-directions=3 skip-lm-head=false" 2>&1 | FileCheck %s --check-prefix=RANK
-// RANK: error: protect-directions=3: the rotq.calibration.output_metric of {{.*}} holds 2 directions (run rotq-calibrate with metric-rank >= 3)
+// RANK: error: protect-directions=3: the rotq.calibration.output_metric of {{.*}} holds 2 directions (run rotq-calibrate with metric-rank >= 3, or protect fewer; protect-directions=0 turns protection off)
 // RUN: not rotq-opt %s --rotq-quantize-weights="protect-directions=1 skip-lm-head=false" 2>&1 | FileCheck %s --check-prefix=OBJ
 // OBJ: error: protect-directions takes the leading directions of the output metric: it needs objective=output
 // RUN: not rotq-opt %s --rotq-quantize="protect-directions=2" 2>&1 | FileCheck %s --check-prefix=PIPE
 // PIPE: protect-directions takes the directions from the output objective's calibration: give calibration=TOKENS.npy (or w-objective=output)
-// RUN: not rotq-opt %s --rotq-quantize="protect-directions=2 w-method=gptq w-objective=output" 2>&1 | FileCheck %s --check-prefix=GPTQ
-// GPTQ: rotq-quantize: protect-directions is for RTN (w-method=rtn)
 func.func @f(%x: tensor<?x8xf32>) -> tensor<?x5xf32> {
   %w = arith.constant dense<[[-0.652, -0.175, 1.664, 0.659, -1.641, -0.005, -0.623, 0.149], [-1.608, 0.242, 0.235, 1.576, 0.317, 0.511, -1.493, 2.253], [-1.916, 1.102, -0.33, -0.881, -0.656, -0.672, 0.38, -0.11], [1.483, -1.83, -0.003, -0.892, 0.776, -2.118, -0.344, 0.21], [-1.484, 0.985, 0.179, 1.007, 0.959, -0.98, -0.798, -0.203]]> : tensor<5x8xf32>
   %y = rotq.linear %x, %w {rotq.calibration.output_metric = dense<[[0.691, 0.96, 0.862, 0.671, 0.721, 1.463, 1.384, 0.882], [0.0, 0.0, 0.0, 8.0, 0.0, 6.0, 0.0, 0.0], [2.058, -0.506, -0.289, 0.3424, -0.953, -0.4565, 0.013, 0.774]]> : tensor<3x8xf64>} : tensor<?x8xf32>, tensor<5x8xf32> -> tensor<?x5xf32>

@@ -128,6 +128,45 @@ TEST(OutputMetric, ExactWhenTheRestIsDiagonal) {
   EXPECT_EQ(back.dirs, m.dirs);
 }
 
+TEST(OutputMetric, ProtectedDirectionsLeaveTheRest) {
+  // With the 3 planted directions exact, protecting 2 of them: unit
+  // vectors along the two largest, and a metric that is H minus their
+  // energy, (I - U^T U) H (I - U^T U) for eigenvectors U.
+  int64_t n = 64;
+  std::vector<double> h = plantedMoments(n, 3, 1000.0, 7);
+  quant::OutputMetric m = quant::OutputMetric::fromSecondMoments(h, n, 3);
+  std::vector<double> u = m.unitDirections(2);
+  quant::OutputMetric rest = m.withoutLeading(2);
+  ASSERT_EQ(rest.rank, 1);
+  for (int64_t d = 0; d < 2; ++d) {
+    double norm = 0, along = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      norm += u[d * n + j] * u[d * n + j];
+      along += u[d * n + j] * m.dirs[d * n + j];
+    }
+    EXPECT_NEAR(norm, 1.0, 1e-12);
+    // Parallel to the scaled direction: |u . v| = |v|.
+    double vn = 0;
+    for (int64_t j = 0; j < n; ++j)
+      vn += m.dirs[d * n + j] * m.dirs[d * n + j];
+    EXPECT_NEAR(std::abs(along), std::sqrt(vn), 1e-9 * std::sqrt(vn));
+  }
+  // e^T H' e with H' = H - sum_d lambda_d u_d u_d^T, densely.
+  std::vector<double> hp(h);
+  for (int64_t d = 0; d < 2; ++d)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        hp[i * n + j] -= m.dirs[d * n + i] * m.dirs[d * n + j];
+  Random rng(3);
+  std::vector<double> e(n);
+  for (int t = 0; t < 10; ++t) {
+    for (double &x : e)
+      x = rng.normal();
+    double want = denseForm(hp, e, n);
+    EXPECT_NEAR(rest.error(e.data(), 0, n), want, 1e-6 * want);
+  }
+}
+
 TEST(OutputMetric, SearchIsTheDenseArgmin) {
   // Brute force over the ratio grid with e^T H e, per row and per group.
   int64_t rows = 12, cols = 64;

@@ -91,6 +91,13 @@ def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
     `layer-wise=false`, the whole model's; same statistics, for checking).
     A remark on the function says how many segments ran.
 
+    With `protect-directions=K`, each linear keeps its weight error along
+    the K leading eigendirections U [K, in] of its Hessian as a float
+    rank-K correction (`rotq.protect`, as `rotq-quantize-weights` does for
+    RTN): the output error left is X P (W - Wq)^T with P = I - U^T U, so
+    GPTQ runs on P H P instead of H and the output-objective's metric drops
+    those directions; the correction (W - Wq) U^T is computed here.
+
     `mode`, `skip-lm-head` as in `rotq-quantize-weights`. With `report`,
     each linear gets a remark with its relative output error
     ||X (W - Wq)^T||^2 / ||X W^T||^2 on the calibration inputs, for GPTQ and
@@ -111,6 +118,9 @@ def Gptq : Pass<"rotq-gptq", "ModuleOp"> {
            "(the layer output's error under the measured Hessian)">,
     Option<"metricRank", "metric-rank", "int64_t", "4",
            "objective=output: leading Hessian directions of the metric">,
+    Option<"protect", "protect-directions", "int64_t", "0",
+           "Keep the weight error along this many leading Hessian "
+           "directions as a float rank-K correction (rotq.protect)">,
     Option<"actOrder", "act-order", "bool", "false",
            "Quantize columns in order of decreasing Hessian diagonal">,
     Option<"blockSize", "block-size", "int64_t", "128",

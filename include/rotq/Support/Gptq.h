@@ -69,6 +69,12 @@ bool factor(const std::vector<double> &h, int64_t cols, const Options &opts,
 bool quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
               const Factor &f, const Options &opts, Result &out);
 
+/// P H P with P = I - U^T U, for `units` U [k, cols] with orthonormal rows:
+/// the Hessian of the output error that is left once the error along U is
+/// corrected exactly (GPTQ under protected directions).
+std::vector<double> projectOut(const std::vector<double> &h, int64_t cols,
+                               const std::vector<double> &units, int64_t k);
+
 /// tr(D H D^T) / tr(W H W^T) with D = W - What: the squared output error
 /// ||X (W - What)^T||^2 relative to ||X W^T||^2 over the calibration inputs
 /// that built H.

@@ -131,6 +131,13 @@ struct OutputMetric {
                                int64_t cols);
   std::vector<double> toRows() const;
 
+  /// The k (<= rank) leading directions as unit vectors, [k, cols]: the
+  /// protected directions of a rank-k float correction.
+  std::vector<double> unitDirections(int64_t k) const;
+  /// The metric once the error along the k leading directions is corrected
+  /// exactly: the same diagonal, the directions after the k-th.
+  OutputMetric withoutLeading(int64_t k) const;
+
   /// E(e) of the error `e` of columns [begin, begin + n), the metric
   /// restricted to them.
   double error(const double *e, int64_t begin, int64_t n) const;

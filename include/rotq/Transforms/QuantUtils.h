@@ -39,6 +39,30 @@ bool isLmHead(LinearOp lin);
 void replaceWeight(LinearOp lin, const ::rotq::quant::Quantized &q, int bits,
                    bool fake);
 
+/// What protecting `k` input directions of a linear adds, for the reports:
+/// "K protected input directions holding E % of the input energy (largest
+/// channel and its share: ...), B kB in float, R % of the quantized
+/// weight", from the linear's full output metric `m` (rank >= k).
+/// `extraBytes` is what the directions and the correction take in float,
+/// `quantizedBytes` the quantized weight.
+std::string protectionSummary(const ::rotq::quant::OutputMetric &m, int64_t k,
+                              double extraBytes, double quantizedBytes);
+
+/// The function's line: "protected directions: N linears, X MB in float,
+/// R % of their B-bit codes".
+std::string protectionTotals(int64_t linears, double floatBytes,
+                             double quantizedBytes, int bits);
+
+/// Float bytes of a rank-k correction of `lin` (directions [k, in] and
+/// correction [out, k] in its input's element type) and the bytes of its
+/// `bits`-bit weight.
+std::pair<double, double> protectionBytes(LinearOp lin, int64_t k, int bits);
+
+/// Puts rotq.protect after `lin` and makes lin's users read it.
+/// `directions` [K, in] is f32 (cast here to lin's element type),
+/// `correction` [out, K] of lin's element type.
+ProtectOp addProtection(OpBuilder &b, LinearOp lin, Value directions,
+                        Value correction);
 
 /// A dense_resource constant named `name` holding `data`.
 template <typename T>
