@@ -18,6 +18,9 @@ duquant"), DEMO_SEEDS ("1 2 3": each rotated row is the mean, min and max
 over those rotation draws; one draw is not a measurement at this size),
 DEMO_EVAL ("2x256": sequences x tokens). Each row is printed, and
 WORK_DIR/results.json rewritten, as soon as it is measured.
+
+demo_real.py --table RESULTS.json [MORE.json ...] prints the table of saved
+runs (several runs of one model, text and seeds are merged).
 """
 import importlib.util
 import json
@@ -43,7 +46,83 @@ def gguf_path():
     return p if os.path.exists(p) else None
 
 
+def _ordered(rows, key):
+    seen = []
+    for x in rows:
+        if x[key] not in seen:
+            seen.append(x[key])
+    return seen
+
+
+def print_table(results):
+    """The markdown table of a results.json (rows of one or more runs)."""
+    rows = results["rows"]
+    seeds = results["seeds"]
+    n_seq, seq_len = results["tokens"]
+    configs, rotations, methods = (_ordered(rows, k) for k in
+                                   ("config", "rotation", "method"))
+    names = {"none": "none", "quarot": "QuaRot", "duquant": "DuQuant"}
+    print()
+    print(f"SmolLM2-135M-Instruct, perplexity on {n_seq * seq_len} tokens "
+          f"of {os.path.basename(results['text'])} (float "
+          f"{results['float_perplexity']:.2f}); KL to float in parentheses; " +
+          (f"one rotation draw (seed {seeds[0]}); " if len(seeds) == 1 else
+           f"rotated rows: mean (min-max) over seeds {seeds}; ") +
+          "time = quantize + compile + evaluate")
+    print()
+    head = "| config | rotation | " + " | ".join(
+        f"{m.upper()} perplexity (KL) | {m.upper()} time" for m in methods)
+    print(head + " |")
+    print("|---|---|" + "---:|---:|" * len(methods))
+    print(f"| float | none | {results['float_perplexity']:.2f} |" +
+          " |" * (2 * len(methods) - 1))
+    by = {}
+    for x in rows:
+        by.setdefault((x["config"], x["rotation"], x["method"]), []).append(x)
+    for name in configs:
+        for r in rotations:
+            cells = []
+            for m in methods:
+                xs = by.get((name, r, m))
+                if not xs:
+                    cells += ["", ""]
+                    continue
+                s = rotq.summarize(xs)
+                ppl = f"{s['perplexity']['mean']:.2f}"
+                if len(xs) > 1:
+                    ppl += (f" ({s['perplexity']['min']:.2f}-"
+                            f"{s['perplexity']['max']:.2f})")
+                cells.append(f"{ppl} ({s['kl']['mean']:.3f})")
+                cells.append(
+                    f"{sum(x['seconds'] for x in xs) / len(xs):.0f} s")
+            print(f"| {name} | {names[r]} | " + " | ".join(cells) + " |")
+
+
+def reprint(paths):
+    """--table R.json...: the table of saved runs (one run's rows, or
+    several runs of the same model, text and seeds merged, e.g. an RTN run
+    and a GPTQ run)."""
+    merged = None
+    for p in paths:
+        with open(p) as f:
+            r = json.load(f)
+        if not r.get("complete"):
+            print(f"note: {p} is from an unfinished run")
+        if merged is None:
+            merged = r
+            continue
+        for k in ("model", "text", "tokens", "seeds", "float_perplexity"):
+            if r.get(k) != merged.get(k):
+                raise SystemExit(f"{p}: another {k} ({r.get(k)}) than "
+                                 f"{paths[0]} ({merged.get(k)})")
+        merged["rows"] = merged["rows"] + r["rows"]
+    print_table(merged)
+    return 0
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--table":
+        return reprint(sys.argv[2:])
     work = sys.argv[1]
     os.makedirs(work, exist_ok=True)
     model_path = gguf_path()
@@ -152,41 +231,11 @@ def main():
     ref, rows = rotq.evaluate(
         float_model, [build((r, s), o) for _, r, _, s, o in plan], seqs,
         on_row=on_row)
+    results["float_perplexity"] = ref["perplexity"]
     results["complete"] = True
     save()
 
-    names = {"none": "none", "quarot": "QuaRot", "duquant": "DuQuant"}
-    print()
-    print(f"SmolLM2-135M-Instruct, perplexity on {seqs.size} tokens of "
-          f"{os.path.basename(EVAL_TEXT)} (float {ref['perplexity']:.2f}); "
-          "KL to float in parentheses; " +
-          (f"one rotation draw (seed {seeds[0]}); " if len(seeds) == 1 else
-           f"rotated rows: mean (min-max) over seeds {seeds}; ") +
-          "time = quantize + compile + evaluate")
-    print()
-    head = "| config | rotation | " + " | ".join(
-        f"{m.upper()} perplexity (KL) | {m.upper()} time" for m in methods)
-    print(head + " |")
-    print("|---|---|" + "---:|---:|" * len(methods))
-    print(f"| float | none | {ref['perplexity']:.2f} |" +
-          " |" * (2 * len(methods) - 1))
-    by = {}
-    for x in results["rows"]:
-        by.setdefault((x["config"], x["rotation"], x["method"]), []).append(x)
-    for name, _, _, _ in configs:
-        for r in rotations:
-            cells = []
-            for m in methods:
-                xs = by[(name, r, m)]
-                s = rotq.summarize(xs)
-                ppl = f"{s['perplexity']['mean']:.2f}"
-                if len(xs) > 1:
-                    ppl += (f" ({s['perplexity']['min']:.2f}-"
-                            f"{s['perplexity']['max']:.2f})")
-                cells.append(f"{ppl} ({s['kl']['mean']:.3f})")
-                cells.append(
-                    f"{sum(x['seconds'] for x in xs) / len(xs):.0f} s")
-            print(f"| {name} | {names[r]} | " + " | ".join(cells) + " |")
+    print_table(results)
 
     if "quarot" in rotations:
         png = os.path.join(work, "outliers.png")
