@@ -10,6 +10,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <iterator>
 
 using namespace rotq;
 using namespace rotq::tok;
@@ -18,8 +19,69 @@ namespace {
 
 enum class Class { Letter, Number, Space, Other };
 
+/// The blocks whose code points classify() knows, from Unicode 16 as the
+/// `tokenizers` library's regex engine has it: Latin-1 to Cyrillic (with
+/// IPA, combining marks and Greek), Hebrew, Arabic, Devanagari, Thai,
+/// Hangul Jamo, Ogham, phonetic extensions, combining marks, Latin and
+/// Greek Extended, punctuation, super/subscripts, currency, letterlike,
+/// number forms, arrows, math, technical, enclosed alphanumerics, box
+/// drawing, dingbats, CJK symbols, kana, CJK ideographs (and Extension A),
+/// Hangul syllables, variation selectors, full/half-width forms, emoji and
+/// pictographs.
+const uint32_t kKnownBlocks[][2] = {
+    {0x80, 0x52F}, {0x590, 0x6FF}, {0x900, 0x97F}, {0xE00, 0xE7F},
+    {0x1100, 0x11FF}, {0x1680, 0x169F}, {0x1AB0, 0x1AFF}, {0x1D00, 0x2BFF},
+    {0x3000, 0x30FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xAC00, 0xD7AF},
+    {0xFE00, 0xFE0F}, {0xFF00, 0xFFEF}, {0x1F000, 0x1FAFF}, {0xE0100, 0xE01EF}};
+
+/// \p{L}, \p{N} and \s in those blocks (first, last, class); the rest of
+/// them is marks, punctuation, symbols or unassigned.
+struct Run {
+  uint32_t first, last;
+  Class cls;
+};
+constexpr Class L = Class::Letter, N = Class::Number, S = Class::Space;
+const Run kRuns[] = {
+    {0x85, 0x85, S}, {0xA0, 0xA0, S}, {0xAA, 0xAA, L}, {0xB2, 0xB3, N},
+    {0xB5, 0xB5, L}, {0xB9, 0xB9, N}, {0xBA, 0xBA, L}, {0xBC, 0xBE, N},
+    {0xC0, 0xD6, L}, {0xD8, 0xF6, L}, {0xF8, 0x2C1, L}, {0x2C6, 0x2D1, L},
+    {0x2E0, 0x2E4, L}, {0x2EC, 0x2EC, L}, {0x2EE, 0x2EE, L}, {0x370, 0x374, L},
+    {0x376, 0x377, L}, {0x37A, 0x37D, L}, {0x37F, 0x37F, L}, {0x386, 0x386, L},
+    {0x388, 0x38A, L}, {0x38C, 0x38C, L}, {0x38E, 0x3A1, L}, {0x3A3, 0x3F5, L},
+    {0x3F7, 0x481, L}, {0x48A, 0x52F, L}, {0x5D0, 0x5EA, L}, {0x5EF, 0x5F2, L},
+    {0x620, 0x64A, L}, {0x660, 0x669, N}, {0x66E, 0x66F, L}, {0x671, 0x6D3, L},
+    {0x6D5, 0x6D5, L}, {0x6E5, 0x6E6, L}, {0x6EE, 0x6EF, L}, {0x6F0, 0x6F9, N},
+    {0x6FA, 0x6FC, L}, {0x6FF, 0x6FF, L}, {0x904, 0x939, L}, {0x93D, 0x93D, L},
+    {0x950, 0x950, L}, {0x958, 0x961, L}, {0x966, 0x96F, N}, {0x971, 0x97F, L},
+    {0xE01, 0xE30, L}, {0xE32, 0xE33, L}, {0xE40, 0xE46, L}, {0xE50, 0xE59, N},
+    {0x1100, 0x11FF, L}, {0x1680, 0x1680, S}, {0x1681, 0x169A, L},
+    {0x1D00, 0x1DBF, L}, {0x1E00, 0x1F15, L}, {0x1F18, 0x1F1D, L},
+    {0x1F20, 0x1F45, L}, {0x1F48, 0x1F4D, L}, {0x1F50, 0x1F57, L},
+    {0x1F59, 0x1F59, L}, {0x1F5B, 0x1F5B, L}, {0x1F5D, 0x1F5D, L},
+    {0x1F5F, 0x1F7D, L}, {0x1F80, 0x1FB4, L}, {0x1FB6, 0x1FBC, L},
+    {0x1FBE, 0x1FBE, L}, {0x1FC2, 0x1FC4, L}, {0x1FC6, 0x1FCC, L},
+    {0x1FD0, 0x1FD3, L}, {0x1FD6, 0x1FDB, L}, {0x1FE0, 0x1FEC, L},
+    {0x1FF2, 0x1FF4, L}, {0x1FF6, 0x1FFC, L}, {0x2000, 0x200A, S},
+    {0x2028, 0x2029, S}, {0x202F, 0x202F, S}, {0x205F, 0x205F, S},
+    {0x2070, 0x2070, N}, {0x2071, 0x2071, L}, {0x2074, 0x2079, N},
+    {0x207F, 0x207F, L}, {0x2080, 0x2089, N}, {0x2090, 0x209C, L},
+    {0x2102, 0x2102, L}, {0x2107, 0x2107, L}, {0x210A, 0x2113, L},
+    {0x2115, 0x2115, L}, {0x2119, 0x211D, L}, {0x2124, 0x2124, L},
+    {0x2126, 0x2126, L}, {0x2128, 0x2128, L}, {0x212A, 0x212D, L},
+    {0x212F, 0x2139, L}, {0x213C, 0x213F, L}, {0x2145, 0x2149, L},
+    {0x214E, 0x214E, L}, {0x2150, 0x2182, N}, {0x2183, 0x2184, L},
+    {0x2185, 0x2189, N}, {0x2460, 0x249B, N}, {0x24EA, 0x24FF, N},
+    {0x2776, 0x2793, N}, {0x3000, 0x3000, S}, {0x3005, 0x3006, L},
+    {0x3007, 0x3007, N}, {0x3021, 0x3029, N}, {0x3031, 0x3035, L},
+    {0x3038, 0x303A, N}, {0x303B, 0x303C, L}, {0x3041, 0x3096, L},
+    {0x309D, 0x309F, L}, {0x30A1, 0x30FA, L}, {0x30FC, 0x30FF, L},
+    {0x3400, 0x4DBF, L}, {0x4E00, 0x9FFF, L}, {0xAC00, 0xD7A3, L},
+    {0xFF10, 0xFF19, N}, {0xFF21, 0xFF3A, L}, {0xFF41, 0xFF5A, L},
+    {0xFF66, 0xFFBE, L}, {0xFFC2, 0xFFC7, L}, {0xFFCA, 0xFFCF, L},
+    {0xFFD2, 0xFFD7, L}, {0xFFDA, 0xFFDC, L}, {0x1F100, 0x1F10C, N}};
+
 /// The pattern's classes (\p{L}, \p{N}, \s) of a code point; `known` is
-/// false outside the ranges whose Unicode categories are listed here.
+/// false outside the blocks listed above.
 Class classify(uint32_t c, bool &known) {
   known = true;
   if (c < 0x80) {
@@ -31,47 +93,14 @@ Class classify(uint32_t c, bool &known) {
       return Class::Space;
     return Class::Other;
   }
-  if (c < 0x100) { // Latin-1 Supplement
-    if (c == 0x85 || c == 0xA0)
-      return Class::Space;
-    if (c == 0xAA || c == 0xB5 || c == 0xBA ||
-        (c >= 0xC0 && c != 0xD7 && c != 0xF7))
-      return Class::Letter;
-    if (c == 0xB2 || c == 0xB3 || c == 0xB9 || (c >= 0xBC && c <= 0xBE))
-      return Class::Number;
-    return Class::Other;
-  }
-  if (c < 0x250) // Latin Extended-A and -B
-    return Class::Letter;
-  if (c >= 0x300 && c < 0x370) // combining diacritical marks (Mn)
-    return Class::Other;
-  if (c == 0x386 || (c >= 0x388 && c <= 0x38A) || c == 0x38C ||
-      (c >= 0x38E && c <= 0x3A1) || (c >= 0x3A3 && c <= 0x3CE) ||
-      (c >= 0x400 && c <= 0x481) || (c >= 0x48A && c <= 0x52F))
-    return Class::Letter; // Greek (monotonic) and Cyrillic letters
-  if (c >= 0x2000 && c < 0x2070) { // General Punctuation
-    if (c <= 0x200A || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-        c == 0x205F)
-      return Class::Space;
-    return Class::Other;
-  }
-  if ((c >= 0x2190 && c < 0x2460) || (c >= 0x2500 && c < 0x2800) ||
-      (c >= 0x20A0 && c < 0x20D0))
-    return Class::Other; // arrows, math, technical, box drawing, currency
-  if (c >= 0x2460 && c < 0x249C)
-    return Class::Number; // circled / parenthesized numbers
-  if (c == 0x3000)
-    return Class::Space;
-  if ((c >= 0x3041 && c <= 0x3096) || (c >= 0x30A1 && c <= 0x30FA) ||
-      (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7A3))
-    return Class::Letter; // kana, CJK ideographs, Hangul syllables
-  if (c >= 0x3001 && c <= 0x3003)
-    return Class::Other; // CJK punctuation
-  if (c >= 0xFF10 && c <= 0xFF19)
-    return Class::Number;
-  if ((c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A))
-    return Class::Letter;
-  known = false;
+  const Run *r = std::upper_bound(
+      std::begin(kRuns), std::end(kRuns), c,
+      [](uint32_t v, const Run &run) { return v < run.first; });
+  if (r != std::begin(kRuns) && c <= r[-1].last)
+    return r[-1].cls;
+  known = std::any_of(
+      std::begin(kKnownBlocks), std::end(kKnownBlocks),
+      [&](const uint32_t *b) { return c >= b[0] && c <= b[1]; });
   return Class::Other;
 }
 
@@ -159,6 +188,83 @@ size_t gpt2Match(const std::vector<uint32_t> &cps, size_t i, size_t end) {
     return k - 1;
   return std::max(k, i + 1);
 }
+
+/// The end of the match at code point i of [i, end) of Llama-3's pattern
+/// (maxDigits 3) or Qwen2's (maxDigits 1):
+///   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+///    ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+size_t llama3Match(const std::vector<uint32_t> &cps, size_t i, size_t end,
+                   size_t maxDigits) {
+  // Case folded as the regex engine does for these letters: ASCII, and
+  // the long s (U+017F) as 's'.
+  auto fold = [&](size_t k) -> uint32_t {
+    uint32_t c = k < end ? cps[k] : 0;
+    if (c == 0x17F)
+      return 's';
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+  };
+  auto newline = [](uint32_t c) { return c == '\r' || c == '\n'; };
+  // Past the end: neither letter, number nor punctuation.
+  auto classAt = [&](size_t k) {
+    return k < end ? classOf(cps[k]) : Class::Space;
+  };
+  // Contractions, case-insensitively.
+  if (cps[i] == '\'') {
+    uint32_t a = fold(i + 1), b = fold(i + 2);
+    if (a == 's' || a == 't' || a == 'm' || a == 'd')
+      return i + 2;
+    if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') ||
+        (a == 'l' && b == 'l'))
+      return i + 3;
+  }
+  Class c = classOf(cps[i]);
+  size_t k = i;
+  // Letters, after at most one character that is no newline, letter or
+  // number (a space, a tab, punctuation).
+  if (c == Class::Letter ||
+      (c != Class::Number && !newline(cps[i]) &&
+       classAt(i + 1) == Class::Letter)) {
+    k = c == Class::Letter ? i : i + 1;
+    while (classAt(k) == Class::Letter)
+      ++k;
+    return k;
+  }
+  if (c == Class::Number) {
+    while (k - i < maxDigits && classAt(k) == Class::Number)
+      ++k;
+    return k;
+  }
+  // Punctuation after an optional space, then any newlines.
+  if (c == Class::Other ||
+      (cps[i] == ' ' && classAt(i + 1) == Class::Other)) {
+    k = c == Class::Other ? i : i + 1;
+    while (classAt(k) == Class::Other)
+      ++k;
+    while (k < end && newline(cps[k]))
+      ++k;
+    return k;
+  }
+  // Whitespace: up to its last newline; else all of it when it ends the
+  // text, else all but its last character (which goes with the next
+  // piece), else its one character.
+  size_t lastNewline = end;
+  for (; k < end && classOf(cps[k]) == Class::Space; ++k)
+    if (newline(cps[k]))
+      lastNewline = k;
+  if (lastNewline != end)
+    return lastNewline + 1;
+  if (k < end && k - i > 1)
+    return k - 1;
+  return k;
+}
+
+// The Split patterns of Llama 3's and Qwen2's tokenizer.json, verbatim.
+const char *const kLlama3Pattern =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const char *const kQwen2Pattern =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 } // namespace
 
 llvm::Expected<BpeTokenizer>
@@ -183,7 +289,8 @@ BpeTokenizer::fromHuggingFace(const std::string &pathIn) {
   if (const llvm::json::Value *n = o->get("normalizer"); n && !n->getAsNull())
     return fileError(path, "a normalizer is not supported");
   // Pre-tokenizer: ByteLevel(use_regex, no prefix space), optionally after
-  // Digits(individual_digits).
+  // Digits(individual_digits); or Split(Llama 3's or Qwen2's pattern,
+  // Isolated) then ByteLevel(no regex, no prefix space).
   const llvm::json::Object *pre = o->getObject("pre_tokenizer");
   std::vector<const llvm::json::Object *> steps;
   if (pre && pre->getString("type") == "Sequence") {
@@ -193,23 +300,43 @@ BpeTokenizer::fromHuggingFace(const std::string &pathIn) {
   } else {
     steps.push_back(pre);
   }
-  bool byteLevel = false;
+  const char *supported =
+      " (rotq reads byte-level BPE with GPT-2's pattern, optionally after "
+      "individual digits, or after a Split with Llama 3's or Qwen2's "
+      "pattern)";
+  bool byteLevel = false, split = false;
   for (const llvm::json::Object *s : steps) {
     std::optional<llvm::StringRef> type = s ? s->getString("type") : std::nullopt;
-    if (type == "Digits" && s->getBoolean("individual_digits").value_or(false) &&
-        !byteLevel && !t.splitDigits) {
-      t.splitDigits = true;
+    bool first = s == steps.front();
+    if (type == "Digits" && first &&
+        s->getBoolean("individual_digits").value_or(false)) {
+      t.pretokenizer = Pretokenizer::Gpt2Digits;
+    } else if (type == "Split" && first) {
+      const llvm::json::Object *pattern = s->getObject("pattern");
+      std::optional<llvm::StringRef> regex =
+          pattern ? pattern->getString("Regex") : std::nullopt;
+      if (regex == kLlama3Pattern)
+        t.pretokenizer = Pretokenizer::Llama3;
+      else if (regex == kQwen2Pattern)
+        t.pretokenizer = Pretokenizer::Qwen2;
+      else
+        return fileError(path, "the Split pre-tokenizer's pattern is not "
+                               "Llama 3's or Qwen2's" +
+                                   std::string(supported));
+      if (s->getString("behavior") != "Isolated" ||
+          s->getBoolean("invert").value_or(false))
+        return fileError(path, "a Split pre-tokenizer that is not Isolated "
+                               "(or is inverted) is not supported");
+      split = true;
     } else if (type == "ByteLevel" && !byteLevel &&
-               s->getBoolean("use_regex").value_or(true) &&
+               s->getBoolean("use_regex").value_or(true) == !split &&
                !s->getBoolean("add_prefix_space").value_or(false)) {
       byteLevel = true;
     } else {
       return fileError(path, "pre-tokenizer " +
                                  (type ? ("'" + *type + "'").str()
                                        : std::string("(none)")) +
-                                 " is not supported (rotq reads byte-level BPE "
-                                 "with GPT-2's pattern, optionally after "
-                                 "individual digits)");
+                                 " is not supported" + supported);
     }
   }
   if (!byteLevel)
@@ -294,17 +421,24 @@ llvm::Expected<BpeTokenizer> BpeTokenizer::fromGguf(const std::string &path) {
                                "BPE, 'gpt2')");
   std::string pre = str("tokenizer.ggml.pre");
   BpeTokenizer t;
-  // llama.cpp's pre-tokenizers that are GPT-2's pattern, after splitting
-  // digits for the second group.
-  if (pre == "gpt-2" || pre == "gpt2")
-    t.splitDigits = false;
-  else if (pre == "smollm" || pre == "starcoder" || pre == "refact" ||
-           pre == "codeshell" || pre == "command-r")
-    t.splitDigits = true;
-  else
+  // llama.cpp's pre-tokenizer names for the patterns rotq has; llama.cpp
+  // takes a Llama 3 vocabulary's pieces whole (HF's ignore_merges).
+  if (pre == "gpt-2" || pre == "gpt2") {
+    t.pretokenizer = Pretokenizer::Gpt2;
+  } else if (pre == "smollm" || pre == "starcoder" || pre == "refact" ||
+             pre == "codeshell" || pre == "command-r") {
+    t.pretokenizer = Pretokenizer::Gpt2Digits;
+  } else if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3") {
+    t.pretokenizer = Pretokenizer::Llama3;
+    t.ignoreMerges = true;
+  } else if (pre == "qwen2") {
+    t.pretokenizer = Pretokenizer::Qwen2;
+  } else {
     return fileError(path, "tokenizer.ggml.pre '" + pre +
                                "' is not supported (gpt-2, smollm, "
-                               "starcoder, refact, codeshell, command-r)");
+                               "starcoder, refact, codeshell, command-r, "
+                               "llama-bpe, llama3, llama-v3, qwen2)");
+  }
   if (const gguf::Value *v = f->get("tokenizer.ggml.add_space_prefix");
       v && v->kind == gguf::Value::Bool && v->b)
     return fileError(path, "tokenizer.ggml.add_space_prefix is not supported");
@@ -433,16 +567,26 @@ void BpeTokenizer::encodeText(llvm::StringRef text, std::vector<int64_t> &out) {
     classify(c, known);
     unclassified += known ? 0 : 1;
   }
+  size_t n = cps.size();
+  if (pretokenizer == Pretokenizer::Llama3 ||
+      pretokenizer == Pretokenizer::Qwen2) {
+    size_t maxDigits = pretokenizer == Pretokenizer::Llama3 ? 3 : 1;
+    for (size_t k = 0; k < n;) {
+      size_t m = llama3Match(cps, k, n, maxDigits);
+      encodePiece(text.slice(offs[k], offs[m]), out);
+      k = m;
+    }
+    return;
+  }
   // Segments: each digit alone when the tokenizer splits them.
-  size_t i = 0, n = cps.size();
+  bool splitDigits = pretokenizer == Pretokenizer::Gpt2Digits;
+  size_t i = 0;
   while (i < n) {
     size_t end = i;
-    bool known;
-    if (splitDigits && classify(cps[i], known) == Class::Number) {
+    if (splitDigits && classOf(cps[i]) == Class::Number) {
       end = i + 1;
     } else {
-      while (end < n &&
-             !(splitDigits && classify(cps[end], known) == Class::Number))
+      while (end < n && !(splitDigits && classOf(cps[end]) == Class::Number))
         ++end;
     }
     for (size_t k = i; k < end;) {

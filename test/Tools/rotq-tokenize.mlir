@@ -1,15 +1,24 @@
 // rotq-tokenize gives exactly the ids of the `tokenizers` library (the
-// Hugging Face tokenizers' own implementation) for a byte-level BPE
-// tokenizer it trains (test/Inputs/bpe_make.py), with GPT-2's pre-tokenizer
-// and with digits split first, from tokenizer.json and from GGUF metadata
-// (llama.cpp's "smollm" pre-tokenizer), on text with contractions, runs of
-// spaces, tabs and blank lines, digits, special tokens, accented Latin,
-// Greek, Cyrillic, CJK, Hangul and full-width forms, and on this project's
-// README; then cuts the ids into sequences for rotq-eval.
+// Hugging Face tokenizers' own implementation) for byte-level BPE
+// tokenizers it trains (test/Inputs/bpe_make.py): with GPT-2's
+// pre-tokenizer and with digits split first, from tokenizer.json and from
+// GGUF metadata (llama.cpp's "smollm" pre-tokenizer), on text with
+// contractions, runs of spaces, tabs and blank lines, digits, special
+// tokens, accented Latin, Greek, Cyrillic, CJK, Hangul and full-width
+// forms, and on this project's README; then cuts the ids into sequences
+// for rotq-eval. Llama 3's and Qwen2's pre-tokenizers (a Split with their
+// pattern, then ByteLevel without its regex; llama.cpp's "llama-bpe" and
+// "qwen2") likewise, on a text made for each alternative of their
+// patterns (test/Inputs/tokenizer-text.py: contractions in either case,
+// letters after punctuation, long digit runs, punctuation then newlines,
+// CR LF, runs of spaces and tabs, Unicode spaces, scripts, digits, emoji
+// and combining marks), with merges trained across every boundary so that
+// a wrong split gives other ids.
 // REQUIRES: gguf, transformers
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: cp %S/Inputs/tokenize-text.txt %t/text.txt && cp %S/../../README.md %t/readme.txt
-// RUN: %peers_python %inputs/bpe_make.py %t/readme.txt %t %t/text.txt %t/readme.txt
+// RUN: %peers_python %inputs/tokenizer-text.py %t/pre.txt
+// RUN: %peers_python %inputs/bpe_make.py %t/readme.txt %t %t/text.txt %t/readme.txt %t/pre.txt
 // RUN: rotq-tokenize %t/plain.json %t/text.txt -o %t/a.npy
 // RUN: %python %inputs/ref_ops.py equal %t/a.npy %t/plain.text.npy
 // RUN: rotq-tokenize %t/digits.json %t/text.txt -o %t/b.npy
@@ -20,6 +29,33 @@
 // RUN: %python %inputs/ref_ops.py equal %t/d.npy %t/plain.readme.npy
 // RUN: rotq-tokenize %t/tok.gguf %t/readme.txt -o %t/e.npy
 // RUN: %python %inputs/ref_ops.py equal %t/e.npy %t/digits.readme.npy
+//
+// Llama 3 and Qwen2, from tokenizer.json and GGUF; every character of the
+// text is in rotq's Unicode tables.
+// RUN: rotq-tokenize %t/llama3.json %t/pre.txt -o %t/l1.npy 2>&1 | FileCheck %s --check-prefix=EXACT --implicit-check-not=warning
+// EXACT: rotq-tokenize: {{[0-9]+}} tokens of {{.*}}pre.txt
+// RUN: %python %inputs/ref_ops.py equal %t/l1.npy %t/llama3.pre.npy
+// RUN: rotq-tokenize %t/llama3.gguf %t/pre.txt -o %t/l2.npy
+// RUN: %python %inputs/ref_ops.py equal %t/l2.npy %t/llama3.pre.npy
+// RUN: rotq-tokenize %t/llama3.json %t/readme.txt -o %t/l3.npy
+// RUN: %python %inputs/ref_ops.py equal %t/l3.npy %t/llama3.readme.npy
+// RUN: rotq-tokenize %t/llama3.json %t/text.txt -o %t/l4.npy
+// RUN: %python %inputs/ref_ops.py equal %t/l4.npy %t/llama3.text.npy
+// RUN: rotq-tokenize %t/qwen2.json %t/pre.txt -o %t/q1.npy
+// RUN: %python %inputs/ref_ops.py equal %t/q1.npy %t/qwen2.pre.npy
+// RUN: rotq-tokenize %t/qwen2.gguf %t/pre.txt -o %t/q2.npy
+// RUN: %python %inputs/ref_ops.py equal %t/q2.npy %t/qwen2.pre.npy
+// RUN: rotq-tokenize %t/qwen2.json %t/readme.txt -o %t/q3.npy
+// RUN: %python %inputs/ref_ops.py equal %t/q3.npy %t/qwen2.readme.npy
+// RUN: rotq-tokenize %t/qwen2.json %t/text.txt -o %t/q4.npy
+// RUN: %python %inputs/ref_ops.py equal %t/q4.npy %t/qwen2.text.npy
+// The text tells the two patterns (and ignore_merges) apart:
+// RUN: not %python %inputs/ref_ops.py equal %t/llama3.pre.npy %t/qwen2.pre.npy
+// GPT-2's pattern, with and without digits, on the same text:
+// RUN: rotq-tokenize %t/plain.json %t/pre.txt -o %t/p1.npy
+// RUN: %python %inputs/ref_ops.py equal %t/p1.npy %t/plain.pre.npy
+// RUN: rotq-tokenize %t/digits.json %t/pre.txt -o %t/p2.npy
+// RUN: %python %inputs/ref_ops.py equal %t/p2.npy %t/digits.pre.npy
 //
 // Sequences: BOS (the GGUF's, id 0) then 15 text tokens each, at most 3.
 // RUN: rotq-tokenize %t/tok.gguf %t/readme.txt -o %t/s.npy --seq-len 16 --max-sequences 3 --bos 2>&1 | FileCheck %s --check-prefix=SEQ
@@ -38,6 +74,19 @@
 // RUN: %python -c "import json; j = json.load(open('%t/plain.json')); j['normalizer'] = {'type': 'NFC'}; json.dump(j, open('%t/nfc.json', 'w'))"
 // RUN: not rotq-tokenize %t/nfc.json %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=NORM
 // NORM: error: {{.*}}nfc.json: a normalizer is not supported
+// A Split with another pattern, or not Isolated, and a ByteLevel that
+// would split again after it; a GGUF pre-tokenizer rotq does not have:
+// RUN: %python -c "import json; j = json.load(open('%t/llama3.json')); j['pre_tokenizer']['pretokenizers'][0]['pattern']['Regex'] = ' ?[a-z]+|[^a-z]'; json.dump(j, open('%t/split1.json', 'w'))"
+// RUN: not rotq-tokenize %t/split1.json %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=SPLIT1
+// SPLIT1: error: {{.*}}split1.json: the Split pre-tokenizer's pattern is not Llama 3's or Qwen2's (rotq reads byte-level BPE with GPT-2's pattern, optionally after individual digits, or after a Split with Llama 3's or Qwen2's pattern)
+// RUN: %python -c "import json; j = json.load(open('%t/qwen2.json')); j['pre_tokenizer']['pretokenizers'][0]['behavior'] = 'Removed'; json.dump(j, open('%t/split2.json', 'w'))"
+// RUN: not rotq-tokenize %t/split2.json %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=SPLIT2
+// SPLIT2: error: {{.*}}split2.json: a Split pre-tokenizer that is not Isolated (or is inverted) is not supported
+// RUN: %python -c "import json; j = json.load(open('%t/llama3.json')); j['pre_tokenizer']['pretokenizers'][1]['use_regex'] = True; json.dump(j, open('%t/split3.json', 'w'))"
+// RUN: not rotq-tokenize %t/split3.json %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=SPLIT3
+// SPLIT3: error: {{.*}}split3.json: pre-tokenizer 'ByteLevel' is not supported (rotq reads
+// RUN: not rotq-tokenize %t/other.gguf %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=PRE
+// PRE: error: {{.*}}other.gguf: tokenizer.ggml.pre 'deepseek-llm' is not supported (gpt-2, smollm, starcoder, refact, codeshell, command-r, llama-bpe, llama3, llama-v3, qwen2)
 // RUN: not rotq-tokenize %t/plain.json %t/text.txt -o %t/text.txt 2>&1 | FileCheck %s --check-prefix=SELF
 // SELF: error:
 // RUN: cmp %S/Inputs/tokenize-text.txt %t/text.txt

@@ -1,21 +1,30 @@
 //===- Tokenizer.h - byte-level BPE tokenizers ------------------*- C++ -*-===//
 //
-// The GPT-2 family of tokenizers (byte-level BPE: GPT-2, SmolLM, StarCoder
-// and the Llama-architecture models that reuse them), read from a Hugging
-// Face tokenizer.json or from a GGUF file's vocabulary and merges, so that
-// rotq can measure perplexity on a text with the model's own tokens:
+// The GPT-2 family of tokenizers (byte-level BPE: GPT-2, SmolLM, StarCoder,
+// Llama 3, Qwen2 and the models that reuse them), read from a Hugging Face
+// tokenizer.json or from a GGUF file's vocabulary and merges, so that rotq
+// can measure perplexity on a text with the model's own tokens:
 //
 //   * special (added) tokens found in the text verbatim become their ids;
-//   * the rest is pre-tokenized as the tokenizer says: optionally each
-//     digit on its own (HF `Digits(individual_digits)`, llama.cpp's
-//     "smollm" pre-tokenizer), then GPT-2's pattern
-//     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+//   * the rest is pre-tokenized as the tokenizer says, by one of
+//     - GPT-2's pattern
+//       's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|
+//       \s+(?!\S)|\s+
+//     - GPT-2's pattern after splitting off each digit (HF
+//       `Digits(individual_digits)`, llama.cpp's "smollm" pre-tokenizer);
+//     - Llama 3's pattern (llama.cpp's "llama-bpe")
+//       (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+//        ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//     - Qwen2's: Llama 3's with \p{N} (single digits) for \p{N}{1,3}
+//       (llama.cpp's "qwen2"; Qwen2's tokenizer.json also has an NFC
+//       normalizer, which is an error here, as every normalizer is);
 //   * each piece's bytes are mapped to GPT-2's printable byte alphabet and
-//     merged pairwise by merge rank.
+//     merged pairwise by merge rank (or, with ignore_merges, taken whole
+//     when the vocabulary has the piece: Llama 3).
 //
 // Tokenizers of another kind (SentencePiece, other pre-tokenizer patterns,
 // normalizers) are errors, never an approximation. The Unicode classes of
-// the pattern are exact for the scripts listed in Tokenizer.cpp; text with
+// the patterns are exact for the blocks listed in Tokenizer.cpp; text with
 // other characters is tokenized with them counted as punctuation, and
 // unclassifiedChars() says how many there were.
 //
@@ -53,6 +62,9 @@ public:
   int64_t unclassifiedChars() const { return unclassified; }
 
 private:
+  /// The pre-tokenizer's pattern (see above).
+  enum class Pretokenizer { Gpt2, Gpt2Digits, Llama3, Qwen2 };
+
   void sortSpecials();
   void encodePiece(llvm::StringRef piece, std::vector<int64_t> &out);
   void encodeText(llvm::StringRef text, std::vector<int64_t> &out);
@@ -61,7 +73,7 @@ private:
   std::vector<std::string> idToToken;
   llvm::StringMap<int64_t> mergeRank; // "a b" -> rank
   std::vector<std::pair<std::string, int64_t>> specials; // longest first
-  bool splitDigits = false;
+  Pretokenizer pretokenizer = Pretokenizer::Gpt2;
   bool ignoreMerges = false;
   std::optional<int64_t> bos;
   std::optional<int64_t> unk;
