@@ -260,16 +260,10 @@ struct GptqPass : mlir::rotq::impl::GptqBase<GptqPass> {
       // With protection both errors are what is left after the correction
       // (under P H P), relative to the float output.
       const std::vector<double> &h = k > 0 ? sh.projected : s.hessian;
-      double scale = 1;
-      if (k > 0) {
-        std::vector<float> zero(rows * cols, 0.0f);
-        double full = gptq::relativeOutputError(w, zero, rows, cols, s.hessian);
-        double left = gptq::relativeOutputError(w, zero, rows, cols, h);
-        scale = full > 0 ? left / full : 0;
-      }
-      double eg = scale * gptq::relativeOutputError(w, deq, rows, cols, h);
-      double er = scale * gptq::relativeOutputError(
-                              w, quant::dequantize(rtn), rows, cols, h);
+      double eg =
+          gptq::relativeOutputError(w, deq, rows, cols, h, &s.hessian);
+      double er = gptq::relativeOutputError(w, quant::dequantize(rtn), rows,
+                                            cols, h, &s.hessian);
       auto d = lin.emitRemark();
       d << "GPTQ " << bits.getValue() << "-bit " << model::describe(lin)
         << ": output error " << eg << " (RTN " << er << ") on " << s.tokens

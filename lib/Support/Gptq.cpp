@@ -302,7 +302,9 @@ std::vector<double> rotq::gptq::projectOut(const std::vector<double> &h,
 double rotq::gptq::relativeOutputError(const std::vector<double> &w,
                                        const std::vector<float> &wq,
                                        int64_t rows, int64_t cols,
-                                       const std::vector<double> &h) {
+                                       const std::vector<double> &h,
+                                       const std::vector<double> *hOutput) {
+  const std::vector<double> &g = hOutput ? *hOutput : h;
   double num = 0, den = 0;
   std::vector<double> d(cols), hd(cols), hw(cols);
   for (int64_t r = 0; r < rows; ++r) {
@@ -312,11 +314,11 @@ double rotq::gptq::relativeOutputError(const std::vector<double> &w,
     std::fill(hd.begin(), hd.end(), 0.0);
     std::fill(hw.begin(), hw.end(), 0.0);
     for (int64_t i = 0; i < cols; ++i) {
-      const double *hi = &h[i * cols];
+      const double *hi = &h[i * cols], *gi = &g[i * cols];
       double di = d[i], wi = wr[i];
       for (int64_t j = 0; j < cols; ++j) {
         hd[j] += di * hi[j];
-        hw[j] += wi * hi[j];
+        hw[j] += wi * gi[j];
       }
     }
     for (int64_t j = 0; j < cols; ++j) {

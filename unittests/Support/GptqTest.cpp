@@ -286,6 +286,8 @@ TEST(Gptq, ProtectedDirectionsTakeTheirErrorOut) {
   ASSERT_TRUE(gptq::quantize(l.w, l.rows, n, hp, o, r, error)) << error;
   // What the protected layer computes: Wq + ((W - Wq) u^T) u.
   std::vector<float> wq = quant::dequantize(r.q);
+  // The report's figure: the error under P H P relative to the full output.
+  double reported = gptq::relativeOutputError(l.w, wq, l.rows, n, hp, &l.h);
   for (int64_t row = 0; row < l.rows; ++row) {
     double c = 0;
     for (int64_t j = 0; j < n; ++j)
@@ -297,6 +299,7 @@ TEST(Gptq, ProtectedDirectionsTakeTheirErrorOut) {
       gptq::relativeOutputError(l.w, wq, l.rows, n, l.h);
   EXPECT_LT(protectedError, 0.5 * plain)
       << "protected " << protectedError << " plain " << plain;
+  EXPECT_NEAR(reported, protectedError, 1e-4 * protectedError);
 }
 
 TEST(Gptq, DeadColumnsAndIndefiniteHessian) {

@@ -75,12 +75,15 @@ bool quantize(const std::vector<double> &w, int64_t rows, int64_t cols,
 std::vector<double> projectOut(const std::vector<double> &h, int64_t cols,
                                const std::vector<double> &units, int64_t k);
 
-/// tr(D H D^T) / tr(W H W^T) with D = W - What: the squared output error
-/// ||X (W - What)^T||^2 relative to ||X W^T||^2 over the calibration inputs
-/// that built H.
+/// tr(D H D^T) / tr(W G W^T) with D = W - What and G = `hOutput` (H when
+/// null): the squared output error ||X (W - What)^T||^2 relative to
+/// ||X W^T||^2 over the calibration inputs that built H. With H = P H0 P
+/// and G = H0, the error left after a protection's correction relative to
+/// the full output.
 double relativeOutputError(const std::vector<double> &w,
                            const std::vector<float> &wq, int64_t rows,
-                           int64_t cols, const std::vector<double> &h);
+                           int64_t cols, const std::vector<double> &h,
+                           const std::vector<double> *hOutput = nullptr);
 
 } // namespace rotq::gptq
 
