@@ -2,7 +2,9 @@
 #include "rotq/Support/Tokenizer.h"
 #include "rotq/Support/Gguf.h"
 #include "rotq/Support/FileError.h"
+#include "rotq/Support/UnicodeNfc.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -79,6 +81,14 @@ const Run kRuns[] = {
     {0xFF10, 0xFF19, N}, {0xFF21, 0xFF3A, L}, {0xFF41, 0xFF5A, L},
     {0xFF66, 0xFFBE, L}, {0xFFC2, 0xFFC7, L}, {0xFFCA, 0xFFCF, L},
     {0xFFD2, 0xFFD7, L}, {0xFFDA, 0xFFDC, L}, {0x1F100, 0x1F10C, N}};
+
+/// Marks of those blocks that Unicode 10 to 14 added with a combining
+/// class other than 0: the `tokenizers` library's NFC (the
+/// unicode-normalization-alignments crate, Unicode 9.0 tables) takes them
+/// as class 0, rotq's (UnicodeNfcTables.cpp) does not, so with NFC they
+/// count as unclassified. The other characters whose NFC differs between
+/// the two versions lie outside the blocks.
+const uint32_t kNfcNewerMarks[][2] = {{0x1ABF, 0x1ACE}, {0x1DF6, 0x1DFA}};
 
 /// The pattern's classes (\p{L}, \p{N}, \s) of a code point; `known` is
 /// false outside the blocks listed above.
@@ -286,8 +296,31 @@ BpeTokenizer::fromHuggingFace(const std::string &pathIn) {
   if (!o)
     return fileError(path, "not a tokenizer.json object");
   BpeTokenizer t;
-  if (const llvm::json::Value *n = o->get("normalizer"); n && !n->getAsNull())
-    return fileError(path, "a normalizer is not supported");
+  // Normalizer: none, NFC, or a Sequence of NFC only.
+  if (const llvm::json::Value *n = o->get("normalizer"); n && !n->getAsNull()) {
+    const llvm::json::Object *norm = n->getAsObject();
+    std::vector<const llvm::json::Object *> parts;
+    if (norm && norm->getString("type") == "Sequence") {
+      const llvm::json::Array *a = norm->getArray("normalizers");
+      if (!a)
+        return fileError(path, "a Sequence normalizer without normalizers");
+      for (const llvm::json::Value &v : *a)
+        parts.push_back(v.getAsObject());
+    } else {
+      parts.push_back(norm);
+    }
+    for (const llvm::json::Object *part : parts) {
+      std::optional<llvm::StringRef> type =
+          part ? part->getString("type") : std::nullopt;
+      if (type != "NFC")
+        return fileError(path, "the normalizer " +
+                                   (type ? ("'" + *type + "'").str()
+                                         : std::string("(malformed)")) +
+                                   " is not supported (rotq has NFC, alone "
+                                   "or in a Sequence of NFC only)");
+    }
+    t.nfc = !parts.empty();
+  }
   // Pre-tokenizer: ByteLevel(use_regex, no prefix space), optionally after
   // Digits(individual_digits); or Split(Llama 3's or Qwen2's pattern,
   // Isolated) then ByteLevel(no regex, no prefix space).
@@ -396,7 +429,14 @@ BpeTokenizer::fromHuggingFace(const std::string &pathIn) {
         return fileError(path, "malformed added token");
       if (llvm::Error e = addToken(*content, *id))
         return std::move(e);
-      if (!content->empty())
+      if (content->empty())
+        continue;
+      // A `normalized` token is found in the normalized text, as the
+      // normalizer makes its content.
+      if (a->getBoolean("normalized").value_or(false))
+        t.normalizedSpecials.push_back(
+            {t.nfc ? unicode::toNfc(*content) : content->str(), *id});
+      else
         t.specials.push_back({content->str(), *id});
     }
   if (std::optional<llvm::StringRef> u = model->getString("unk_token"))
@@ -488,10 +528,11 @@ llvm::Expected<BpeTokenizer> BpeTokenizer::load(const std::string &path) {
 
 void BpeTokenizer::sortSpecials() {
   // Longest first, so that a special token containing another wins.
-  std::stable_sort(specials.begin(), specials.end(),
-                   [](const auto &a, const auto &b) {
-                     return a.first.size() > b.first.size();
-                   });
+  for (Specials *list : {&specials, &normalizedSpecials})
+    std::stable_sort(list->begin(), list->end(),
+                     [](const auto &a, const auto &b) {
+                       return a.first.size() > b.first.size();
+                     });
 }
 
 void BpeTokenizer::encodePiece(llvm::StringRef piece,
@@ -565,6 +606,10 @@ void BpeTokenizer::encodeText(llvm::StringRef text, std::vector<int64_t> &out) {
   for (uint32_t c : cps) {
     bool known;
     classify(c, known);
+    if (known && nfc)
+      known = std::none_of(
+          std::begin(kNfcNewerMarks), std::end(kNfcNewerMarks),
+          [&](const uint32_t *b) { return c >= b[0] && c <= b[1]; });
     unclassified += known ? 0 : 1;
   }
   size_t n = cps.size();
@@ -598,10 +643,16 @@ void BpeTokenizer::encodeText(llvm::StringRef text, std::vector<int64_t> &out) {
   }
 }
 
-std::vector<int64_t> BpeTokenizer::encode(llvm::StringRef text) {
-  std::vector<int64_t> out;
+namespace {
+/// `text` cut at the leftmost-longest matches of `specials` (longest
+/// first): each match's id goes to `out`, the text before, between and
+/// after them to `rest`.
+void splitSpecials(llvm::StringRef text,
+                   const std::vector<std::pair<std::string, int64_t>> &specials,
+                   std::vector<int64_t> &out,
+                   llvm::function_ref<void(llvm::StringRef)> rest) {
   size_t start = 0;
-  for (size_t i = 0; i < text.size();) {
+  for (size_t i = 0; i < text.size() && !specials.empty();) {
     const std::pair<std::string, int64_t> *hit = nullptr;
     for (const auto &s : specials)
       if (text.substr(i).starts_with(s.first)) {
@@ -612,12 +663,33 @@ std::vector<int64_t> BpeTokenizer::encode(llvm::StringRef text) {
       ++i;
       continue;
     }
-    encodeText(text.slice(start, i), out);
+    rest(text.slice(start, i));
     out.push_back(hit->second);
     i += hit->first.size();
     start = i;
   }
-  encodeText(text.substr(start), out);
+  rest(text.substr(start));
+}
+} // namespace
+
+void BpeTokenizer::encodeNormalized(llvm::StringRef text,
+                                    std::vector<int64_t> &out) {
+  std::string normalized;
+  if (nfc) {
+    normalized = unicode::toNfc(text);
+    text = normalized;
+  }
+  splitSpecials(text, normalizedSpecials, out,
+                [&](llvm::StringRef piece) { encodeText(piece, out); });
+}
+
+std::vector<int64_t> BpeTokenizer::encode(llvm::StringRef text) {
+  // The `tokenizers` library's order: added tokens that are not normalized
+  // on the raw text, then the normalizer on each stretch between them (so
+  // that nothing composes across such a token), then the normalized ones.
+  std::vector<int64_t> out;
+  splitSpecials(text, specials, out,
+                [&](llvm::StringRef rest) { encodeNormalized(rest, out); });
   return out;
 }
 

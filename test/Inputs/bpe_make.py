@@ -17,17 +17,22 @@ tokenizers trained by the `tokenizers` library, with special tokens
     ("llama-bpe") and OUT_DIR/qwen2.gguf ("qwen2"); OUT_DIR/other.gguf is
     the Llama 3 vocabulary with llama.cpp's "deepseek-llm" pre-tokenizer,
     which rotq does not have;
+  * OUT_DIR/qwen2-nfc.json: Qwen2's with the NFC normalizer (as Qwen2's
+    tokenizer.json has) and more added tokens: <|w\u0301|> and |r>
+    (special, not normalized: found in the raw text), <|e\u0301|> and <n|
+    (normalized: found, as NFC makes them, in the text after NFC);
 
 and for each TEXT file (read with its CRs) the library's own ids,
-OUT_DIR/<plain|digits|llama3|qwen2>.<name>.npy."""
+OUT_DIR/<plain|digits|llama3|qwen2|qwen2-nfc>.<name>.npy."""
 import json
 import os
 import sys
+import unicodedata
 
 import numpy as np
 import gguf
-from tokenizers import (Tokenizer, Regex, models, pre_tokenizers, trainers,
-                        decoders)
+from tokenizers import (Tokenizer, Regex, AddedToken, models, normalizers,
+                        pre_tokenizers, trainers, decoders)
 
 LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|"
           r"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
@@ -89,6 +94,10 @@ for path in [corpus] + texts:
     with open(path, encoding="utf-8", newline="") as f:
         s = f.read()
     chunks += [s[i:i + 96] for i in range(0, len(s), 48)]
+    # And after NFC, so that merges join what NFC composes.
+    if unicodedata.normalize("NFC", s) != s:
+        s = unicodedata.normalize("NFC", s)
+        chunks += [s[i:i + 96] for i in range(0, len(s), 48)]
 tk = Tokenizer(models.BPE())
 tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False,
                                             use_regex=False)
@@ -118,7 +127,19 @@ for name, pattern, pre in (("llama3", LLAMA3, "llama-bpe"),
     if name == "llama3":
         write_gguf(os.path.join(out, "other.gguf"), j, "deepseek-llm")
 
-for name in ("plain", "digits", "llama3", "qwen2"):
+# Qwen2's (the loop leaves tk with its pre-tokenizer) with NFC, serialised
+# by the library; the added tokens after the normalizer, as loading a
+# tokenizer.json adds them.
+tk.normalizer = normalizers.NFC()
+tk.add_special_tokens([AddedToken("<|w\u0301|>", special=True,
+                                  normalized=False),
+                       AddedToken("|r>", special=True, normalized=False)])
+tk.add_tokens([AddedToken("<|e\u0301|>", normalized=True),
+               AddedToken("<n|", normalized=True)])
+with open(os.path.join(out, "qwen2-nfc.json"), "w") as f:
+    f.write(tk.to_str())
+
+for name in ("plain", "digits", "llama3", "qwen2", "qwen2-nfc"):
     t = Tokenizer.from_file(os.path.join(out, name + ".json"))
     for path in texts:
         with open(path, encoding="utf-8", newline="") as f:

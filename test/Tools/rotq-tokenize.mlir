@@ -13,12 +13,17 @@
 // letters after punctuation, long digit runs, punctuation then newlines,
 // CR LF, runs of spaces and tabs, Unicode spaces, scripts, digits, emoji
 // and combining marks), with merges trained across every boundary so that
-// a wrong split gives other ids.
+// a wrong split gives other ids. Qwen2's tokenizer.json with its NFC
+// normalizer, on a text made for NFC (test/Inputs/tokenizer-nfc-text.py:
+// decomposed letters, marks out of canonical order, blocked compositions,
+// Hangul jamo, singletons, composition exclusions) and on the others, with
+// added tokens that are normalized and ones that are not.
 // REQUIRES: gguf, transformers
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: cp %S/Inputs/tokenize-text.txt %t/text.txt && cp %S/../../README.md %t/readme.txt
 // RUN: %peers_python %inputs/tokenizer-text.py %t/pre.txt
-// RUN: %peers_python %inputs/bpe_make.py %t/readme.txt %t %t/text.txt %t/readme.txt %t/pre.txt
+// RUN: %peers_python %inputs/tokenizer-nfc-text.py %t/nfc.txt
+// RUN: %peers_python %inputs/bpe_make.py %t/readme.txt %t %t/text.txt %t/readme.txt %t/pre.txt %t/nfc.txt
 // RUN: rotq-tokenize %t/plain.json %t/text.txt -o %t/a.npy
 // RUN: %python %inputs/ref_ops.py equal %t/a.npy %t/plain.text.npy
 // RUN: rotq-tokenize %t/digits.json %t/text.txt -o %t/b.npy
@@ -49,6 +54,28 @@
 // RUN: %python %inputs/ref_ops.py equal %t/q3.npy %t/qwen2.readme.npy
 // RUN: rotq-tokenize %t/qwen2.json %t/text.txt -o %t/q4.npy
 // RUN: %python %inputs/ref_ops.py equal %t/q4.npy %t/qwen2.text.npy
+// NFC (real NFC, with Python's unicodedata tables), every character of the
+// NFC text in rotq's tables; a Sequence of NFC alone is NFC:
+// RUN: rotq-tokenize %t/qwen2-nfc.json %t/nfc.txt -o %t/n1.npy 2>&1 | FileCheck %s --check-prefix=NFCEXACT --implicit-check-not=warning
+// NFCEXACT: rotq-tokenize: {{[0-9]+}} tokens of {{.*}}nfc.txt
+// RUN: %python %inputs/ref_ops.py equal %t/n1.npy %t/qwen2-nfc.nfc.npy
+// RUN: rotq-tokenize %t/qwen2-nfc.json %t/pre.txt -o %t/n2.npy
+// RUN: %python %inputs/ref_ops.py equal %t/n2.npy %t/qwen2-nfc.pre.npy
+// RUN: rotq-tokenize %t/qwen2-nfc.json %t/text.txt -o %t/n3.npy
+// RUN: %python %inputs/ref_ops.py equal %t/n3.npy %t/qwen2-nfc.text.npy
+// RUN: rotq-tokenize %t/qwen2-nfc.json %t/readme.txt -o %t/n4.npy
+// RUN: %python %inputs/ref_ops.py equal %t/n4.npy %t/qwen2-nfc.readme.npy
+// RUN: %python -c "import json; j = json.load(open('%t/qwen2-nfc.json')); j['normalizer'] = {'type': 'Sequence', 'normalizers': [j['normalizer']]}; json.dump(j, open('%t/seqnfc.json', 'w'))"
+// RUN: rotq-tokenize %t/seqnfc.json %t/nfc.txt -o %t/n5.npy
+// RUN: %python %inputs/ref_ops.py equal %t/n5.npy %t/qwen2-nfc.nfc.npy
+// Marks that Unicode 10-14 added (the library's NFC has Unicode 9.0's
+// tables) count as unclassified with NFC only:
+// RUN: %python -c "open('%t/newer.txt', 'w', encoding='utf-8').write('a\u1dfa\u0301 e\u1ac1')"
+// RUN: rotq-tokenize %t/qwen2-nfc.json %t/newer.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=NEWER
+// NEWER: warning: 2 characters outside rotq's Unicode tables
+// RUN: rotq-tokenize %t/qwen2.json %t/newer.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=OLDER --implicit-check-not=warning
+// OLDER: rotq-tokenize: {{[0-9]+}} tokens of {{.*}}newer.txt
+//
 // The text tells the two patterns (and ignore_merges) apart:
 // RUN: not %python %inputs/ref_ops.py equal %t/llama3.pre.npy %t/qwen2.pre.npy
 // GPT-2's pattern, with and without digits, on the same text:
@@ -71,9 +98,13 @@
 // NOBOS: error: {{.*}}plain.json: no BOS token known; give --bos-id
 // RUN: not rotq-tokenize %t/plain.json %t/text.txt -o %t/x.npy --seq-len 100000 2>&1 | FileCheck %s --check-prefix=SHORT
 // SHORT: error: {{.*}}text.txt: the text has {{[0-9]+}} tokens, fewer than one sequence of 100000
-// RUN: %python -c "import json; j = json.load(open('%t/plain.json')); j['normalizer'] = {'type': 'NFC'}; json.dump(j, open('%t/nfc.json', 'w'))"
-// RUN: not rotq-tokenize %t/nfc.json %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=NORM
-// NORM: error: {{.*}}nfc.json: a normalizer is not supported
+// A normalizer other than NFC, alone or in a Sequence:
+// RUN: %python -c "import json; j = json.load(open('%t/qwen2-nfc.json')); j['normalizer'] = {'type': 'NFKC'}; json.dump(j, open('%t/nfkc.json', 'w'))"
+// RUN: not rotq-tokenize %t/nfkc.json %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=NORM1
+// NORM1: error: {{.*}}nfkc.json: the normalizer 'NFKC' is not supported (rotq has NFC, alone or in a Sequence of NFC only)
+// RUN: %python -c "import json; j = json.load(open('%t/qwen2-nfc.json')); j['normalizer'] = {'type': 'Sequence', 'normalizers': [{'type': 'NFC'}, {'type': 'Lowercase'}]}; json.dump(j, open('%t/lower.json', 'w'))"
+// RUN: not rotq-tokenize %t/lower.json %t/text.txt -o %t/x.npy 2>&1 | FileCheck %s --check-prefix=NORM2
+// NORM2: error: {{.*}}lower.json: the normalizer 'Lowercase' is not supported (rotq has NFC, alone or in a Sequence of NFC only)
 // A Split with another pattern, or not Isolated, and a ByteLevel that
 // would split again after it; a GGUF pre-tokenizer rotq does not have:
 // RUN: %python -c "import json; j = json.load(open('%t/llama3.json')); j['pre_tokenizer']['pretokenizers'][0]['pattern']['Regex'] = ' ?[a-z]+|[^a-z]'; json.dump(j, open('%t/split1.json', 'w'))"

@@ -5,7 +5,12 @@
 // tokenizer.json or from a GGUF file's vocabulary and merges, so that rotq
 // can measure perplexity on a text with the model's own tokens:
 //
-//   * special (added) tokens found in the text verbatim become their ids;
+//   * added (special) tokens become their ids: first those that are not
+//     `normalized`, found in the text verbatim; the text between them is
+//     then normalized (tokenizer.json's NFC normalizer, as Qwen2's has;
+//     see UnicodeNfc.h), and the `normalized` ones are found in that, in
+//     their normalized form (the `tokenizers` library's order). GGUF
+//     tokens match verbatim and are not normalized, as in llama.cpp;
 //   * the rest is pre-tokenized as the tokenizer says, by one of
 //     - GPT-2's pattern
 //       's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|
@@ -16,17 +21,18 @@
 //       (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 //        ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //     - Qwen2's: Llama 3's with \p{N} (single digits) for \p{N}{1,3}
-//       (llama.cpp's "qwen2"; Qwen2's tokenizer.json also has an NFC
-//       normalizer, which is an error here, as every normalizer is);
+//       (llama.cpp's "qwen2");
 //   * each piece's bytes are mapped to GPT-2's printable byte alphabet and
 //     merged pairwise by merge rank (or, with ignore_merges, taken whole
 //     when the vocabulary has the piece: Llama 3).
 //
 // Tokenizers of another kind (SentencePiece, other pre-tokenizer patterns,
-// normalizers) are errors, never an approximation. The Unicode classes of
-// the patterns are exact for the blocks listed in Tokenizer.cpp; text with
-// other characters is tokenized with them counted as punctuation, and
-// unclassifiedChars() says how many there were.
+// normalizers other than NFC) are errors, never an approximation. The
+// Unicode classes of the patterns are exact for the blocks listed in
+// Tokenizer.cpp; text with other characters is tokenized with them counted
+// as punctuation, and unclassifiedChars() says how many there were (with
+// NFC, it also counts the marks of those blocks that the library's NFC
+// tables, Unicode 9.0, do not have).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ROTQ_SUPPORT_TOKENIZER_H
@@ -65,14 +71,21 @@ private:
   /// The pre-tokenizer's pattern (see above).
   enum class Pretokenizer { Gpt2, Gpt2Digits, Llama3, Qwen2 };
 
+  using Specials = std::vector<std::pair<std::string, int64_t>>;
+
   void sortSpecials();
   void encodePiece(llvm::StringRef piece, std::vector<int64_t> &out);
   void encodeText(llvm::StringRef text, std::vector<int64_t> &out);
+  void encodeNormalized(llvm::StringRef text, std::vector<int64_t> &out);
 
   llvm::StringMap<int64_t> vocab;
   std::vector<std::string> idToToken;
   llvm::StringMap<int64_t> mergeRank; // "a b" -> rank
-  std::vector<std::pair<std::string, int64_t>> specials; // longest first
+  Specials specials; // matched on the raw text, longest first
+  // Added tokens with `normalized`, in their normalized form, matched on
+  // the normalized text; longest first.
+  Specials normalizedSpecials;
+  bool nfc = false; // tokenizer.json's normalizer is NFC
   Pretokenizer pretokenizer = Pretokenizer::Gpt2;
   bool ignoreMerges = false;
   std::optional<int64_t> bos;
