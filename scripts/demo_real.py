@@ -12,8 +12,8 @@ took. Calibration (GPTQ, the output objective, DuQuant) uses another text,
 README recommends (output objective, 4 protected directions per linear).
 
 Environment: DEMO_CONFIGS ("W8A8=8,8,16 W4A8=4,8,16 W4A4=4,4,16
-W4A4KV4=4,4,4"), DEMO_METHODS ("rtn"; "rtn gptq" adds GPTQ, about 3-4
-minutes per model on 2 cores), DEMO_ROTATIONS ("none quarot
+W4A4KV4=4,4,4"), DEMO_METHODS ("rtn gptq"; GPTQ takes 3-5 minutes per
+model on 2 cores, "rtn" alone halves the demo), DEMO_ROTATIONS ("none quarot
 duquant"), DEMO_SEEDS ("1 2 3": each rotated row is the mean, min and max
 over those rotation draws; one draw is not a measurement at this size),
 DEMO_EVAL ("2x256": sequences x tokens). Each row is printed, and
@@ -135,7 +135,7 @@ def main():
         name, bits = c.split("=")
         w, a, kv = (int(x) for x in bits.split(","))
         configs.append((name, w, a, kv))
-    methods = os.environ.get("DEMO_METHODS", "rtn").split()
+    methods = os.environ.get("DEMO_METHODS", "rtn gptq").split()
     rotations = os.environ.get("DEMO_ROTATIONS", "none quarot duquant").split()
     seeds = [int(s) for s in os.environ.get(
         "DEMO_SEEDS", os.environ.get("DEMO_SEED", "1 2 3")).split()]
