@@ -121,13 +121,8 @@ void decode(llvm::StringRef s, std::vector<uint32_t> &cps,
   const char *p = s.begin(), *e = s.end();
   while (p < e) {
     offs.push_back(size_t(p - s.begin()));
-    unsigned len = llvm::getNumBytesForUTF8(uint8_t(*p));
-    llvm::UTF32 cp;
-    const llvm::UTF8 *src = reinterpret_cast<const llvm::UTF8 *>(p);
-    llvm::UTF32 *dst = &cp;
-    if (len <= size_t(e - p) &&
-        llvm::ConvertUTF8toUTF32(&src, src + len, &dst, dst + 1,
-                                 llvm::strictConversion) == llvm::conversionOK) {
+    uint32_t cp;
+    if (unsigned len = unicode::decodeUtf8(p, e, cp)) {
       cps.push_back(cp);
       p += len;
     } else {

@@ -117,6 +117,19 @@ uint8_t unicode::canonicalCombiningClass(uint32_t c) {
 
 llvm::StringRef unicode::nfcUnicodeVersion() { return kUnicodeVersion; }
 
+unsigned unicode::decodeUtf8(const char *p, const char *end, uint32_t &cp) {
+  unsigned len = llvm::getNumBytesForUTF8(uint8_t(*p));
+  llvm::UTF32 out;
+  const llvm::UTF8 *src = reinterpret_cast<const llvm::UTF8 *>(p);
+  llvm::UTF32 *dst = &out;
+  if (len > size_t(end - p) ||
+      llvm::ConvertUTF8toUTF32(&src, src + len, &dst, dst + 1,
+                               llvm::strictConversion) != llvm::conversionOK)
+    return 0;
+  cp = out;
+  return len;
+}
+
 std::string unicode::toNfc(llvm::StringRef text) {
   // ASCII is its own NFC (and by far the most common text).
   if (std::all_of(text.begin(), text.end(),
@@ -127,13 +140,8 @@ std::string unicode::toNfc(llvm::StringRef text) {
   std::vector<uint32_t> cps;
   cps.reserve(text.size());
   for (const char *p = text.begin(), *e = text.end(); p < e;) {
-    unsigned len = llvm::getNumBytesForUTF8(uint8_t(*p));
-    llvm::UTF32 cp;
-    const llvm::UTF8 *src = reinterpret_cast<const llvm::UTF8 *>(p);
-    llvm::UTF32 *dst = &cp;
-    if (len <= size_t(e - p) &&
-        llvm::ConvertUTF8toUTF32(&src, src + len, &dst, dst + 1,
-                                 llvm::strictConversion) == llvm::conversionOK) {
+    uint32_t cp;
+    if (unsigned len = unicode::decodeUtf8(p, e, cp)) {
       decompose(cp, cps);
       p += len;
     } else {

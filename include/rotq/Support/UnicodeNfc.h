@@ -19,6 +19,10 @@ namespace rotq::unicode {
 /// character is kept as it is, as a starter that composes with nothing.
 std::string toNfc(llvm::StringRef text);
 
+/// The code point of the well-formed UTF-8 sequence at [p, end), and its
+/// length in bytes; 0 when the bytes there are not one.
+unsigned decodeUtf8(const char *p, const char *end, uint32_t &cp);
+
 /// The canonical combining class of code point `c`.
 uint8_t canonicalCombiningClass(uint32_t c);
 
