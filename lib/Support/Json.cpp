@@ -29,3 +29,18 @@ llvm::Expected<llvm::json::Value> rotq::parseJson(llvm::StringRef text,
   }
   return llvm::json::parse(text);
 }
+
+std::optional<int64_t> rotq::jsonInteger(const llvm::json::Value &value) {
+  // Every int64_t is within [-2^63, 2^63) as a double; getAsInteger is safe
+  // for what lies inside.
+  std::optional<double> d = value.getAsNumber();
+  if (!d || !(*d >= -0x1p63 && *d < 0x1p63))
+    return std::nullopt;
+  return value.getAsInteger();
+}
+
+std::optional<int64_t> rotq::jsonInteger(const llvm::json::Object &object,
+                                         llvm::StringRef key) {
+  const llvm::json::Value *v = object.get(key);
+  return v ? jsonInteger(*v) : std::nullopt;
+}

@@ -56,7 +56,7 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
         return fileError(path, "missing \"" + key + "\"");
       return llvm::Error::success();
     }
-    std::optional<int64_t> i = v->getAsInteger();
+    std::optional<int64_t> i = jsonInteger(*v);
     if (!i || *i <= 0)
       return fileError(path, "\"" + key + "\" must be a positive integer");
     if (*i > limit)
@@ -132,7 +132,7 @@ ModelConfig::fromJSON(const llvm::json::Value &value, const std::string &path) {
   // A token id: 0 is a valid one (unlike the sizes above).
   if (const llvm::json::Value *v = o->get("bos_token_id");
       v && v->kind() != llvm::json::Value::Null) {
-    std::optional<int64_t> i = v->getAsInteger();
+    std::optional<int64_t> i = jsonInteger(*v);
     if (!i || *i < 0)
       return fileError(path, "\"bos_token_id\" must be a non-negative integer");
     c.bosTokenId = *i;

@@ -114,7 +114,7 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
     info.fileIndex = fileIndex;
     uint64_t numel = 1;
     for (const llvm::json::Value &d : *shape) {
-      std::optional<int64_t> v = d.getAsInteger();
+      std::optional<int64_t> v = jsonInteger(d);
       if (!v || *v < 0 || *v > (int64_t(1) << 40))
         return fileError(file, "tensor '" + name + "' has an invalid shape");
       info.shape.push_back(*v);
@@ -122,8 +122,8 @@ llvm::Error parseFile(const std::string &file, const llvm::MemoryBuffer &buf,
       if (numel > (uint64_t(1) << 40))
         return fileError(file, "tensor '" + name + "' is too large");
     }
-    std::optional<int64_t> b = (*offsets)[0].getAsInteger(),
-                           e = (*offsets)[1].getAsInteger();
+    std::optional<int64_t> b = jsonInteger((*offsets)[0]),
+                           e = jsonInteger((*offsets)[1]);
     if (!b || !e || *b < 0 || *e < *b || uint64_t(*e) > dataSize)
       return fileError(file, "tensor '" + name + "' has data_offsets outside the "
                             "file's " + llvm::Twine(dataSize) +

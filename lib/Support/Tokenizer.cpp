@@ -2,6 +2,7 @@
 #include "rotq/Support/Tokenizer.h"
 #include "rotq/Support/Gguf.h"
 #include "rotq/Support/FileError.h"
+#include "rotq/Support/Json.h"
 #include "rotq/Support/UnicodeNfc.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -394,7 +395,7 @@ BpeTokenizer::fromHuggingFace(const std::string &pathIn) {
     return llvm::Error::success();
   };
   for (const auto &[k, v] : *vocab) {
-    std::optional<int64_t> id = v.getAsInteger();
+    std::optional<int64_t> id = jsonInteger(v);
     if (!id)
       return fileError(path, "vocab entry '" + k.str() + "' has no integer id");
     if (llvm::Error e = addToken(k.str(), *id))
@@ -419,7 +420,7 @@ BpeTokenizer::fromHuggingFace(const std::string &pathIn) {
       const llvm::json::Object *a = v.getAsObject();
       std::optional<llvm::StringRef> content =
           a ? a->getString("content") : std::nullopt;
-      std::optional<int64_t> id = a ? a->getInteger("id") : std::nullopt;
+      std::optional<int64_t> id = a ? jsonInteger(*a, "id") : std::nullopt;
       if (!content || !id)
         return fileError(path, "malformed added token");
       if (llvm::Error e = addToken(*content, *id))
