@@ -9,8 +9,9 @@ sequences, then seeded random strings over the same characters.
 Every character is one that Unicode 9.0 (the `tokenizers` library's NFC
 tables) and this Python's unicodedata normalize alike, and one that
 rotq's pre-tokenizer tables know."""
-import random
 import sys
+
+from random_lines import write_text
 
 lines = [
     "decomposed: e\u0301t\u00e9 A\u030angstr\u00f6m O\u0308l n\u0303 "
@@ -44,9 +45,4 @@ alphabet = (list("aeoswAEKn '1.\n") +
              "\u1100", "\u1112", "\u1161", "\u1175", "\u11a7", "\u11a8",
              "\u11c2", "\uac00", "\uac01", "\uf900", "\u00e9",
              "<|e\u0301|>", "<|w\u0301|>", "<n|", "|r>"])
-rnd = random.Random(0)
-for _ in range(400):
-    lines.append("".join(rnd.choice(alphabet)
-                         for _ in range(rnd.randint(1, 30))))
-with open(sys.argv[1], "w", encoding="utf-8", newline="") as f:
-    f.write("\n".join(lines) + "\n")
+write_text(sys.argv[1], lines, alphabet, max_len=30)

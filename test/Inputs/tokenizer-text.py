@@ -1,8 +1,9 @@
 """tokenizer-text.py OUT: writes OUT, a UTF-8 text exercising each
 alternative of Llama 3's and Qwen2's pre-tokenizer patterns, then seeded
 random strings over the same characters."""
-import random
 import sys
+
+from random_lines import write_text
 
 lines = [
     "I'M sure we'LL see; it's HE'S, they'Re, you'VE, I'd, she'lL, 'tis, "
@@ -39,9 +40,4 @@ alphabet = (list("aZsStTrReEvVmMlLdDx'  \t\n\r19.,!-(") +
              "\u2003", "٣", "²", "½", "①", "❶", "é", "ß", "ж", "中", "ſ",
              "\u0301", "😀", "\u200d", "\ufe0f", "İ", "ǅ", "\u02b0",
              "\uff11", "\u3007", "ɐ", "א", "ع", "क", "ก", "한"])
-rnd = random.Random(0)
-for _ in range(400):
-    lines.append("".join(rnd.choice(alphabet)
-                         for _ in range(rnd.randint(1, 40))))
-with open(sys.argv[1], "w", encoding="utf-8", newline="") as f:
-    f.write("\n".join(lines) + "\n")
+write_text(sys.argv[1], lines, alphabet, max_len=40)
