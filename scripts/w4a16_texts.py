@@ -23,9 +23,9 @@ import time
 import numpy as np
 
 import rotq
-from demo_real import CALIB_TEXT, gguf_path
+from demo_real import CALIB_TEXT, EVAL_TEXT, gguf_path
 
-TEXTS = [("GPL-3", "/usr/share/common-licenses/GPL-3", 8),
+TEXTS = [("GPL-3", EVAL_TEXT, 8),
          ("GPL-2", "/usr/share/common-licenses/GPL-2", 4),
          ("MPL-2.0", "/usr/share/common-licenses/MPL-2.0", 4)]
 VARIANTS = {"default": {}, "g64": {"w_group_size": 64},

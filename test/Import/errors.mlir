@@ -60,7 +60,7 @@
 // RUN: not rotq-import %t/gqa -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=GQA
 // GQA: error: {{.*}}gqa/config.json: num_attention_heads 3 is not a multiple of num_key_value_heads 2
 // A size written as a float as large as 2^63 is refused, not converted.
-// RUN: cp -r %t/good %t/huge && %python -c "p='%t/huge/config.json'; s=open(p).read(); import json; c=json.load(open(p)); c['vocab_size']=0; s=json.dumps(c).replace('\"vocab_size\": 0', '\"vocab_size\": 9223372036854775808.0'); open(p,'w').write(s)"
+// RUN: cp -r %t/good %t/huge && %python -c "import json; p='%t/huge/config.json'; c=json.load(open(p)); c['vocab_size']=0; s=json.dumps(c).replace('\"vocab_size\": 0', '\"vocab_size\": 9223372036854775808.0'); open(p,'w').write(s)"
 // RUN: not rotq-import %t/huge -o %t/x.mlir 2>&1 | FileCheck %s --check-prefix=HUGE
 // HUGE: error: {{.*}}huge/config.json: "vocab_size" must be a positive integer
 // RUN: mkdir -p %t/badjson && echo '{"architectures": [' > %t/badjson/config.json
